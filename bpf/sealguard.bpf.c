@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sealguard enforcement: memfd seal semantics for any file, from BPF LSM.
+ * Every program starts by chaining an earlier refusal, and returns before
+ * any map work when the operation cannot be affected by a seal.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_rules.h"
+#include "sg_add.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- position and length of write-permission checks ------------------ */
+
+static __always_inline void sg_record(struct file *file, __s64 pos, __u64 len, __u32 kind, __u32 mode)
+{
+	__u32 tid = sg_tid();
+	struct sg_access acc = {
+		.file = (__u64)file, .pos = pos, .len = len, .kind = kind, .mode = mode,
+	};
+
+	bpf_map_update_elem(&sg_access, &tid, &acc, BPF_ANY);
+}
+
+/* pwritev2(RWF_APPEND) and io_submit(RWF_APPEND) append whatever the
+ * position says; rw_verify_area, which runs next, cannot see the flag. */
+static __always_inline void sg_note_append(struct file *file)
+{
+	sg_record(file, -1, 0, SG_ACCESS_NONE, RWF_APPEND);
+}
+
+SEC("fentry/vfs_writev")
+int BPF_PROG(sg_vfs_writev, struct file *file, const void *vec, unsigned long vlen,
+	     loff_t *pos, int flags)
+{
+	if (flags & RWF_APPEND)
+		sg_note_append(file);
+	return 0;
+}
+
+SEC("fentry/aio_write")
+int BPF_PROG(sg_aio_write, struct kiocb *req, const struct iocb *iocb)
+{
+	if (BPF_CORE_READ(iocb, aio_rw_flags) & RWF_APPEND)
+		sg_note_append(BPF_CORE_READ(req, ki_filp));
+	return 0;
+}
+
+SEC("fentry/rw_verify_area")
+int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file, const loff_t *ppos, size_t count)
+{
+	__u32 tid, appending = 0;
+	struct sg_access *prev;
+	__s64 pos = -1;
+
+	if (read_write != WRITE)
+		return 0;
+	tid = sg_tid();
+	prev = bpf_map_lookup_elem(&sg_access, &tid);
+	if (prev && prev->file == (__u64)file && prev->kind == SG_ACCESS_NONE)
+		appending = prev->mode & RWF_APPEND;
+	if (ppos)
+		bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
+	sg_record(file, pos, count, SG_ACCESS_RW, appending);
+	return 0;
+}
+
+SEC("fentry/vfs_fallocate")
+int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
+{
+	sg_record(file, offset, len, SG_ACCESS_FALLOCATE, mode);
+	return 0;
+}
+
+/* ---- write permission: write family, fallocate, MADV_REMOVE ----------- */
+
+SEC("lsm/file_permission")
+int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
+{
+	struct inode *inode;
+	struct sg_access acc;
+	__u32 seals;
+
+	if (ret)
+		return ret;
+	if (!(mask & MAY_WRITE))
+		return 0;
+	inode = file->f_inode;
+	seals = sg_seals_of(inode);
+	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
+		return 0;
+	if (!sg_take_access(file, &acc))
+		/* A write path we cannot measure: refuse what might grow. */
+		return -EPERM;
+	if (acc.kind == SG_ACCESS_FALLOCATE)
+		return sg_check_fallocate(inode, seals, &acc);
+	return sg_check_rw(file, inode, seals, &acc);
+}
+
+/* ---- mappings ---------------------------------------------------------- */
+
+SEC("lsm/mmap_file")
+int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	unsigned long type = flags & MAP_TYPE;
+	__u32 tid, idx;
+	__s64 *bucket;
+
+	if (ret)
+		return ret;
+	if (!file || !(prot & PROT_WRITE) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
+		return 0;
+	/* Without FMODE_WRITE do_mmap refuses with EACCES, as natively. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+
+	idx = (__u32)file->f_inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	bucket = bpf_map_lookup_elem(&sg_inflight, &idx);
+	if (!bucket)
+		return 0;
+	/* Counted before the seals are read: see sg_add.h. */
+	__sync_fetch_and_add(bucket, 1);
+	if (sg_seals_of(file->f_inode) & SG_SEAL_ANY_WRITE) {
+		__sync_fetch_and_add(bucket, -1);
+		return -EPERM;
+	}
+	tid = sg_tid();
+	if (bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_ANY))
+		/* Cannot happen below 8192 mmaps in flight; not tracking it
+		 * only weakens the EBUSY race check, never a seal. */
+		__sync_fetch_and_add(bucket, -1);
+	return 0;
+}
+
+SEC("fexit/vm_mmap_pgoff")
+int BPF_PROG(sg_vm_mmap_pgoff_exit)
+{
+	sg_mmap_done();
+	return 0;
+}
+
+SEC("fexit/do_shmat")
+int BPF_PROG(sg_do_shmat_exit)
+{
+	sg_mmap_done();
+	return 0;
+}
+
+SEC("fexit/__x64_sys_remap_file_pages")
+int BPF_PROG(sg_remap_file_pages_exit)
+{
+	sg_mmap_done();
+	return 0;
+}
+
+/* The kernel clears VM_MAYWRITE on read-only shared maps of write-sealed
+ * memfds, so upgrading them fails with EACCES; refuse the same upgrade. */
+SEC("lsm/file_mprotect")
+int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	unsigned long vm_flags;
+	struct file *file;
+
+	if (ret)
+		return ret;
+	if (!(prot & PROT_WRITE))
+		return 0;
+	file = vma->vm_file;
+	if (!file)
+		return 0;
+	vm_flags = BPF_CORE_READ(vma, vm_flags);
+	if (!(vm_flags & VM_SHARED) || (vm_flags & VM_WRITE))
+		return 0;
+	return (sg_seals_of(file->f_inode) & SG_SEAL_ANY_WRITE) ? -EACCES : 0;
+}
+
+/* ---- size and mode: shmem_setattr -------------------------------------- */
+
+static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
+{
+	unsigned int valid = attr->ia_valid;
+	struct inode *inode;
+	__u32 seals;
+
+	if (!(valid & (ATTR_SIZE | ATTR_MODE)))
+		return 0;
+	inode = dentry->d_inode;
+	if (!inode)
+		return 0;
+	seals = sg_seals_of(inode);
+	if (!seals)
+		return 0;
+	if (valid & ATTR_SIZE) {
+		__s64 newsize = attr->ia_size, oldsize = inode->i_size;
+
+		if ((newsize < oldsize && (seals & SG_SEAL_SHRINK)) ||
+		    (newsize > oldsize && (seals & SG_SEAL_GROW)))
+			return -EPERM;
+	}
+	if ((valid & ATTR_MODE) && (seals & SG_SEAL_EXEC) &&
+	    ((inode->i_mode ^ attr->ia_mode) & 0111))
+		return -EPERM;
+	return 0;
+}
+
+/* Up to 6.1 the hook has no idmap argument; the loader picks the variant
+ * that matches the running kernel's BTF. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(sg_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	return ret ? ret : sg_setattr(dentry, attr);
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(sg_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	return ret ? ret : sg_setattr(dentry, attr);
+}
+
+/* ---- seal requests from the daemon ------------------------------------- */
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd < SG_IOC_ADD || cmd > SG_IOC_ABORT || !sg_from_daemon())
+		return 0;
+	switch (cmd) {
+	case SG_IOC_ADD:
+		return sg_add(file, (__u32)arg);
+	case SG_IOC_CONFIRM: {
+		struct sg_inode *st = sg_lookup(file->f_inode);
+
+		return st ? sg_confirm_write(file, st) : -EINVAL;
+	}
+	default:
+		return sg_abort(file);
+	}
+}

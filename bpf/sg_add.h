@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Adding seals, as memfd_add_seals() does, run inside the kernel from the
+ * daemon's SG_IOC_* ioctl on the requester's own struct file.
+ *
+ * WRITE has no window for a new writable shared mapping: the seal is
+ * published first (so mmap_file refuses new ones), then the seal waits
+ * until every writable mmap that passed mmap_file earlier has been counted
+ * in i_mmap_writable (its inflight bucket drains), and only then trusts
+ * that counter.  mmap_file increments the bucket before it reads the seals,
+ * and this code publishes before it reads the bucket; both sides order the
+ * two with a locked (full-barrier) atomic, so one of them always sees the
+ * other.
+ */
+#ifndef SG_ADD_H
+#define SG_ADD_H
+
+static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *st)
+{
+	struct inode *inode = file->f_inode;
+	__s64 *bucket = sg_inflight_bucket(inode);
+	int writable;
+
+	if (!bucket)
+		return -EINVAL;
+	/* Full barrier: the published seal is visible before we look. */
+	__sync_fetch_and_add(bucket, 0);
+	if (*(volatile __s64 *)bucket > 0)
+		return -SG_IOC_PENDING_ERRNO;
+
+	writable = BPF_CORE_READ(file, f_mapping, i_mmap_writable.counter);
+
+	bpf_spin_lock(&st->lock);
+	if (!st->pending) {
+		bpf_spin_unlock(&st->lock);
+		return -SG_IOC_DONE_ERRNO;
+	}
+	st->pending = 0;
+	if (writable > 0) {
+		st->seals = st->revert;
+		bpf_spin_unlock(&st->lock);
+		return -EBUSY;
+	}
+	bpf_spin_unlock(&st->lock);
+	return -SG_IOC_DONE_ERRNO;
+}
+
+static __always_inline int sg_add(struct file *file, __u32 add)
+{
+	struct inode *inode = file->f_inode;
+	struct sg_inode *st;
+	bool exec_bits, pending;
+
+	/* memfd_add_seals: the fd check comes before the bit check. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EPERM;
+	if (add & ~SG_SEAL_ALL)
+		return -EINVAL;
+
+	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return -ENOMEM;
+
+	/* EXEC on an executable file implies W^X from the start (6.3+). */
+	exec_bits = inode->i_mode & 0111;
+	if ((add & SG_SEAL_EXEC) && exec_bits)
+		add |= SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_WRITE | SG_SEAL_FUTURE_WRITE;
+
+	bpf_spin_lock(&st->lock);
+	pending = st->pending;
+	/* While a WRITE is pending, what is committed is st->revert. */
+	if ((pending ? st->revert : st->seals) & SG_SEAL_SEAL) {
+		bpf_spin_unlock(&st->lock);
+		return -EPERM;
+	}
+	if (!pending && (add & SG_SEAL_WRITE) && !(st->seals & SG_SEAL_WRITE)) {
+		st->revert = st->seals;
+		st->pending = 1;
+		pending = true;
+	} else if (pending && !(add & SG_SEAL_WRITE)) {
+		/* Joins a WRITE that a crashed daemon left pending; these
+		 * bits stay even if that WRITE ends in EBUSY. */
+		st->revert |= add;
+	}
+	st->seals |= add;
+	bpf_spin_unlock(&st->lock);
+
+	/* A pending WRITE (this one, or one a crashed daemon left) must be
+	 * settled before anything else is decided for this inode. */
+	if (pending)
+		return sg_confirm_write(file, st);
+	return -SG_IOC_DONE_ERRNO;
+}
+
+static __always_inline int sg_abort(struct file *file)
+{
+	struct sg_inode *st = sg_lookup(file->f_inode);
+
+	if (!st)
+		return -EINVAL;
+	bpf_spin_lock(&st->lock);
+	if (st->pending) {
+		st->pending = 0;
+		st->seals = st->revert;
+	}
+	bpf_spin_unlock(&st->lock);
+	return -SG_IOC_DONE_ERRNO;
+}
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps shared by every program.  All are pinned by the loader, so a
+ * restarted or upgraded daemon's programs see the same state.
+ */
+#ifndef SG_MAPS_H
+#define SG_MAPS_H
+
+/* Per-inode seals; dies with the in-memory inode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sg_inode);
+} sg_inodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_config);
+} sg_config SEC(".maps");
+
+/* Writable shared mmaps between the mmap_file check and their counting in
+ * i_mmap_writable, bucketed by inode number. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_INFLIGHT_BUCKETS);
+	__type(key, __u32);
+	__type(value, __s64);
+} sg_inflight SEC(".maps");
+
+/* tid -> bucket it holds a count in, until its mmap syscall returns.
+ * A plain (not LRU) hash: losing an entry would leak a count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_mmap_tasks SEC(".maps");
+
+/* tid -> what the write-permission check about to run is for.  LRU: an
+ * entry lost to eviction only makes the check conservative. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sg_access);
+} sg_access SEC(".maps");
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The decisions, one helper per native check.  Each mirrors the kernel
+ * code named in its comment, so a sealed file answers with the errno a
+ * natively sealed memfd gives (see ../shared/seal-semantics.md).
+ */
+#ifndef SG_RULES_H
+#define SG_RULES_H
+
+#define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+
+static __always_inline __u32 sg_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline struct sg_inode *sg_lookup(struct inode *inode)
+{
+	return bpf_inode_storage_get(&sg_inodes, inode, 0, 0);
+}
+
+static __always_inline __u32 sg_seals_of(struct inode *inode)
+{
+	struct sg_inode *st = sg_lookup(inode);
+
+	return st ? READ_ONCE_U32(st->seals) : 0;
+}
+
+static __always_inline bool sg_fs_is_shmem(struct inode *inode)
+{
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+
+	return magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC;
+}
+
+/* shmem_write_begin: WRITE/FUTURE_WRITE refuse every write; GROW refuses
+ * one that would extend the file.  An empty write never reaches
+ * write_begin (generic_write_checks returns 0 first). */
+static __always_inline int sg_check_rw(struct file *file, struct inode *inode,
+				       __u32 seals, struct sg_access *acc)
+{
+	__s64 size;
+
+	if (acc->len == 0)
+		return 0;
+	if (seals & SG_SEAL_ANY_WRITE)
+		return -EPERM;
+	if (!(seals & SG_SEAL_GROW))
+		return 0;
+	if ((file->f_flags & O_APPEND) || (acc->mode & RWF_APPEND) || acc->pos < 0)
+		return -EPERM;
+	size = inode->i_size;
+	/* Natively a write crossing EOF after a page boundary is cut
+	 * short; a hook can only refuse it whole (README: divergences). */
+	if (acc->pos + (__s64)acc->len > size)
+		return -EPERM;
+	return 0;
+}
+
+/* shmem_fallocate for tmpfs/hugetlbfs; for other filesystems every mode
+ * that changes content, or size, is judged by what it does. */
+static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
+					      struct sg_access *acc)
+{
+	__u32 mode = acc->mode;
+	__s64 end = acc->pos + (__s64)acc->len;
+	bool grows = end > inode->i_size;
+
+	if (sg_fs_is_shmem(inode)) {
+		/* The filesystem answers EOPNOTSUPP itself for other modes. */
+		if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+			return 0;
+		if (mode & FALLOC_FL_PUNCH_HOLE)
+			return (seals & SG_SEAL_ANY_WRITE) ? -EPERM : 0;
+		return ((seals & SG_SEAL_GROW) && grows) ? -EPERM : 0;
+	}
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_COLLAPSE_RANGE |
+		     FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)) &&
+	    (seals & SG_SEAL_ANY_WRITE))
+		return -EPERM;
+	if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (seals & SG_SEAL_SHRINK))
+		return -EPERM;
+	if ((mode & FALLOC_FL_INSERT_RANGE) && (seals & SG_SEAL_GROW))
+		return -EPERM;
+	if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) &&
+	    (seals & SG_SEAL_GROW) && grows)
+		return -EPERM;
+	return 0;
+}
+
+/* The record left by the fentry program of the call that is asking, if it
+ * is about this file; consumed so a stale one is never reused. */
+static __always_inline bool sg_take_access(struct file *file, struct sg_access *out)
+{
+	__u32 tid = sg_tid();
+	struct sg_access *acc = bpf_map_lookup_elem(&sg_access, &tid);
+
+	if (!acc || acc->file != (__u64)file || acc->kind == SG_ACCESS_NONE)
+		return false;
+	*out = *acc;
+	acc->kind = SG_ACCESS_NONE;
+	acc->file = 0;
+	return true;
+}
+
+static __always_inline __s64 *sg_inflight_bucket(struct inode *inode)
+{
+	__u32 idx = (__u32)inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+
+	return bpf_map_lookup_elem(&sg_inflight, &idx);
+}
+
+/* Called by fexit of every syscall whose mmap went through mmap_file. */
+static __always_inline void sg_mmap_done(void)
+{
+	__u32 tid = sg_tid();
+	__u32 *idx = bpf_map_lookup_elem(&sg_mmap_tasks, &tid);
+	__s64 *n;
+	__u32 i;
+
+	if (!idx)
+		return;
+	i = *idx;
+	n = bpf_map_lookup_elem(&sg_inflight, &i);
+	if (n)
+		__sync_fetch_and_add(n, -1);
+	bpf_map_delete_elem(&sg_mmap_tasks, &tid);
+}
+
+static __always_inline bool sg_from_daemon(void)
+{
+	__u32 zero = 0;
+	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+
+	return cfg && cfg->daemon_tgid && cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32);
+}
+
+#endif

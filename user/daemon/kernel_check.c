@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "kernel_check.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#define LSM_LIST "/sys/kernel/security/lsm"
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+static int read_lsm_list(char *buf, size_t len)
+{
+	FILE *f = fopen(LSM_LIST, "re");
+
+	if (!f && errno == ENOENT) {
+		/* securityfs is often not mounted in minimal systems. */
+		if (mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) < 0 && errno != EBUSY)
+			return -errno;
+		f = fopen(LSM_LIST, "re");
+	}
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int lsm_list_has_bpf(const char *list)
+{
+	char copy[512], *save = NULL, *tok;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strcmp(tok, "bpf") == 0)
+			return 1;
+	return 0;
+}
+
+static int btf_func_params(const struct btf *btf, const char *name)
+{
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return -EINVAL;
+	return btf_vlen(t);
+}
+
+int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
+{
+	static const char *const required[] = {
+		"bpf_lsm_file_permission", "bpf_lsm_mmap_file", "bpf_lsm_file_mprotect",
+		"bpf_lsm_file_ioctl", "rw_verify_area", "vfs_fallocate", "vm_mmap_pgoff",
+	};
+	char lsm[512];
+	struct btf *btf;
+	int r, n;
+	size_t i;
+
+	memset(feat, 0, sizeof(*feat));
+	if (geteuid() != 0) {
+		snprintf(why, len, "sealguardd must run as root, since it loads and pins BPF LSM programs: "
+			 "start it with sudo or as the sealguard systemd service");
+		return -EPERM;
+	}
+	if (access(VMLINUX_BTF, R_OK) < 0) {
+		snprintf(why, len, "this kernel exposes no BTF (%s is missing): sealguard needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels since bullseye have it)", VMLINUX_BTF);
+		return -ENOENT;
+	}
+	r = read_lsm_list(lsm, sizeof(lsm));
+	if (r < 0) {
+		snprintf(why, len, "cannot read the active LSM list from %s (%s): mount securityfs on "
+			 "/sys/kernel/security and try again", LSM_LIST, strerror(-r));
+		return r;
+	}
+	if (!lsm_list_has_bpf(lsm)) {
+		snprintf(why, len, "the BPF LSM is not active on this kernel (active LSMs: %s): add it to "
+			 "the kernel command line as lsm=%s%sbpf and reboot", lsm[0] ? lsm : "none",
+			 lsm, lsm[0] ? "," : "");
+		return -EOPNOTSUPP;
+	}
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		r = -errno;
+		snprintf(why, len, "cannot parse the kernel's BTF in %s (%s)", VMLINUX_BTF, strerror(-r));
+		return r;
+	}
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (btf_func_params(btf, required[i]) < 0) {
+			snprintf(why, len, "this kernel is too old or built without what sealguard hooks: "
+				 "%s is not in its BTF; sealguard needs Linux 5.10 or later with "
+				 "CONFIG_BPF_LSM=y and CONFIG_DEBUG_INFO_BTF=y", required[i]);
+			btf__free(btf);
+			return -EOPNOTSUPP;
+		}
+	}
+	n = btf_func_params(btf, "bpf_lsm_inode_setattr");
+	if (n != 2 && n != 3) {
+		snprintf(why, len, "unexpected inode_setattr hook signature in this kernel's BTF "
+			 "(%d parameters): this sealguard does not know it yet", n);
+		btf__free(btf);
+		return -EOPNOTSUPP;
+	}
+	feat->setattr_has_idmap = n == 3;
+	feat->has_vfs_writev = btf_func_params(btf, "vfs_writev") >= 0;
+	feat->has_aio_write = btf_func_params(btf, "aio_write") >= 0;
+	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
+	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
+	btf__free(btf);
+
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {
+		snprintf(why, len, "this kernel cannot create BPF inode storage maps: sealguard needs "
+			 "Linux 5.10 or later with CONFIG_BPF_LSM=y");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+void sg_kernel_explain_load_error(int err, char *why, size_t len)
+{
+	if (err == -EPERM || err == -EACCES)
+		snprintf(why, len, "this kernel refuses to load BPF LSM and tracing programs (%s, although we run as "
+			 "root and bpf is an active LSM): a lockdown or sandbox policy of the kernel or its "
+			 "host forbids them; run sealguard on a kernel that allows BPF LSM "
+			 "(to try it here: script/run --vm)", strerror(-err));
+	else
+		snprintf(why, len, "loading the BPF programs failed (%s); run with --verbose to see "
+			 "the verifier's log", strerror(-err));
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SG_KERNEL_CHECK_H
+#define SG_KERNEL_CHECK_H
+
+#include <stddef.h>
+
+/* What the running kernel offers, read from its BTF: never guessed from
+ * the version number. */
+struct sg_kernel_features {
+	int setattr_has_idmap; /* inode_setattr(idmap, dentry, attr) */
+	int has_vfs_writev;
+	int has_aio_write;
+	int has_do_shmat;
+	int has_remap_file_pages;
+};
+
+/*
+ * Checks that this kernel can run sealguard and fills *feat.  On failure
+ * returns -errno and writes into why one sentence naming the cause and the
+ * fix.
+ */
+int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len);
+
+/* The sentence for a program load refused with err (negative errno). */
+void sg_kernel_explain_load_error(int err, char *why, size_t len);
+
+#endif

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and pinning.  Maps are pinned under PIN_DIR/maps and reused by
+ * every later daemon, so seals outlive it.  Links are pinned under
+ * PIN_DIR/links; a new daemon attaches its programs first and only then
+ * replaces the old pins, so there is no moment with no program attached.
+ */
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "kernel_check.h"
+#include "sealguard.skel.h"
+#include "sealguard_abi.h"
+
+#define BPF_FS_MAGIC 0xcafe4a11
+
+static int ensure_bpffs(const char *pin_dir)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && (unsigned long)st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0)
+		return -errno;
+	(void)pin_dir;
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int set_map_pins(struct sealguard_bpf *skel, const char *pin_dir)
+{
+	struct bpf_map *map;
+	char path[512];
+
+	bpf_object__for_each_map(map, skel->obj) {
+		snprintf(path, sizeof(path), "%s/maps/%s", pin_dir, bpf_map__name(map));
+		if (bpf_map__set_pin_path(map, path))
+			return -errno;
+	}
+	return 0;
+}
+
+static void choose_variants(struct sealguard_bpf *skel, const struct sg_kernel_features *f)
+{
+	bpf_program__set_autoload(skel->progs.sg_inode_setattr, !f->setattr_has_idmap);
+	bpf_program__set_autoload(skel->progs.sg_inode_setattr_idmap, f->setattr_has_idmap);
+	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
+	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
+	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
+	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
+}
+
+/* Attach every loaded program, then swap the pins: old links go away only
+ * once the new ones are live. */
+static int attach_and_pin(struct sealguard_bpf *skel, const char *pin_dir, char *why, size_t len)
+{
+	struct bpf_program *prog;
+	struct bpf_link *links[64];
+	const char *names[64];
+	char path[512];
+	size_t n = 0, i;
+	DIR *dir;
+	struct dirent *de;
+	int r = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (n == sizeof(links) / sizeof(links[0]))
+			return -E2BIG;
+		links[n] = bpf_program__attach(prog);
+		if (!links[n]) {
+			r = -errno;
+			snprintf(why, len, "attaching %s failed (%s)", bpf_program__name(prog), strerror(-r));
+			goto fail;
+		}
+		names[n++] = bpf_program__name(prog);
+	}
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/links/%s", pin_dir, names[i]);
+		if (unlink(path) < 0 && errno != ENOENT) {
+			r = -errno;
+			snprintf(why, len, "cannot replace pinned link %s (%s)", path, strerror(-r));
+			goto fail;
+		}
+		r = bpf_link__pin(links[i], path);
+		if (r) {
+			snprintf(why, len, "cannot pin link %s (%s)", path, strerror(-r));
+			goto fail;
+		}
+	}
+
+	/* Programs an older version had and this one does not. */
+	snprintf(path, sizeof(path), "%s/links", pin_dir);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir))) {
+		bool ours = de->d_name[0] == '.';
+
+		for (i = 0; i < n && !ours; i++)
+			ours = strcmp(de->d_name, names[i]) == 0;
+		if (!ours)
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	if (dir)
+		closedir(dir);
+
+	/* The pins hold the links now; our handles are not needed. */
+	for (i = 0; i < n; i++)
+		bpf_link__destroy(links[i]);
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		bpf_link__destroy(links[i]);
+	return r;
+}
+
+static int register_daemon(struct sealguard_bpf *skel)
+{
+	struct sg_config cfg = { .daemon_tgid = (__u32)getpid() };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
+{
+	struct sg_kernel_features feat;
+	struct sealguard_bpf *skel;
+	char path[512];
+	int r;
+
+	r = sg_kernel_check(&feat, why, len);
+	if (r < 0)
+		return r;
+
+	r = ensure_bpffs(d->pin_dir);
+	if (r < 0) {
+		snprintf(why, len, "cannot mount the BPF filesystem on /sys/fs/bpf (%s)", strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/maps", d->pin_dir);
+	if ((r = mkdir_p(d->pin_dir, 0700)) < 0 || (r = mkdir_p(path, 0700)) < 0) {
+		snprintf(why, len, "cannot create the pin directory %s (%s)", path, strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/links", d->pin_dir);
+	if ((r = mkdir_p(path, 0700)) < 0) {
+		snprintf(why, len, "cannot create the pin directory %s (%s)", path, strerror(-r));
+		return r;
+	}
+
+	skel = sealguard_bpf__open();
+	if (!skel) {
+		r = -errno;
+		snprintf(why, len, "cannot open the embedded BPF object (%s)", strerror(-r));
+		return r;
+	}
+	choose_variants(skel, &feat);
+	r = set_map_pins(skel, d->pin_dir);
+	if (r == 0)
+		r = sealguard_bpf__load(skel);
+	if (r) {
+		sg_kernel_explain_load_error(r, why, len);
+		sealguard_bpf__destroy(skel);
+		return r;
+	}
+	r = register_daemon(skel);
+	if (r == 0)
+		r = attach_and_pin(skel, d->pin_dir, why, len);
+	else
+		snprintf(why, len, "cannot write the configuration map (%s)", strerror(-r));
+	if (r) {
+		sealguard_bpf__destroy(skel);
+		return r;
+	}
+	d->skel = skel;
+	d->inodes_fd = bpf_map__fd(skel->maps.sg_inodes);
+	return 0;
+}
+
+void sg_loader_close(struct sg_daemon *d)
+{
+	if (d->skel)
+		sealguard_bpf__destroy(d->skel);
+	d->skel = NULL;
+	d->inodes_fd = -1;
+}
+
+static int remove_dir(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	int r = 0;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && unlinkat(dirfd(dir), de->d_name, 0) < 0)
+			r = -errno;
+	closedir(dir);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		r = r ? r : -errno;
+	return r;
+}
+
+int sg_loader_unload(const char *pin_dir)
+{
+	char path[512];
+	int r, r2;
+
+	snprintf(path, sizeof(path), "%s/links", pin_dir);
+	r = remove_dir(path);
+	snprintf(path, sizeof(path), "%s/maps", pin_dir);
+	r2 = remove_dir(path);
+	if (rmdir(pin_dir) < 0 && errno != ENOENT && !r && !r2)
+		return -errno;
+	return r ? r : r2;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SG_LOADER_H
+#define SG_LOADER_H
+
+#include <stddef.h>
+
+#include "daemon.h"
+
+/* Loads the programs (reusing pinned maps), attaches them, swaps in their
+ * pinned links, and registers this process as the daemon.  On failure
+ * -errno and one sentence in why. */
+int sg_loader_start(struct sg_daemon *d, char *why, size_t len);
+
+/* Drops this process's handles; pinned links keep enforcing. */
+void sg_loader_close(struct sg_daemon *d);
+
+/* Removes every pin: enforcement stops and all seals are forgotten. */
+int sg_loader_unload(const char *pin_dir);
+
+#endif

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sealguardd: loads and pins sealguard's BPF LSM programs and serves seal
+ * requests on its control socket. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "kernel_check.h"
+#include "loader.h"
+#include "protocol.h"
+#include "server.h"
+
+static bool libbpf_verbose;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* Without --verbose the one sentence we print says it all. */
+	if (!libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sealguardd [OPTIONS]\n"
+		"\n"
+		"Load sealguard's BPF LSM programs, pin them under %s, and serve seal\n"
+		"requests on a control socket. Seals stay enforced after the daemon exits.\n"
+		"\n"
+		"  -s, --socket PATH   control socket (default %s)\n"
+		"      --pin-dir DIR   BPF pin directory (default %s)\n"
+		"      --check         only check that this kernel can run sealguard\n"
+		"      --unload        remove every pin: stops enforcement, forgets all seals\n"
+		"  -v, --verbose       log each request and libbpf's messages\n"
+		"  -h, --help          show this help\n"
+		"      --version       show the version\n",
+		SG_PIN_DIR, SG_DEFAULT_SOCKET, SG_PIN_DIR);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "unload", no_argument, NULL, OPT_UNLOAD },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	struct sg_daemon d = {
+		.socket_path = SG_DEFAULT_SOCKET, .pin_dir = SG_PIN_DIR,
+		.inodes_fd = -1, .listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
+	};
+	bool check_only = false, unload = false;
+	char why[512] = "";
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "s:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': d.socket_path = optarg; break;
+		case OPT_PIN_DIR: d.pin_dir = optarg; break;
+		case OPT_CHECK: check_only = true; break;
+		case OPT_UNLOAD: unload = true; break;
+		case 'v': d.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		case OPT_VERSION: puts("sealguardd " SG_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sealguardd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	libbpf_verbose = d.verbose;
+	libbpf_set_print(libbpf_log);
+
+	if (unload) {
+		r = sg_loader_unload(d.pin_dir);
+		if (r < 0) {
+			fprintf(stderr, "sealguardd: cannot remove the pins in %s: %s\n", d.pin_dir, strerror(-r));
+			return 1;
+		}
+		return 0;
+	}
+	if (check_only) {
+		struct sg_kernel_features f;
+
+		r = sg_kernel_check(&f, why, sizeof(why));
+		if (r < 0) {
+			fprintf(stderr, "sealguardd: %s\n", why);
+			return 1;
+		}
+		printf("sealguardd: this kernel can run sealguard (inode_setattr %s idmap)\n",
+		       f.setattr_has_idmap ? "with" : "without");
+		return 0;
+	}
+
+	r = sg_loader_start(&d, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		return 1;
+	}
+	r = sg_server_open(&d, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_loader_close(&d);
+		return 1;
+	}
+	fprintf(stderr, "sealguardd: enforcing; programs pinned in %s, serving %s\n", d.pin_dir, d.socket_path);
+	r = sg_server_run(&d);
+	sg_server_close(&d);
+	sg_loader_close(&d);
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: event loop failed: %s\n", strerror(-r));
+		return 1;
+	}
+	fprintf(stderr, "sealguardd: stopped; seals stay enforced by the pinned programs\n");
+	return 0;
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Seal requests on a file received from a client.  The fd is the client's
+ * own struct file (SCM_RIGHTS), so its open mode is the client's.
+ */
+#include "seal_ops.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sealguard_abi.h"
+
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+/* How long a WRITE seal waits for writable mmaps already past mmap_file. */
+#define PENDING_WAIT_NS (200LL * 1000 * 1000)
+
+static int open_flags(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	/* fcntl() on an O_PATH fd fails with EBADF before anything else. */
+	return (fl & O_PATH) ? -EBADF : fl;
+}
+
+static int check_regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	/* What fcntl(F_ADD_SEALS) says of files it cannot seal. */
+	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
+}
+
+/* Seals the kernel keeps itself, or -1 when the file cannot be sealed
+ * natively.  A memfd whose holder added F_SEAL_SEAL looks exactly like one
+ * created without MFD_ALLOW_SEALING; both are sealguard's to seal. */
+static int native_seals(int fd)
+{
+	int s = fcntl(fd, F_GET_SEALS);
+
+	return (s >= 0 && !(s & F_SEAL_SEAL)) ? s : -1;
+}
+
+static int native_add(int fd, unsigned int seals)
+{
+	if (fcntl(fd, F_ADD_SEALS, seals) == 0)
+		return 0;
+	/* Kernels before 6.3 lack F_SEAL_EXEC: sealguard enforces it alone. */
+	if (errno == EINVAL && (seals & F_SEAL_EXEC) && !(seals & ~SG_SEAL_ALL)) {
+		if (fcntl(fd, F_ADD_SEALS, seals & ~F_SEAL_EXEC) == 0)
+			return 0;
+	}
+	return -errno;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The file_ioctl program answers with an errno; SG_IOC_DONE_ERRNO is
+ * success, anything else (ENOTTY: no program attached) is reported. */
+static int bpf_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	if (ioctl(fd, cmd, arg) == 0)
+		return -ENOTTY;
+	return errno == SG_IOC_DONE_ERRNO ? 0 : -errno;
+}
+
+static int bpf_add(int fd, unsigned int seals)
+{
+	long long deadline = now_ns() + PENDING_WAIT_NS;
+	int r = bpf_ioctl(fd, SG_IOC_ADD, seals);
+
+	while (r == -SG_IOC_PENDING_ERRNO && now_ns() < deadline) {
+		usleep(100);
+		r = bpf_ioctl(fd, SG_IOC_CONFIRM, 0);
+	}
+	if (r == -SG_IOC_PENDING_ERRNO) {
+		/* Writable mmaps never drained: fail as a busy mapping would. */
+		bpf_ioctl(fd, SG_IOC_ABORT, 0);
+		r = -EBUSY;
+	}
+	return r;
+}
+
+static unsigned int bpf_seals(struct sg_daemon *d, int fd)
+{
+	struct sg_inode v;
+
+	if (bpf_map_lookup_elem(d->inodes_fd, &fd, &v) < 0)
+		return 0;
+	return v.seals;
+}
+
+int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
+{
+	int fl = open_flags(fd), r;
+
+	if (fl < 0)
+		return fl;
+	/* memfd_add_seals order: write access, unknown bits, file type. */
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return -EPERM;
+	if (seals & ~SG_SEAL_ALL)
+		return -EINVAL;
+	r = check_regular(fd);
+	if (r < 0)
+		return r;
+
+	if (native_seals(fd) >= 0) {
+		/* The kernel's own seal first, so its errors are its own. */
+		r = native_add(fd, seals);
+		if (r < 0)
+			return r;
+	}
+	r = bpf_add(fd, seals);
+	/* EBUSY can belong to a WRITE that an earlier daemon left pending:
+	 * the request succeeded if every bit it asked for is in force. */
+	if (r == -EBUSY && (bpf_seals(d, fd) & seals) == seals)
+		r = 0;
+	return r;
+}
+
+int sg_seal_get(struct sg_daemon *d, int fd)
+{
+	int r = open_flags(fd), native;
+
+	if (r >= 0)
+		r = check_regular(fd);
+	if (r < 0)
+		return r;
+	native = native_seals(fd);
+	return (int)(bpf_seals(d, fd) | (native > 0 ? (unsigned int)native : 0));
+}

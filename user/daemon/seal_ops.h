@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SG_SEAL_OPS_H
+#define SG_SEAL_OPS_H
+
+#include "daemon.h"
+
+/* fcntl(F_ADD_SEALS) for any regular file: 0 or the kernel's -errno. */
+int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals);
+
+/* fcntl(F_GET_SEALS) for any regular file: seals or -errno. */
+int sg_seal_get(struct sg_daemon *d, int fd);
+
+#endif
