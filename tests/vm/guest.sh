@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Usage (INSIDE the VM): guest.sh BUILD_DIR OUT_DIR [test|demo]
+# Runs as root in a virtme-ng guest that sees the host filesystem read-only.
+# OUT_DIR is a --rwdir shared with the host; everything the host needs lands
+# there: kernel, lsm, sealguardd.log, results.txt, and last `done` holding our
+# exit status (its absence tells the host the VM did not finish).
+#
+# test mode runs every $BUILD/tests/vm/vm_* program. Each prints one line per
+# case -- "PASS <name>", "FAIL <name>: <detail>", "SKIP <name>: <why>" -- and
+# those lines are collected in results.txt. demo mode runs demo_cursorwindow.
+set -euo pipefail
+
+BUILD=${1:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
+OUT=${2:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
+MODE=${3:-test}
+TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}
+export SEALGUARD_SOCKET=/run/sealguard/control.sock
+RESULTS=$OUT/results.txt
+DAEMON_PID=
+
+fail() { echo "FAIL $1: $2" | tee -a "$RESULTS"; }
+finish() {
+	daemon_stop
+	local status=0
+	grep -q '^FAIL ' "$RESULTS" && status=1
+	echo "$status" >"$OUT/done"
+	exit "$status"
+}
+
+# The daemon lives in two functions so tests can restart it between programs.
+daemon_start() {
+	mkdir -p "$(dirname "$SEALGUARD_SOCKET")"
+	rm -f "$SEALGUARD_SOCKET"
+	echo "--- sealguardd start $(date +%T)" >>"$OUT/sealguardd.log"
+	"$BUILD/user/sealguardd" --socket "$SEALGUARD_SOCKET" >>"$OUT/sealguardd.log" 2>&1 &
+	DAEMON_PID=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ -S $SEALGUARD_SOCKET ]] && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break   # died: no use waiting
+		sleep 0.1
+	done
+	if daemon_alive; then
+		fail sealguardd "control socket $SEALGUARD_SOCKET did not appear within 30 s"
+	else
+		local status=0
+		wait "$DAEMON_PID" || status=$?
+		fail sealguardd "exited with status $status before creating $SEALGUARD_SOCKET"
+	fi
+	echo "--- sealguardd.log:"; cat "$OUT/sealguardd.log"
+	daemon_stop
+	return 1
+}
+
+daemon_alive() { [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; }
+
+daemon_stop() {
+	[[ -n $DAEMON_PID ]] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 100; i++)); do
+		daemon_alive || break
+		sleep 0.1
+	done
+	daemon_alive && kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null || true
+	DAEMON_PID=
+}
+
+# Run one vm_* program and turn its outcome into result lines.
+run_program() {
+	local prog=$1 name status
+	name=$(basename "$prog")
+	echo "=== $name"
+	# stdout holds the result lines; stderr is only shown.
+	status=0
+	(cd "$WORK" && timeout -k 10 "$TEST_TIMEOUT" "$prog") >"$OUT/$name.out" 2>"$OUT/$name.err" || status=$?
+	cat "$OUT/$name.out" "$OUT/$name.err"
+	grep -E '^(PASS|FAIL|SKIP) ' "$OUT/$name.out" >>"$RESULTS" || true
+	if ((status == 124)); then
+		fail "$name" "timed out after $TEST_TIMEOUT s"
+	elif ((status > 128)); then
+		fail "$name" "killed by signal $((status - 128))"
+	elif ((status != 0)) && ! grep -q '^FAIL ' "$OUT/$name.out"; then
+		fail "$name" "exited with status $status"
+	fi
+}
+
+mkdir -p "$OUT"
+: >"$RESULTS"
+# Writable scratch cwd for the programs (the host tree is read-only here).
+WORK=$(mktemp -d)
+
+# virtme-ng leaves these unmounted; the daemon and the tests need them.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+mkdir -p /dev/shm
+mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
+mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
+
+uname -r | tee "$OUT/kernel"
+lsm=$(cat /sys/kernel/security/lsm 2>/dev/null || true)
+echo "$lsm" | tee "$OUT/lsm"
+# Without the BPF LSM every enforcement test would be meaningless.
+if [[ ,$lsm, != *,bpf,* ]]; then
+	fail lsm "bpf is not an active LSM (lsm='$lsm'); boot with lsm=...,bpf"
+	finish
+fi
+
+daemon_start || finish
+
+case $MODE in
+test)
+	shopt -s nullglob
+	LC_COLLATE=C   # sorted in byte order, the same everywhere
+	progs=()
+	for p in "$BUILD"/tests/vm/vm_*; do
+		[[ -f $p && -x $p ]] && progs+=("$p")
+	done
+	((${#progs[@]})) || fail vm-tests "no $BUILD/tests/vm/vm_* programs found"
+	prev=
+	for p in "${progs[@]}"; do
+		# A daemon crash is a failure of the program that caused it; restart
+		# so the remaining programs still get a daemon.
+		if ! daemon_alive; then
+			fail sealguardd "daemon died during $prev; restarting it"
+			daemon_start || break
+		fi
+		run_program "$p"
+		prev=$(basename "$p")
+	done
+	[[ -z $prev ]] || daemon_alive || fail sealguardd "daemon died during $prev"
+	;;
+demo)
+	status=0
+	(cd "$WORK" && "$BUILD/tests/vm/demo_cursorwindow") || status=$?
+	((status == 0)) || fail demo_cursorwindow "exited with status $status"
+	;;
+*)
+	fail guest "unknown mode '$MODE'"
+	;;
+esac
+finish

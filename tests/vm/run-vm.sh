@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Usage: run-vm.sh [--kernel 6.1|6.12|5.10] --build BUILD_DIR [--out DIR] [--script ARGS...]
+# Boot a virtme-ng VM on a Debian kernel and run guest.sh BUILD_DIR RESULTS_DIR ARGS...
+# in it (ARGS: e.g. "demo"). The guest's output is shown as it runs and kept in
+# console.log. Results are copied to --out DIR (replacing its contents), or
+# stay in a fresh temp dir whose path is printed.
+# Exit status: the guest's; non-zero and loud if the VM did not finish.
+set -euo pipefail
+here=$(dirname "$(realpath "$0")")
+
+kernel=${SG_KERNEL:-6.1} build='' out='' guest_args=()
+while (($#)); do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--script) shift; guest_args=("$@"); break ;;
+	*) echo "run-vm.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+[[ -n $build ]] || { echo "usage: run-vm.sh [--kernel K] --build BUILD_DIR [--out DIR] [--script ARGS...]" >&2; exit 2; }
+# The guest sees the host tree at the same paths, so absolute paths work there.
+build=$(realpath -e "$build")
+
+vmlinuz=$("$here/kernel.sh" "$kernel")
+
+# Debian's 5.10 builds the BPF LSM in but leaves it out of the default LSM
+# list; enable it on the command line as a real deployment would.
+kopts=()
+config=$(dirname "$vmlinuz")/config-${vmlinuz##*/vmlinuz-}
+lsms=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "$config")
+[[ ,$lsms, == *,bpf,* ]] || kopts=(--append "lsm=${lsms:+$lsms,}bpf")
+
+# A fresh shared dir per boot, so stale results can never be mistaken for new.
+rw=$(mktemp -d)
+# The guest does not inherit our environment: pass what guest.sh reads.
+guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" \
+	"$here/guest.sh" "$build" "$rw" "${guest_args[@]}")
+
+echo "run-vm: booting $(basename "$vmlinuz") (TCG, no KVM) results in $rw" >&2
+# --rwdir GUEST=HOST: the plain form fails for dirs under an overlay such as
+# /tmp unless cwd is /. KVM fails on this host, so TCG. The timeout kills the
+# whole process group (vng and qemu) so a hung guest fails instead of hanging.
+status=0
+timeout -k 30 "${SG_VM_TIMEOUT:-1200}" \
+	vng -r "$vmlinuz" --disable-kvm --memory "${SG_VM_MEMORY:-2G}" --cpus "${SG_VM_CPUS:-2}" \
+	"${kopts[@]}" --rwdir "$rw=$rw" -e "$guest_cmd" </dev/null 2>&1 | tee "$rw/console.log" ||
+	status=${PIPESTATUS[0]}
+
+if [[ -n $out ]]; then
+	mkdir -p "$out"
+	find "$out" -mindepth 1 -delete
+	cp -a "$rw/." "$out/"
+	rm -rf "$rw"
+else
+	out=$rw
+fi
+
+if [[ ! -f $out/done ]]; then
+	echo "run-vm: FAIL: the $kernel VM did not complete (vng status $status); log: $out/console.log" >&2
+	exit 1
+fi
+echo "run-vm: $kernel guest finished with status $(cat "$out/done"); results in $out" >&2
+exit "$(cat "$out/done")"
