@@ -19,14 +19,33 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* ---- position and length of write-permission checks ------------------ */
 
-static __always_inline void sg_record(struct file *file, __s64 pos, __u64 len, __u32 kind, __u32 mode)
+static __always_inline void sg_record_flags(struct file *file, __s64 pos, __u64 len, __u32 kind,
+					    __u32 mode, __u32 flags)
 {
 	__u32 tid = sg_tid();
 	struct sg_access acc = {
-		.file = (__u64)file, .pos = pos, .len = len, .kind = kind, .mode = mode,
+		.file = (__u64)file, .pos = pos, .len = len, .kind = kind, .mode = mode, .flags = flags,
 	};
 
 	bpf_map_update_elem(&sg_access, &tid, &acc, BPF_ANY);
+}
+
+static __always_inline void sg_record(struct file *file, __s64 pos, __u64 len, __u32 kind, __u32 mode)
+{
+	sg_record_flags(file, pos, len, kind, mode, 0);
+}
+
+/* A note left for the vfs_fallocate or rw_verify_area call that follows on
+ * the same file in the same task. */
+static __always_inline __u32 sg_pending_note(struct file *file, __u32 *flags)
+{
+	__u32 tid = sg_tid();
+	struct sg_access *prev = bpf_map_lookup_elem(&sg_access, &tid);
+
+	if (!prev || prev->file != (__u64)file || prev->kind != SG_ACCESS_NONE)
+		return 0;
+	*flags = prev->flags;
+	return prev->mode;
 }
 
 /* pwritev2(RWF_APPEND) and io_submit(RWF_APPEND) append whatever the
@@ -56,16 +75,12 @@ int BPF_PROG(sg_aio_write, struct kiocb *req, const struct iocb *iocb)
 SEC("fentry/rw_verify_area")
 int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file, const loff_t *ppos, size_t count)
 {
-	__u32 tid, appending = 0;
-	struct sg_access *prev;
+	__u32 appending, flags = 0;
 	__s64 pos = -1;
 
 	if (read_write != WRITE)
 		return 0;
-	tid = sg_tid();
-	prev = bpf_map_lookup_elem(&sg_access, &tid);
-	if (prev && prev->file == (__u64)file && prev->kind == SG_ACCESS_NONE)
-		appending = prev->mode & RWF_APPEND;
+	appending = sg_pending_note(file, &flags) & RWF_APPEND;
 	if (ppos)
 		bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
 	sg_record(file, pos, count, SG_ACCESS_RW, appending);
@@ -75,7 +90,54 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file, const loff_t 
 SEC("fentry/vfs_fallocate")
 int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
 {
-	sg_record(file, offset, len, SG_ACCESS_FALLOCATE, mode);
+	__u32 flags = 0;
+
+	sg_pending_note(file, &flags);
+	sg_record_flags(file, offset, len, SG_ACCESS_FALLOCATE, mode, flags);
+	return 0;
+}
+
+struct sg_vma_probe {
+	__u64 file;
+	bool readonly_shared;
+};
+
+static long sg_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct sg_vma_probe *p = data;
+	unsigned long f = BPF_CORE_READ(vma, vm_flags);
+
+	p->file = (__u64)BPF_CORE_READ(vma, vm_file);
+	p->readonly_shared = (f & VM_SHARED) && !(f & VM_WRITE);
+	return 0;
+}
+
+/* MADV_REMOVE reaches vfs_fallocate without saying which mapping asked;
+ * look at the mapping here (bpf_find_vma: 5.17+, optional). */
+SEC("fentry/do_madvise")
+int BPF_PROG(sg_do_madvise, struct mm_struct *mm, unsigned long start, size_t len, int behavior)
+{
+	struct sg_vma_probe p = {};
+
+	if (behavior != MADV_REMOVE)
+		return 0;
+	if (bpf_find_vma(bpf_get_current_task_btf(), start, sg_vma_cb, &p, 0) || !p.readonly_shared)
+		return 0;
+	sg_record_flags((struct file *)p.file, -1, 0, SG_ACCESS_NONE, 0, SG_ACCESS_F_MADV_RO);
+	return 0;
+}
+
+/* A madvise refused before vfs_fallocate must not leave its note behind. */
+SEC("fexit/do_madvise")
+int BPF_PROG(sg_do_madvise_exit)
+{
+	__u32 tid = sg_tid();
+	struct sg_access *acc = bpf_map_lookup_elem(&sg_access, &tid);
+
+	if (acc && acc->kind == SG_ACCESS_NONE && acc->flags) {
+		acc->file = 0;
+		acc->flags = 0;
+	}
 	return 0;
 }
 
@@ -100,8 +162,8 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 		/* A write path we cannot measure: refuse what might grow. */
 		return -EPERM;
 	if (acc.kind == SG_ACCESS_FALLOCATE)
-		return sg_check_fallocate(inode, seals, &acc);
-	return sg_check_rw(file, inode, seals, &acc);
+		return sg_verdict(sg_check_fallocate(inode, seals, &acc));
+	return sg_verdict(sg_check_rw(file, inode, seals, &acc));
 }
 
 /* ---- mappings ---------------------------------------------------------- */
@@ -180,7 +242,9 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	vm_flags = BPF_CORE_READ(vma, vm_flags);
 	if (!(vm_flags & VM_SHARED) || (vm_flags & VM_WRITE))
 		return 0;
-	return (sg_seals_of(file->f_inode) & SG_SEAL_ANY_WRITE) ? -EACCES : 0;
+	if (sg_seals_of(file->f_inode) & SG_SEAL_ANY_WRITE)
+		return -EACCES;
+	return 0;
 }
 
 /* ---- size and mode: shmem_setattr -------------------------------------- */
@@ -217,13 +281,13 @@ static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
 SEC("lsm/inode_setattr")
 int BPF_PROG(sg_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
 {
-	return ret ? ret : sg_setattr(dentry, attr);
+	return ret ? ret : sg_verdict(sg_setattr(dentry, attr));
 }
 
 SEC("lsm/inode_setattr")
 int BPF_PROG(sg_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
 {
-	return ret ? ret : sg_setattr(dentry, attr);
+	return ret ? ret : sg_verdict(sg_setattr(dentry, attr));
 }
 
 /* ---- seal requests from the daemon ------------------------------------- */
@@ -237,13 +301,13 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		return 0;
 	switch (cmd) {
 	case SG_IOC_ADD:
-		return sg_add(file, (__u32)arg);
+		return sg_verdict(sg_add(file, (__u32)arg));
 	case SG_IOC_CONFIRM: {
 		struct sg_inode *st = sg_lookup(file->f_inode);
 
-		return st ? sg_confirm_write(file, st) : -EINVAL;
+		return st ? sg_verdict(sg_confirm_write(file, st)) : -EINVAL;
 	}
 	default:
-		return sg_abort(file);
+		return sg_verdict(sg_abort(file));
 	}
 }

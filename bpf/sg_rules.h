@@ -9,6 +9,22 @@
 
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
 
+/*
+ * Every computed LSM return goes through here.  Since 6.x the verifier
+ * insists on [-MAX_ERRNO, 0] but does not track BPF_NEG, which clang emits
+ * for branchless "cond ? -EPERM : 0"; hiding the value from the compiler
+ * forces real comparisons the verifier can follow.
+ */
+static __always_inline int sg_verdict(int r)
+{
+	long v = r; /* widened first: the register compared is the one returned */
+
+	asm volatile("" : "+r"(v));
+	if (v < -4095 || v > 0)
+		return -EPERM;
+	return (int)v;
+}
+
 static __always_inline __u32 sg_tid(void)
 {
 	return (__u32)bpf_get_current_pid_tgid();
@@ -70,8 +86,11 @@ static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
 		/* The filesystem answers EOPNOTSUPP itself for other modes. */
 		if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 			return 0;
-		if (mode & FALLOC_FL_PUNCH_HOLE)
-			return (seals & SG_SEAL_ANY_WRITE) ? -EPERM : 0;
+		if (mode & FALLOC_FL_PUNCH_HOLE) {
+			if (!(seals & SG_SEAL_ANY_WRITE))
+				return 0;
+			return (acc->flags & SG_ACCESS_F_MADV_RO) ? -EACCES : -EPERM;
+		}
 		return ((seals & SG_SEAL_GROW) && grows) ? -EPERM : 0;
 	}
 	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_COLLAPSE_RANGE |

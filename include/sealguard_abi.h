@@ -78,7 +78,13 @@ struct sg_access {
 	__s64 pos;    /* offset, or -1 when the write has no position */
 	__u64 len;    /* count or fallocate length */
 	__u32 kind;   /* enum sg_access_kind */
-	__u32 mode;   /* fallocate mode */
+	__u32 mode;   /* fallocate mode, or RWF_APPEND */
+	__u32 flags;  /* SG_ACCESS_F_* */
+	__u32 pad;
 };
+
+/* MADV_REMOVE through a mapping without VM_WRITE: natively the seal has
+ * cleared its VM_MAYWRITE and madvise fails with EACCES. */
+#define SG_ACCESS_F_MADV_RO 0x1u
 
 #endif /* SEALGUARD_ABI_H */

@@ -15,6 +15,8 @@ OUT=${2:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
 MODE=${3:-test}
 TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}
 export SEALGUARD_SOCKET=/run/sealguard/control.sock
+# A program that restarts the daemon on purpose writes the new pid here.
+export SG_DAEMON_PIDFILE=/run/sealguard/restarted.pid
 RESULTS=$OUT/results.txt
 DAEMON_PID=
 
@@ -52,7 +54,13 @@ daemon_start() {
 	return 1
 }
 
-daemon_alive() { [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; }
+daemon_alive() {
+	if [[ -s $SG_DAEMON_PIDFILE ]]; then
+		DAEMON_PID=$(cat "$SG_DAEMON_PIDFILE")
+		rm -f "$SG_DAEMON_PIDFILE"
+	fi
+	[[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null
+}
 
 daemon_stop() {
 	[[ -n $DAEMON_PID ]] || return 0

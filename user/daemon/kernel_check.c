@@ -118,6 +118,9 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	feat->has_aio_write = btf_func_params(btf, "aio_write") >= 0;
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
+	/* A helper's implementation is in BTF exactly when the kernel has it. */
+	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 &&
+				  btf_func_params(btf, "bpf_find_vma") >= 0;
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {

@@ -12,6 +12,7 @@ struct sg_kernel_features {
 	int has_aio_write;
 	int has_do_shmat;
 	int has_remap_file_pages;
+	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */
 };
 
 /*

@@ -65,6 +65,8 @@ static void choose_variants(struct sealguard_bpf *skel, const struct sg_kernel_f
 	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
 	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
+	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
+	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
 }
 
 /* Attach every loaded program, then swap the pins: old links go away only
