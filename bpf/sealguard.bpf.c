@@ -48,7 +48,7 @@ static __always_inline __u32 sg_pending_note(struct file *file, __u32 *flags)
 	return prev->mode;
 }
 
-/* pwritev2(RWF_APPEND) and io_submit(RWF_APPEND) append whatever the
+/* pwritev2, io_submit and io_uring with RWF_APPEND append whatever the
  * position says; rw_verify_area, which runs next, cannot see the flag. */
 static __always_inline void sg_note_append(struct file *file)
 {
@@ -69,6 +69,18 @@ int BPF_PROG(sg_aio_write, struct kiocb *req, const struct iocb *iocb)
 {
 	if (BPF_CORE_READ(iocb, aio_rw_flags) & RWF_APPEND)
 		sg_note_append(BPF_CORE_READ(req, ki_filp));
+	return 0;
+}
+
+/* io_uring keeps the request's RWF_* in struct io_rw, which overlays the
+ * io_kiocb's command area (io_kiocb_to_cmd). */
+SEC("fentry/io_write")
+int BPF_PROG(sg_io_write, struct io_kiocb *req)
+{
+	struct io_rw *rw = (void *)req;
+
+	if (BPF_CORE_READ(rw, flags) & RWF_APPEND)
+		sg_note_append(BPF_CORE_READ(rw, kiocb.ki_filp));
 	return 0;
 }
 

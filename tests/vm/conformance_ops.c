@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
+#include <liburing.h>
 #include <linux/falloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -863,6 +864,108 @@ static void op_aio_rwf_append(const struct conf_ctx *c, struct conf_result *r)
 	aio_write_at(c, r, 0, RWF_APPEND);
 }
 
+/*
+ * io_uring: one fresh ring per operation; the result is the CQE's res, as
+ * an application sees it (a negative res is the errno).
+ */
+static void uring_run(const struct conf_ctx *c, struct conf_result *r,
+		      void (*prep)(const struct conf_ctx *c, struct io_uring_sqe *sqe))
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	int e = io_uring_queue_init(4, &ring, 0);
+
+	if (e < 0) {
+		r->step = 0;
+		r->ret = -1;
+		r->err = -e;
+		return;
+	}
+	prep(c, io_uring_get_sqe(&ring));
+	e = io_uring_submit(&ring);
+	if (e != 1) {
+		r->step = 1;
+		r->ret = -1;
+		r->err = e < 0 ? -e : EIO;
+	} else if ((e = io_uring_wait_cqe(&ring, &cqe)) < 0) {
+		r->step = 2;
+		r->ret = -1;
+		r->err = -e;
+	} else {
+		r->step = 1;
+		r->ret = cqe->res < 0 ? -1 : cqe->res;
+		r->err = cqe->res < 0 ? -cqe->res : 0;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+}
+
+static void prep_uring_write_inside(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_write(sqe, c->fd, wbuf, 100, 2000);
+}
+
+static void prep_uring_write_at_eof(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_write(sqe, c->fd, wbuf, 100, c->size0);
+}
+
+static void prep_uring_rwf_append(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_write(sqe, c->fd, wbuf, 100, 0);
+	sqe->rw_flags = RWF_APPEND;
+}
+
+static struct iovec uring_iov[2] = {
+	{ .iov_base = wbuf, .iov_len = 50 },
+	{ .iov_base = wbuf + 50, .iov_len = 50 },
+};
+
+static void prep_uring_writev_inside(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_writev(sqe, c->fd, uring_iov, 2, 1000);
+}
+
+static void prep_uring_fallocate_past_eof(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_fallocate(sqe, c->fd, 0, (off_t)c->size0, 4096);
+}
+
+static void prep_uring_punch_hole(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_fallocate(sqe, c->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096);
+}
+
+static void op_uring_write_inside(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_write_inside);
+}
+
+static void op_uring_write_at_eof(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_write_at_eof);
+}
+
+static void op_uring_rwf_append(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_rwf_append);
+}
+
+static void op_uring_writev_inside(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_writev_inside);
+}
+
+static void op_uring_fallocate_past_eof(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_fallocate_past_eof);
+}
+
+static void op_uring_punch_hole(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_punch_hole);
+}
+
 const struct conf_op conf_ops[] = {
 	{ "write-at-0", op_write_at0, 0, 0 },
 	{ "write-at-end", op_write_at_end, 0, 0 },
@@ -918,6 +1021,12 @@ const struct conf_op conf_ops[] = {
 	{ "aio-pwrite-inside", op_aio_inside, 0, 0 },
 	{ "aio-pwrite-at-eof", op_aio_at_eof, 0, 0 },
 	{ "aio-rwf-append-off0", op_aio_rwf_append, 0, 0 },
+	{ "io-uring-write-inside", op_uring_write_inside, OPF_IO_URING, 0 },
+	{ "io-uring-write-at-eof", op_uring_write_at_eof, OPF_IO_URING, 0 },
+	{ "io-uring-rwf-append-off0", op_uring_rwf_append, OPF_IO_URING, 0 },
+	{ "io-uring-writev-inside", op_uring_writev_inside, OPF_IO_URING, 0 },
+	{ "io-uring-fallocate-past-eof", op_uring_fallocate_past_eof, OPF_IO_URING, 0 },
+	{ "io-uring-punch-hole", op_uring_punch_hole, OPF_IO_URING, 0 },
 };
 
 const size_t conf_nops = sizeof(conf_ops) / sizeof(conf_ops[0]);
@@ -1259,4 +1368,14 @@ void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
 out:
 	free(nt);
 	free(st);
+}
+
+int conf_io_uring_probe(void)
+{
+	struct io_uring ring;
+	int e = io_uring_queue_init(4, &ring, 0);
+
+	if (e == 0)
+		io_uring_queue_exit(&ring);
+	return e;
 }

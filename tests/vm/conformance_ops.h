@@ -169,6 +169,11 @@ struct conf_ctx {
  * count, sealguard refuses the whole write (divergence grow-short-write).
  */
 #define OPF_GROW_SHORT 0x1
+/* Needs io_uring: skipped, with the reason, where the kernel refuses rings. */
+#define OPF_IO_URING 0x2
+
+/* 0 when io_uring rings can be created here, else -errno. */
+int conf_io_uring_probe(void);
 
 struct conf_op {
 	const char *name;

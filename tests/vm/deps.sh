@@ -7,7 +7,7 @@ set -euo pipefail
 SG_CACHE=${SG_CACHE:-/var/cache/sealguard}
 
 PKGS=(cmake clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-      libyaml-dev libjson-c-dev libcmocka-dev libsystemd-dev qemu-system-x86
+      libyaml-dev libjson-c-dev libcmocka-dev libsystemd-dev liburing-dev qemu-system-x86
       udev busybox-static jq file kmod python3-argcomplete
       python3-pkg-resources python3-requests)
 

@@ -116,6 +116,8 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	feat->setattr_has_idmap = n == 3;
 	feat->has_vfs_writev = btf_func_params(btf, "vfs_writev") >= 0;
 	feat->has_aio_write = btf_func_params(btf, "aio_write") >= 0;
+	feat->has_io_write = btf_func_params(btf, "io_write") >= 0 &&
+			     btf__find_by_name_kind(btf, "io_rw", BTF_KIND_STRUCT) >= 0;
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */

@@ -10,6 +10,7 @@ struct sg_kernel_features {
 	int setattr_has_idmap; /* inode_setattr(idmap, dentry, attr) */
 	int has_vfs_writev;
 	int has_aio_write;
+	int has_io_write; /* io_uring */
 	int has_do_shmat;
 	int has_remap_file_pages;
 	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */

@@ -63,6 +63,7 @@ static void choose_variants(struct sealguard_bpf *skel, const struct sg_kernel_f
 	bpf_program__set_autoload(skel->progs.sg_inode_setattr_idmap, f->setattr_has_idmap);
 	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
 	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
+	bpf_program__set_autoload(skel->progs.sg_io_write, f->has_io_write);
 	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
