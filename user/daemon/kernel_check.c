@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "kernel_check.h"
+#include "lsm_list.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -28,17 +29,6 @@ static int read_lsm_list(char *buf, size_t len)
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int lsm_list_has_bpf(const char *list)
-{
-	char copy[512], *save = NULL, *tok;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (strcmp(tok, "bpf") == 0)
-			return 1;
 	return 0;
 }
 
@@ -84,10 +74,8 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 			 "/sys/kernel/security and try again", LSM_LIST, strerror(-r));
 		return r;
 	}
-	if (!lsm_list_has_bpf(lsm)) {
-		snprintf(why, len, "the BPF LSM is not active on this kernel (active LSMs: %s): add it to "
-			 "the kernel command line as lsm=%s%sbpf and reboot", lsm[0] ? lsm : "none",
-			 lsm, lsm[0] ? "," : "");
+	if (!sg_lsm_list_has(lsm, "bpf")) {
+		sg_lsm_missing_sentence(lsm, why, len);
 		return -EOPNOTSUPP;
 	}
 
