@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "conformance_ops.h"
+#include "conformance_report.h"
 #include "vmtest.h"
 
 #ifndef MADV_REMOVE
@@ -682,21 +683,6 @@ static const struct conf_tcase add_cases[] = {
 	{ .name = "exec-rdonly-fd", .fn = tc_exec_rdonly_fd, .mode = 0644, .flags = CONF_TC_EXEC },
 };
 
-static void report(const struct conf_outcome *o)
-{
-	switch (o->v) {
-	case CONF_PASS:
-		vmtest_pass(o->name);
-		break;
-	case CONF_SKIP:
-		vmtest_skip(o->name, "%s", o->msg);
-		break;
-	default:
-		vmtest_fail(o->name, "%s", o->msg);
-		break;
-	}
-}
-
 int main(void)
 {
 	struct timespec t0, t1;
@@ -716,7 +702,7 @@ int main(void)
 				run_op_case(&seal_sets[s], &conf_ops[o]);
 	}
 	for (size_t i = 0; i < sizeof(add_cases) / sizeof(add_cases[0]); i++)
-		conf_run_tcase("conf/add", &add_cases[i], report);
+		conf_run_tcase("conf/add", &add_cases[i], conf_report);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "vm_conformance: %.1f s\n",

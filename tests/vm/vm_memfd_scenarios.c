@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "conformance_ops.h"
+#include "conformance_report.h"
 #include "vmtest.h"
 
 #define S CONF_SIZE0
@@ -517,25 +518,10 @@ static const struct conf_tcase scenarios[] = {
 	{ .name = "noexec_seal", .fn = sc_noexec_seal, .mode = 0777, .flags = CONF_TC_EXEC },
 };
 
-static void report(const struct conf_outcome *o)
-{
-	switch (o->v) {
-	case CONF_PASS:
-		vmtest_pass(o->name);
-		break;
-	case CONF_SKIP:
-		vmtest_skip(o->name, "%s", o->msg);
-		break;
-	default:
-		vmtest_fail(o->name, "%s", o->msg);
-		break;
-	}
-}
-
 int main(void)
 {
 	conf_env_init();
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		conf_run_tcase("scen", &scenarios[i], report);
+		conf_run_tcase("scen", &scenarios[i], conf_report);
 	return vmtest_exit();
 }
