@@ -19,40 +19,55 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* ---- position and length of write-permission checks ------------------ */
 
+/* This task's record, created on first use: every later write reuses it in
+ * place, one lookup and no map update on the hot path. */
+static __always_inline struct sg_access *sg_slot(void)
+{
+	__u32 tid = sg_tid();
+	struct sg_access *a = bpf_map_lookup_elem(&sg_access, &tid);
+	struct sg_access zero = {};
+
+	if (a)
+		return a;
+	bpf_map_update_elem(&sg_access, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&sg_access, &tid);
+}
+
+static __always_inline void sg_fill(struct sg_access *a, struct file *file, __s64 pos, __u64 len,
+				    __u32 kind, __u32 mode, __u32 flags)
+{
+	a->file = (__u64)file;
+	a->pos = pos;
+	a->len = len;
+	a->kind = kind;
+	a->mode = mode;
+	a->flags = flags;
+}
+
+/* A note (kind NONE) left for the vfs_fallocate or rw_verify_area call that
+ * follows on the same file in the same task: its mode, and flags. */
+static __always_inline __u32 sg_note_of(struct sg_access *a, struct file *file, __u32 *flags)
+{
+	if (a->file != (__u64)file || a->kind != SG_ACCESS_NONE)
+		return 0;
+	*flags = a->flags;
+	return a->mode;
+}
+
 static __always_inline void sg_record_flags(struct file *file, __s64 pos, __u64 len, __u32 kind,
 					    __u32 mode, __u32 flags)
 {
-	__u32 tid = sg_tid();
-	struct sg_access acc = {
-		.file = (__u64)file, .pos = pos, .len = len, .kind = kind, .mode = mode, .flags = flags,
-	};
+	struct sg_access *a = sg_slot();
 
-	bpf_map_update_elem(&sg_access, &tid, &acc, BPF_ANY);
-}
-
-static __always_inline void sg_record(struct file *file, __s64 pos, __u64 len, __u32 kind, __u32 mode)
-{
-	sg_record_flags(file, pos, len, kind, mode, 0);
-}
-
-/* A note left for the vfs_fallocate or rw_verify_area call that follows on
- * the same file in the same task. */
-static __always_inline __u32 sg_pending_note(struct file *file, __u32 *flags)
-{
-	__u32 tid = sg_tid();
-	struct sg_access *prev = bpf_map_lookup_elem(&sg_access, &tid);
-
-	if (!prev || prev->file != (__u64)file || prev->kind != SG_ACCESS_NONE)
-		return 0;
-	*flags = prev->flags;
-	return prev->mode;
+	if (a)
+		sg_fill(a, file, pos, len, kind, mode, flags);
 }
 
 /* pwritev2, io_submit and io_uring with RWF_APPEND append whatever the
  * position says; rw_verify_area, which runs next, cannot see the flag. */
 static __always_inline void sg_note_append(struct file *file)
 {
-	sg_record(file, -1, 0, SG_ACCESS_NONE, RWF_APPEND);
+	sg_record_flags(file, -1, 0, SG_ACCESS_NONE, RWF_APPEND, 0);
 }
 
 SEC("fentry/vfs_writev")
@@ -88,24 +103,31 @@ SEC("fentry/rw_verify_area")
 int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file, const loff_t *ppos, size_t count)
 {
 	__u32 appending, flags = 0;
+	struct sg_access *a;
 	__s64 pos = -1;
 
 	if (read_write != WRITE)
 		return 0;
-	appending = sg_pending_note(file, &flags) & RWF_APPEND;
+	a = sg_slot();
+	if (!a)
+		return 0;
+	appending = sg_note_of(a, file, &flags) & RWF_APPEND;
 	if (ppos)
 		bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
-	sg_record(file, pos, count, SG_ACCESS_RW, appending);
+	sg_fill(a, file, pos, count, SG_ACCESS_RW, appending, 0);
 	return 0;
 }
 
 SEC("fentry/vfs_fallocate")
 int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
 {
+	struct sg_access *a = sg_slot();
 	__u32 flags = 0;
 
-	sg_pending_note(file, &flags);
-	sg_record_flags(file, offset, len, SG_ACCESS_FALLOCATE, mode, flags);
+	if (!a)
+		return 0;
+	sg_note_of(a, file, &flags);
+	sg_fill(a, file, offset, len, SG_ACCESS_FALLOCATE, mode, flags);
 	return 0;
 }
 
