@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -44,6 +45,21 @@ static int btf_func_params(const struct btf *btf, const char *name)
 	if (!t || !btf_is_func_proto(t))
 		return -EINVAL;
 	return btf_vlen(t);
+}
+
+static bool btf_struct_has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_member *m;
+	int i;
+
+	if (!t)
+		return false;
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
+		if (strcmp(btf__name_by_offset(btf, m->name_off), member) == 0)
+			return true;
+	return false;
 }
 
 int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
@@ -104,8 +120,9 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	feat->setattr_has_idmap = n == 3;
 	feat->has_vfs_writev = btf_func_params(btf, "vfs_writev") >= 0;
 	feat->has_aio_write = btf_func_params(btf, "aio_write") >= 0;
+	/* Before 5.19 io_uring's RWF_* lived elsewhere (struct io_rw has no flags). */
 	feat->has_io_write = btf_func_params(btf, "io_write") >= 0 &&
-			     btf__find_by_name_kind(btf, "io_rw", BTF_KIND_STRUCT) >= 0;
+			     btf_struct_has_member(btf, "io_rw", "flags");
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
@@ -123,12 +140,14 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 
 void sg_kernel_explain_load_error(int err, char *why, size_t len)
 {
-	if (err == -EPERM || err == -EACCES)
+	/* EACCES is the verifier rejecting a program, not a policy refusal. */
+	if (err == -EPERM)
 		snprintf(why, len, "this kernel refuses to load BPF LSM and tracing programs (%s, although we run as "
 			 "root and bpf is an active LSM): a lockdown or sandbox policy of the kernel or its "
 			 "host forbids them; run sealguard on a kernel that allows BPF LSM "
 			 "(to try it here: script/run --vm)", strerror(-err));
 	else
-		snprintf(why, len, "loading the BPF programs failed (%s); run with --verbose to see "
-			 "the verifier's log", strerror(-err));
+		snprintf(why, len, "this kernel's verifier rejected sealguard's BPF programs (%s): this "
+			 "kernel is not supported yet; run with --verbose to see the verifier's log",
+			 strerror(-err));
 }
