@@ -966,6 +966,46 @@ static void op_uring_punch_hole(const struct conf_ctx *c, struct conf_result *r)
 	uring_run(c, r, prep_uring_punch_hole);
 }
 
+/*
+ * IORING_OP_SPLICE from a pipe holding 200 bytes into the file at pos.
+ * Step 0: the pipe (or, as in uring_run, the ring); step 1: the CQE.
+ */
+static int uring_splice_in = -1;
+static loff_t uring_splice_pos;
+
+static void prep_uring_splice(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_splice(sqe, uring_splice_in, -1, c->fd, uring_splice_pos, 200, 0);
+}
+
+static void uring_splice_at(const struct conf_ctx *c, struct conf_result *r, loff_t pos)
+{
+	int p[2];
+
+	rset(r, 0, pipe2(p, O_CLOEXEC));
+	if (r->ret < 0)
+		return;
+	if (write(p[1], wbuf, 200) != 200) {
+		rset(r, 0, -1);
+	} else {
+		uring_splice_in = p[0];
+		uring_splice_pos = pos;
+		uring_run(c, r, prep_uring_splice);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+static void op_uring_splice_inside(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_splice_at(c, r, 700);
+}
+
+static void op_uring_splice_at_eof(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_splice_at(c, r, (loff_t)c->size0);
+}
+
 const struct conf_op conf_ops[] = {
 	{ "write-at-0", op_write_at0, 0, 0 },
 	{ "write-at-end", op_write_at_end, 0, 0 },
@@ -1027,6 +1067,8 @@ const struct conf_op conf_ops[] = {
 	{ "io-uring-writev-inside", op_uring_writev_inside, OPF_IO_URING, 0 },
 	{ "io-uring-fallocate-past-eof", op_uring_fallocate_past_eof, OPF_IO_URING, 0 },
 	{ "io-uring-punch-hole", op_uring_punch_hole, OPF_IO_URING, 0 },
+	{ "io-uring-splice-inside", op_uring_splice_inside, OPF_IO_URING, 0 },
+	{ "io-uring-splice-at-eof", op_uring_splice_at_eof, OPF_IO_URING, 0 },
 };
 
 const size_t conf_nops = sizeof(conf_ops) / sizeof(conf_ops[0]);
