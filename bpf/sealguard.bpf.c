@@ -14,6 +14,7 @@
 #include "sg_maps.h"
 #include "sg_rules.h"
 #include "sg_add.h"
+#include "sg_report.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -180,9 +181,10 @@ int BPF_PROG(sg_do_madvise_exit)
 SEC("lsm/file_permission")
 int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 {
+	__u32 seals, op = SG_EV_WRITE;
 	struct inode *inode;
 	struct sg_access acc;
-	__u32 seals;
+	int r;
 
 	if (ret)
 		return ret;
@@ -192,12 +194,18 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	seals = sg_seals_of(inode);
 	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
 		return 0;
-	if (!sg_take_access(file, &acc))
+	if (!sg_take_access(file, &acc)) {
 		/* A write path we cannot measure: refuse what might grow. */
-		return -EPERM;
-	if (acc.kind == SG_ACCESS_FALLOCATE)
-		return sg_verdict(sg_check_fallocate(inode, seals, &acc));
-	return sg_verdict(sg_check_rw(file, inode, seals, &acc));
+		r = -EPERM;
+	} else if (acc.kind == SG_ACCESS_FALLOCATE) {
+		op = SG_EV_FALLOCATE;
+		r = sg_check_fallocate(inode, seals, &acc);
+	} else {
+		r = sg_check_rw(file, inode, seals, &acc);
+	}
+	if (r)
+		r = sg_refuse(inode, seals, op, r);
+	return sg_verdict(r);
 }
 
 /* ---- mappings ---------------------------------------------------------- */
@@ -207,7 +215,7 @@ int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 	     unsigned long flags, int ret)
 {
 	unsigned long type = flags & MAP_TYPE;
-	__u32 tid, idx;
+	__u32 tid, idx, seals;
 	__s64 *bucket;
 
 	if (ret)
@@ -224,9 +232,10 @@ int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 		return 0;
 	/* Counted before the seals are read: see sg_add.h. */
 	__sync_fetch_and_add(bucket, 1);
-	if (sg_seals_of(file->f_inode) & SG_SEAL_ANY_WRITE) {
+	seals = sg_seals_of(file->f_inode);
+	if (seals & SG_SEAL_ANY_WRITE) {
 		__sync_fetch_and_add(bucket, -1);
-		return -EPERM;
+		return sg_refuse(file->f_inode, seals, SG_EV_MMAP, -EPERM);
 	}
 	tid = sg_tid();
 	if (bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_ANY))
@@ -265,6 +274,7 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 {
 	unsigned long vm_flags;
 	struct file *file;
+	__u32 seals;
 
 	if (ret)
 		return ret;
@@ -276,8 +286,9 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	vm_flags = BPF_CORE_READ(vma, vm_flags);
 	if (!(vm_flags & VM_SHARED) || (vm_flags & VM_WRITE))
 		return 0;
-	if (sg_seals_of(file->f_inode) & SG_SEAL_ANY_WRITE)
-		return -EACCES;
+	seals = sg_seals_of(file->f_inode);
+	if (seals & SG_SEAL_ANY_WRITE)
+		return sg_refuse(file->f_inode, seals, SG_EV_MPROTECT, -EACCES);
 	return 0;
 }
 
@@ -302,11 +313,11 @@ static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
 
 		if ((newsize < oldsize && (seals & SG_SEAL_SHRINK)) ||
 		    (newsize > oldsize && (seals & SG_SEAL_GROW)))
-			return -EPERM;
+			return sg_refuse(inode, seals, SG_EV_TRUNCATE, -EPERM);
 	}
 	if ((valid & ATTR_MODE) && (seals & SG_SEAL_EXEC) &&
 	    ((inode->i_mode ^ attr->ia_mode) & 0111))
-		return -EPERM;
+		return sg_refuse(inode, seals, SG_EV_CHMOD, -EPERM);
 	return 0;
 }
 
@@ -344,4 +355,25 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 	default:
 		return sg_verdict(sg_abort(file));
 	}
+}
+
+/* ---- registry upkeep --------------------------------------------------- */
+
+/* The seal dies with the inode (its storage goes right after this hook);
+ * its registry entry must not outlive it, or a reused inode number would
+ * be listed as sealed. */
+SEC("lsm/inode_free_security")
+int BPF_PROG(sg_inode_free_security, struct inode *inode)
+{
+	struct sg_file_key key = {};
+	__u32 dev;
+
+	if (!sg_lookup(inode))
+		return 0;
+	dev = inode->i_sb->s_dev;
+	key.dev_major = dev >> SG_MINORBITS;
+	key.dev_minor = dev & ((1u << SG_MINORBITS) - 1);
+	key.ino = inode->i_ino;
+	bpf_map_delete_elem(&sg_sealed, &key);
+	return 0;
 }

@@ -48,4 +48,48 @@ struct {
 	__type(value, struct sg_access);
 } sg_access SEC(".maps");
 
+/* Denial events for the daemon (struct sg_event).  256 KiB holds ~2900
+ * events; the per-inode rate limit keeps a busy loop far below that. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} sg_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_event_stats);
+} sg_stats SEC(".maps");
+
+/* Rate-limit windows per (inode, process).  LRU: a forgotten window only
+ * lets one more burst through. */
+struct sg_rl_key {
+	__u32 dev;
+	__u32 tgid;
+	__u64 ino;
+};
+
+struct sg_rl_window {
+	__u64 start_ns;
+	__u32 count;
+	__u32 suppressed;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct sg_rl_key);
+	__type(value, struct sg_rl_window);
+} sg_ratelimit SEC(".maps");
+
+/* Sealed files by (dev, ino), written by the daemon; see sealguard_abi.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SG_SEALED_MAX);
+	__type(key, struct sg_file_key);
+	__type(value, struct sg_sealed_rec);
+} sg_sealed SEC(".maps");
+
 #endif

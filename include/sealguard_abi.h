@@ -87,4 +87,79 @@ struct sg_access {
  * cleared its VM_MAYWRITE and madvise fails with EACCES. */
 #define SG_ACCESS_F_MADV_RO 0x1u
 
+/* ---- denial events and counters (ring buffer "sg_events") ------------- */
+
+/* What a refused operation was; indexes struct sg_event_stats.denials. */
+enum sg_event_op {
+	SG_EV_WRITE = 0,     /* write family, splice, copy_file_range, io_uring */
+	SG_EV_FALLOCATE = 1, /* fallocate, MADV_REMOVE */
+	SG_EV_MMAP = 2,      /* new writable shared mapping */
+	SG_EV_MPROTECT = 3,  /* PROT_WRITE on a read-only shared mapping */
+	SG_EV_TRUNCATE = 4,  /* size change: truncate, ftruncate, O_TRUNC */
+	SG_EV_CHMOD = 5,     /* exec bits changed under EXEC */
+	SG_EV_OP_COUNT = 6,
+};
+
+/*
+ * A refused operation.  dev is split as major/minor so that both sides
+ * agree without knowing each other's dev_t encoding.
+ */
+struct sg_event {
+	__u64 ts_ns;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgroup_id;  /* cgroup v2 id of the task */
+	__u64 ino;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 seals;      /* seals in force when refused */
+	__u32 op;         /* enum sg_event_op */
+	__s32 err;        /* the negative errno returned */
+	__u32 pid;        /* tgid, as user space calls it */
+	__u32 tid;
+	__u32 uid;        /* current_uid() */
+	__u32 suppressed; /* denials of this inode by this process not
+			   * reported since its previous event */
+	__u32 pad;
+	char comm[16];
+};
+
+/*
+ * Rate limit, per (inode, process): at most SG_EVENT_BURST events per
+ * SG_EVENT_WINDOW_NS; further denials are only counted.
+ */
+#define SG_EVENT_BURST     5
+#define SG_EVENT_WINDOW_NS 1000000000ull
+
+/* Per-CPU array "sg_stats", one element; user space sums the CPUs. */
+struct sg_event_stats {
+	__u64 denials[SG_EV_OP_COUNT]; /* every refusal, rate-limited or not */
+	__u64 suppressed;              /* held back by the rate limit */
+	__u64 dropped;                 /* ring buffer full */
+};
+
+/* ---- registry of sealed files (hash "sg_sealed") ---------------------- */
+
+/*
+ * Written by the daemon after a seal is added, so that files can be listed
+ * and events can name a path; the kernel deletes an entry when its inode
+ * is freed (inode storage, and so the seal, goes at the same moment).
+ */
+struct sg_file_key {
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 ino;
+};
+
+#define SG_PATH_MAX 256
+
+struct sg_sealed_rec {
+	__u32 seals;     /* after the latest request */
+	__u32 uid;       /* uid of the latest requester */
+	__u32 pid;       /* pid of the latest requester */
+	__u32 pad;
+	__u64 sealed_at; /* CLOCK_REALTIME seconds of the first seal */
+	char path[SG_PATH_MAX]; /* as /proc/self/fd/N read at request time */
+};
+
+#define SG_SEALED_MAX 65536
+
 #endif /* SEALGUARD_ABI_H */

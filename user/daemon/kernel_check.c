@@ -128,6 +128,7 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
 	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 &&
 				  btf_func_params(btf, "bpf_find_vma") >= 0;
+	feat->has_inode_free_hook = btf_func_params(btf, "bpf_lsm_inode_free_security") >= 0;
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {

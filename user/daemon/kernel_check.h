@@ -14,6 +14,7 @@ struct sg_kernel_features {
 	int has_do_shmat;
 	int has_remap_file_pages;
 	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */
+	int has_inode_free_hook; /* registry entries pruned as inodes die */
 };
 
 /*
