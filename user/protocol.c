@@ -2,63 +2,158 @@
 #include "protocol.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
-#include "sealguard_abi.h"
+#define SG_MAX_ERRNO 4095
 
-void sg_request_init(struct sg_request *req, enum sg_op op, uint32_t seals)
+size_t sg_request_body_size(uint16_t type)
 {
-	memset(req, 0, sizeof(*req));
-	req->magic = SG_PROTO_MAGIC;
-	req->version = SG_PROTO_VERSION;
-	req->op = (uint16_t)op;
-	req->seals = seals;
+	switch (type) {
+	case SG_OP_ADD_SEALS:
+		return sizeof(struct sg_body_seals);
+	case SG_OP_LIST:
+		return sizeof(struct sg_body_list_req);
+	default:
+		return 0;
+	}
 }
 
-void sg_reply_init(struct sg_reply *rep, uint16_t op, int32_t result)
+void sg_hdr_init(struct sg_msg_hdr *h, uint16_t type, uint32_t seq, int32_t result, size_t body_len)
 {
-	memset(rep, 0, sizeof(*rep));
-	rep->magic = SG_PROTO_MAGIC;
-	rep->version = SG_PROTO_VERSION;
-	rep->op = op;
-	rep->result = result;
+	memset(h, 0, sizeof(*h));
+	h->magic = SG_PROTO_MAGIC;
+	h->version = SG_PROTO_VERSION;
+	h->type = type;
+	h->size = (uint32_t)(sizeof(*h) + body_len);
+	h->seq = seq;
+	h->result = result;
 }
 
-int sg_request_decode(const void *buf, size_t len, struct sg_request *out)
+/* Magic, version and size: what every message has. */
+static int decode_hdr(const void *buf, size_t len, struct sg_msg_hdr *out)
 {
-	if (len != sizeof(*out))
+	if (len < sizeof(*out) || len > SG_MSG_MAX)
 		return -EBADMSG;
 	memcpy(out, buf, sizeof(*out));
 	if (out->magic != SG_PROTO_MAGIC)
 		return -EBADMSG;
 	if (out->version != SG_PROTO_VERSION)
 		return -EPROTO;
-	if (out->reserved != 0)
+	if (out->size != len)
 		return -EBADMSG;
-	switch (out->op) {
-	case SG_OP_ADD_SEALS:
-		/* Unknown seal bits are the kernel's EINVAL, decided by the
-		 * daemon after the fd checks, so they pass here. */
-		return 0;
-	case SG_OP_GET_SEALS:
-		return out->seals == 0 ? 0 : -EBADMSG;
-	default:
+	return 0;
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+int sg_request_decode(const void *buf, size_t len, int nfds, struct sg_msg_hdr *out)
+{
+	const unsigned char *body = (const unsigned char *)buf + sizeof(*out);
+	size_t body_len;
+	int r;
+
+	r = decode_hdr(buf, len, out);
+	if (r < 0)
+		return r;
+	if (out->type < SG_OP_ADD_SEALS || out->type > SG_OP_MAX)
 		return -EOPNOTSUPP;
+	body_len = len - sizeof(*out);
+	if (out->result != 0 || body_len != sg_request_body_size(out->type))
+		return -EBADMSG;
+
+	switch (out->type) {
+	case SG_OP_ADD_SEALS: {
+		struct sg_body_seals b;
+
+		memcpy(&b, body, sizeof(b));
+		/* Unknown seal bits are fcntl's EINVAL, decided after the fd
+		 * checks as the kernel does, so they pass here. */
+		if (b.reserved || out->flags)
+			return -EBADMSG;
+		return nfds == 1 ? 0 : -EBADMSG;
+	}
+	case SG_OP_GET_SEALS:
+		return out->flags == 0 && nfds == 1 ? 0 : -EBADMSG;
+	case SG_OP_LIST: {
+		struct sg_body_list_req b;
+
+		memcpy(&b, body, sizeof(b));
+		if ((out->flags & ~SG_LIST_F_AFTER) || b.reserved || b.max == 0 || b.max > SG_LIST_PAGE)
+			return -EBADMSG;
+		if (!(out->flags & SG_LIST_F_AFTER) && !all_zero(&b.after, sizeof(b.after)))
+			return -EBADMSG;
+		return nfds == 0 ? 0 : -EBADMSG;
+	}
+	default:
+		return out->flags == 0 && nfds == 0 ? 0 : -EBADMSG;
 	}
 }
 
-int sg_reply_decode(const void *buf, size_t len, uint16_t expect_op, struct sg_reply *out)
+static bool result_ok(int32_t result)
 {
-	if (len != sizeof(*out))
+	return result >= -SG_MAX_ERRNO;
+}
+
+int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg_msg_hdr *out)
+{
+	const unsigned char *body = (const unsigned char *)buf + sizeof(*out);
+	size_t body_len;
+	int r;
+
+	r = decode_hdr(buf, len, out);
+	if (r < 0)
+		return r;
+	body_len = len - sizeof(*out);
+	if (out->flags || !result_ok(out->result))
 		return -EBADMSG;
-	memcpy(out, buf, sizeof(*out));
-	if (out->magic != SG_PROTO_MAGIC || out->reserved != 0)
+
+	switch (out->type) {
+	case SG_MSG_EVENT:
+		return out->seq == 0 && out->result == 0 && body_len == sizeof(struct sg_body_event) ? 0 : -EBADMSG;
+	case SG_MSG_ERROR:
+		return out->seq == 0 && out->result < 0 && body_len == 0 ? 0 : -EBADMSG;
+	}
+	if (out->type != expect_type)
 		return -EBADMSG;
-	if (out->version != SG_PROTO_VERSION)
-		return -EPROTO;
-	if (out->op != expect_op)
+
+	switch (out->type) {
+	case SG_OP_ADD_SEALS:
+	case SG_OP_SUBSCRIBE:
+		/* F_ADD_SEALS succeeds with exactly 0. */
+		return out->result <= 0 && body_len == 0 ? 0 : -EBADMSG;
+	case SG_OP_GET_SEALS:
+		if (body_len != 0 || out->result > (int32_t)SG_SEAL_ALL)
+			return -EBADMSG;
+		return 0;
+	case SG_OP_STATUS:
+		if (out->result < 0)
+			return body_len == 0 ? 0 : -EBADMSG;
+		return out->result == 0 && body_len == sizeof(struct sg_body_status) ? 0 : -EBADMSG;
+	case SG_OP_LIST: {
+		struct sg_body_list b;
+
+		if (out->result < 0)
+			return body_len == 0 ? 0 : -EBADMSG;
+		if (out->result != 0 || body_len < sizeof(b))
+			return -EBADMSG;
+		memcpy(&b, body, sizeof(b));
+		if (b.count > SG_LIST_PAGE || b.more > 1 ||
+		    body_len != sizeof(b) + b.count * sizeof(struct sg_list_entry))
+			return -EBADMSG;
+		return 0;
+	}
+	case SG_OP_RELOAD:
+		return out->result <= 0 && body_len == sizeof(struct sg_body_reload) ? 0 : -EBADMSG;
+	default:
 		return -EBADMSG;
-	if (out->result < -4095)
-		return -EBADMSG;
-	return 0;
+	}
 }

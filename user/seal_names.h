@@ -39,4 +39,8 @@ int sg_seals_parse(const char *s, unsigned int *out, const char **bad, size_t *b
  */
 int sg_seals_format(unsigned int seals, char *buf, size_t len);
 
+/* Name of a refused operation (enum sg_event_op): "write", "fallocate",
+ * "mmap", "mprotect", "truncate", "chmod"; "?" for any other value. */
+const char *sg_op_name(unsigned int op);
+
 #endif

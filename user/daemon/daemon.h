@@ -4,23 +4,70 @@
 #define SG_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #define SG_PIN_DIR "/sys/fs/bpf/sealguard"
 
+/* Bounds on what clients can make the daemon hold. */
+#define SG_MAX_CLIENTS      256
+#define SG_CLIENT_IDLE_MS   30000 /* a connection with no request in this long is closed */
+#define SG_MAX_FDS_PER_MSG  8     /* more are an error; the kernel closes any beyond */
+
 struct sealguard_bpf;
+struct ring_buffer;
+struct sg_event;
+
+/* Who is at the other end of a connection, fixed when it was accepted. */
+struct sg_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	int pidfd;                     /* -1 if the kernel gives none */
+	unsigned long long start_time; /* of pid, to detect reuse without a pidfd */
+	bool admin;                    /* root, or in the admin group */
+};
+
+struct sg_client {
+	int fd;               /* -1: free slot */
+	struct sg_peer peer;
+	bool subscribed;      /* receives SG_MSG_EVENT; no idle timeout */
+	uint64_t deadline_ms; /* CLOCK_MONOTONIC; closed when passed */
+};
+
+struct sg_counters {
+	uint64_t requests_allowed;
+	uint64_t requests_refused;
+	uint64_t requests_malformed;
+	uint64_t events_unsent;
+};
 
 struct sg_daemon {
 	const char *socket_path;
 	const char *pin_dir;
 	bool verbose;
+	gid_t admin_gid;      /* besides root; (gid_t)-1 when none */
+	unsigned int idle_ms;
 
 	struct sealguard_bpf *skel;
 	int inodes_fd; /* the inode-storage map, keyed by fd from user space */
+	int sealed_fd; /* registry of sealed files (struct sg_file_key) */
+
+	struct ring_buffer *events; /* denial events, see events.h */
+	int events_fd;              /* epoll-able fd of the ring buffer */
+	void (*on_event)(struct sg_daemon *d, const struct sg_event *ev);
 
 	int listen_fd;
 	int epoll_fd;
 	int signal_fd;
 	unsigned int nclients;
+	unsigned int nsubscribers;
+	struct sg_client clients[SG_MAX_CLIENTS];
+
+	uint64_t started_at; /* CLOCK_REALTIME seconds */
+	struct sg_counters counters;
+	uint32_t policy_generation;
+	uint32_t policy_rules;
 };
 
 #endif

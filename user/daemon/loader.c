@@ -50,6 +50,9 @@ static int set_map_pins(struct sealguard_bpf *skel, const char *pin_dir)
 	char path[512];
 
 	bpf_object__for_each_map(map, skel->obj) {
+		/* .rodata and friends are per-object constants, not state. */
+		if (bpf_map__is_internal(map))
+			continue;
 		snprintf(path, sizeof(path), "%s/maps/%s", pin_dir, bpf_map__name(map));
 		if (bpf_map__set_pin_path(map, path))
 			return -errno;
@@ -68,6 +71,7 @@ static void choose_variants(struct sealguard_bpf *skel, const struct sg_kernel_f
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
+	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
 }
 
 /* Attach every loaded program, then swap the pins: old links go away only
@@ -198,6 +202,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	}
 	d->skel = skel;
 	d->inodes_fd = bpf_map__fd(skel->maps.sg_inodes);
+	d->sealed_fd = bpf_map__fd(skel->maps.sg_sealed);
 	return 0;
 }
 
@@ -207,6 +212,7 @@ void sg_loader_close(struct sg_daemon *d)
 		sealguard_bpf__destroy(d->skel);
 	d->skel = NULL;
 	d->inodes_fd = -1;
+	d->sealed_fd = -1;
 }
 
 static int remove_dir(const char *path)

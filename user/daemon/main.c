@@ -4,14 +4,17 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "kernel_check.h"
 #include "loader.h"
+#include "policy.h"
 #include "protocol.h"
 #include "server.h"
 
@@ -35,20 +38,27 @@ static void usage(FILE *out)
 		"\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
 		"      --pin-dir DIR   BPF pin directory (default %s)\n"
+		"      --admin-group GROUP\n"
+		"                      members may use status, list, events and reload\n"
+		"                      (root always may)\n"
+		"      --client-timeout SEC\n"
+		"                      close connections idle this long (default %d)\n"
 		"      --check         only check that this kernel can run sealguard\n"
 		"      --unload        remove every pin: stops enforcement, forgets all seals\n"
 		"  -v, --verbose       log each request and libbpf's messages\n"
 		"  -h, --help          show this help\n"
 		"      --version       show the version\n",
-		SG_PIN_DIR, SG_DEFAULT_SOCKET, SG_PIN_DIR);
+		SG_PIN_DIR, SG_DEFAULT_SOCKET, SG_PIN_DIR, SG_CLIENT_IDLE_MS / 1000);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION };
+	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
+		{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -56,10 +66,17 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
-	struct sg_daemon d = {
+	/* static: the client table makes it too big for a stack frame to
+	 * hold comfortably; still the one context, passed everywhere. */
+	static struct sg_daemon d = {
 		.socket_path = SG_DEFAULT_SOCKET, .pin_dir = SG_PIN_DIR,
-		.inodes_fd = -1, .listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
+		.admin_gid = (gid_t)-1, .idle_ms = SG_CLIENT_IDLE_MS,
+		.inodes_fd = -1, .sealed_fd = -1, .events_fd = -1,
+		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
 	};
+	struct group *grp;
+	char *end;
+	long sec;
 	bool check_only = false, unload = false;
 	char why[512] = "";
 	int c, r;
@@ -68,6 +85,24 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': d.socket_path = optarg; break;
 		case OPT_PIN_DIR: d.pin_dir = optarg; break;
+		case OPT_ADMIN_GROUP:
+			grp = getgrnam(optarg);
+			if (!grp) {
+				fprintf(stderr, "sealguardd: --admin-group: no group named '%s'\n", optarg);
+				return 2;
+			}
+			d.admin_gid = grp->gr_gid;
+			break;
+		case OPT_CLIENT_TIMEOUT:
+			errno = 0;
+			sec = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || sec < 1 || sec > 86400) {
+				fprintf(stderr, "sealguardd: --client-timeout: '%s' is not a number of seconds in 1..86400\n",
+					optarg);
+				return 2;
+			}
+			d.idle_ms = (unsigned int)sec * 1000;
+			break;
 		case OPT_CHECK: check_only = true; break;
 		case OPT_UNLOAD: unload = true; break;
 		case 'v': d.verbose = true; break;
@@ -109,9 +144,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sealguardd: %s\n", why);
 		return 1;
 	}
+	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
+		d.clients[i].fd = -1;
+	d.started_at = (uint64_t)time(NULL);
+	r = sg_policy_reload(&d, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_loader_close(&d);
+		return 1;
+	}
 	r = sg_server_open(&d, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_server_close(&d);
 		sg_loader_close(&d);
 		return 1;
 	}

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The control socket: SOCK_SEQPACKET, one request per message, the file
- * passed with SCM_RIGHTS, one reply per request.  Issue #3 extends it;
- * for now authorization is native-equivalent (the BPF side checks that the
- * passed file is open for writing, as memfd_add_seals does).
+ * The control socket and the one epoll loop.  Everything a client can make
+ * the daemon hold is bounded: SG_MAX_CLIENTS connections, SG_MSG_MAX bytes
+ * and SG_MAX_FDS_PER_MSG fds per message (all closed after the reply),
+ * SG_CLIENT_IDLE_MS without a request.  Every message gets a reply; a
+ * client is only dropped for hanging up, idling, or not reading replies.
  */
 #include "server.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,13 +19,30 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "events.h"
+#include "peer.h"
+#include "policy.h"
 #include "protocol.h"
-#include "seal_ops.h"
+#include "registry.h"
+#include "requests.h"
 
-#define MAX_CLIENTS 256
-#define MAX_FDS 8 /* more than one is an error, but all must be closed */
+/* epoll tags besides client slot numbers. */
+enum {
+	TAG_LISTEN = SG_MAX_CLIENTS,
+	TAG_SIGNAL,
+	TAG_EVENTS,
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static int make_parent_dir(const char *path)
 {
@@ -40,13 +59,83 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
+static int epoll_add(struct sg_daemon *d, int fd, uint32_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+
+	return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int send_msg(int fd, uint16_t type, uint32_t seq, int32_t result, const void *body, size_t len)
+{
+	struct sg_msg_hdr h;
+	struct iovec iov[2] = {
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)body, .iov_len = len },
+	};
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	ssize_t n;
+
+	sg_hdr_init(&h, type, seq, result, len);
+	n = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == sizeof(h) + len ? 0 : -EMSGSIZE;
+}
+
+/* Task names and paths are chosen by whoever we log about: a newline or
+ * an escape sequence must not forge or hide a log line. */
+static void printable(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i]; i++)
+		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	dst[i] = '\0';
+}
+
+static void on_event(struct sg_daemon *d, const struct sg_event *ev)
+{
+	struct sg_body_event msg;
+	char comm[sizeof(ev->comm) + 1], path[sizeof(msg.path)];
+	const char *err = strerrorname_np(-ev->err);
+
+	memset(&msg, 0, sizeof(msg));
+	msg.ev = *ev;
+	sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, msg.path, sizeof(msg.path));
+	printable(comm, ev->comm, sizeof(comm)); /* comm may fill all 16 bytes */
+	printable(path, msg.path, sizeof(path));
+
+	/* One line per event, with every field, for journald and grep. */
+	fprintf(stderr,
+		"sealguardd: denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu",
+		sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
+		(unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
+		(unsigned long long)ev->cgroup_id);
+	if (ev->suppressed)
+		fprintf(stderr, " (+%u not reported)", ev->suppressed);
+	fputc('\n', stderr);
+
+	for (unsigned int i = 0; i < SG_MAX_CLIENTS && d->nsubscribers; i++) {
+		struct sg_client *c = &d->clients[i];
+
+		if (c->fd < 0 || !c->subscribed)
+			continue;
+		/* A subscriber that does not keep up loses events, not the
+		 * daemon's time: the count shows in `sealctl status`. */
+		if (send_msg(c->fd, SG_MSG_EVENT, 0, 0, &msg, sizeof(msg)) < 0)
+			d->counters.events_unsent++;
+	}
+}
+
 int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
 	int r;
 
+	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
+		d->clients[i].fd = -1;
 	if (strlen(d->socket_path) >= sizeof(sa.sun_path)) {
 		snprintf(why, len, "socket path %s is too long", d->socket_path);
 		return -ENAMETOOLONG;
@@ -72,144 +161,243 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->signal_fd < 0 || d->epoll_fd < 0)
 		goto fail_errno;
-	ev.data.fd = d->listen_fd;
-	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->listen_fd, &ev) < 0)
-		goto fail_errno;
-	ev.data.fd = d->signal_fd;
-	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->signal_fd, &ev) < 0)
-		goto fail_errno;
+	if ((r = epoll_add(d, d->listen_fd, TAG_LISTEN, EPOLLIN)) < 0 ||
+	    (r = epoll_add(d, d->signal_fd, TAG_SIGNAL, EPOLLIN)) < 0)
+		goto fail;
+
+	r = sg_events_open(d, on_event);
+	if (r < 0) {
+		snprintf(why, len, "cannot read the denial events ring buffer (%s)", strerror(-r));
+		return r;
+	}
+	if ((r = epoll_add(d, d->events_fd, TAG_EVENTS, EPOLLIN)) < 0)
+		goto fail;
 	return 0;
 
 fail_errno:
 	r = -errno;
+fail:
 	snprintf(why, len, "cannot serve the control socket %s (%s)", d->socket_path, strerror(-r));
 	return r;
 }
 
-static void accept_client(struct sg_daemon *d)
+static void drop_client(struct sg_daemon *d, struct sg_client *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-	if (fd < 0)
-		return;
-	if (d->nclients >= MAX_CLIENTS) {
-		close(fd);
-		return;
-	}
-	ev.data.fd = fd;
-	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		close(fd);
-		return;
-	}
-	d->nclients++;
-}
-
-static void drop_client(struct sg_daemon *d, int fd)
-{
-	epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-	close(fd);
+	epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	sg_peer_release(&c->peer);
+	if (c->subscribed)
+		d->nsubscribers--;
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->peer.pidfd = -1;
 	d->nclients--;
 }
 
-static int32_t handle(struct sg_daemon *d, const struct sg_request *req, const int *fds, int nfds)
+static void accept_client(struct sg_daemon *d)
 {
-	if (nfds != 1)
-		return -EBADMSG;
-	switch (req->op) {
-	case SG_OP_ADD_SEALS:
-		return sg_seal_add(d, fds[0], req->seals);
-	case SG_OP_GET_SEALS:
-		return sg_seal_get(d, fds[0]);
-	default:
-		return -EOPNOTSUPP;
+	struct sg_client *c = NULL;
+	unsigned int i;
+	int fd, r;
+
+	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	for (i = 0; i < SG_MAX_CLIENTS && !c; i++)
+		if (d->clients[i].fd < 0)
+			c = &d->clients[i];
+	if (!c) {
+		/* Said before closing, so the client can report "busy"
+		 * rather than a mysterious hang-up. */
+		send_msg(fd, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+		close(fd);
+		return;
 	}
+	r = sg_peer_init(&c->peer, fd, d->admin_gid);
+	if (r == 0)
+		r = epoll_add(d, fd, (uint32_t)(c - d->clients), EPOLLIN | EPOLLRDHUP);
+	if (r < 0) {
+		sg_peer_release(&c->peer);
+		send_msg(fd, SG_MSG_ERROR, 0, r, NULL, 0);
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->subscribed = false;
+	c->deadline_ms = now_ms() + d->idle_ms;
+	d->nclients++;
 }
 
-/* One message, one reply.  false when the client is gone. */
-static bool serve_client(struct sg_daemon *d, int cfd)
+static int collect_fds(struct msghdr *msg, int *fds, int max)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
-	char data[256];
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	struct sg_request req = { 0 };
-	struct sg_reply rep;
-	struct cmsghdr *c;
-	int fds[MAX_FDS], nfds = 0, i;
-	int32_t result;
-	ssize_t n;
+	int n = 0;
 
-	n = recvmsg(cfd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		size_t k, cnt;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t cnt;
 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < cnt && nfds < MAX_FDS; k++)
-			memcpy(&fds[nfds++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+		for (size_t k = 0; k < cnt && n < max; k++)
+			memcpy(&fds[n++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
 	}
-	if (n == 0 && nfds == 0)
-		return false;
+	return n;
+}
 
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+/* One message, one reply.  false when the client must go. */
+static bool serve_client(struct sg_daemon *d, struct sg_client *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * SG_MAX_FDS_PER_MSG)];
+		struct cmsghdr align;
+	} ctl;
+	/* One byte more than the largest message, so a longer one shows. */
+	char data[SG_MSG_MAX + 1];
+	char reply[SG_REPLY_BODY_MAX];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct sg_msg_hdr h = { 0 };
+	size_t reply_len = 0;
+	int fds[SG_MAX_FDS_PER_MSG], nfds, i;
+	int32_t result;
+	ssize_t n;
+	bool ok;
+
+	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	nfds = collect_fds(&msg, fds, SG_MAX_FDS_PER_MSG);
+	if (n == 0 && nfds == 0) {
+		/* SEQPACKET EOF: the peer has gone. */
+		return false;
+	}
+	c->deadline_ms = now_ms() + d->idle_ms;
+
+	if (msg.msg_flags & MSG_TRUNC)
 		result = -EMSGSIZE;
+	else if (msg.msg_flags & MSG_CTRUNC)
+		result = -EBADMSG; /* more fds than any request takes */
 	else
-		result = sg_request_decode(data, (size_t)n, &req);
-	if (result == 0)
-		result = handle(d, &req, fds, nfds);
+		result = sg_request_decode(data, (size_t)n, nfds, &h);
+	if (result == 0) {
+		result = sg_request_run(d, c, &h, data + sizeof(h), nfds ? fds[0] : -1, reply, &reply_len);
+		if (result < 0)
+			d->counters.requests_refused++;
+		else
+			d->counters.requests_allowed++;
+	} else {
+		d->counters.requests_malformed++;
+		/* Answer in kind where the header says what was meant. */
+		if ((size_t)n >= sizeof(h))
+			memcpy(&h, data, sizeof(h));
+		reply_len = 0;
+		if (d->verbose)
+			fprintf(stderr, "sealguardd: malformed message (%zd bytes, %d fds) from pid %d: %s\n", n,
+				nfds, (int)c->peer.pid, strerror(-result));
+	}
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 
-	sg_reply_init(&rep, req.op, result);
-	if (send(cfd, &rep, sizeof(rep), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
-		return false;
-	if (d->verbose)
-		fprintf(stderr, "sealguardd: request op=%u seals=0x%x -> %d\n", req.op, req.seals, result);
-	return true;
+	ok = send_msg(c->fd, h.type, h.seq, result, reply, reply_len) == 0;
+	/* A client that does not read its replies is gone as far as we are
+	 * concerned. */
+	return ok;
+}
+
+static void handle_signal(struct sg_daemon *d, bool *stop)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			char msg[256];
+			int r = sg_policy_reload(d, msg, sizeof(msg));
+
+			fprintf(stderr, "sealguardd: SIGHUP reload%s: %s\n", r < 0 ? " failed" : "", msg);
+		} else {
+			*stop = true;
+		}
+	}
+}
+
+/* Closes connections idle past their deadline; returns the next one. */
+static int expire_idle(struct sg_daemon *d)
+{
+	uint64_t now = now_ms(), next = now + d->idle_ms;
+
+	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++) {
+		struct sg_client *c = &d->clients[i];
+
+		if (c->fd < 0 || c->subscribed)
+			continue;
+		if (c->deadline_ms <= now) {
+			drop_client(d, c);
+			continue;
+		}
+		if (c->deadline_ms < next)
+			next = c->deadline_ms;
+	}
+	return (int)(next - now);
 }
 
 int sg_server_run(struct sg_daemon *d)
 {
-	struct epoll_event evs[16];
+	struct epoll_event evs[32];
+	bool stop = false;
 	int i, n;
 
-	for (;;) {
-		n = epoll_wait(d->epoll_fd, evs, 16, -1);
+	while (!stop) {
+		n = epoll_wait(d->epoll_fd, evs, 32, expire_idle(d));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		for (i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
+			uint32_t tag = evs[i].data.u32;
+			struct sg_client *c;
 
-			if (fd == d->signal_fd)
-				return 0;
-			if (fd == d->listen_fd)
+			if (tag == TAG_SIGNAL) {
+				handle_signal(d, &stop);
+				continue;
+			}
+			if (tag == TAG_LISTEN) {
 				accept_client(d);
-			else if (!serve_client(d, fd) || (evs[i].events & (EPOLLHUP | EPOLLERR) && !(evs[i].events & EPOLLIN)))
-				drop_client(d, fd);
+				continue;
+			}
+			if (tag == TAG_EVENTS) {
+				sg_events_drain(d);
+				continue;
+			}
+			c = &d->clients[tag];
+			if (c->fd < 0)
+				continue; /* dropped earlier in this batch */
+			if (evs[i].events & EPOLLIN) {
+				if (!serve_client(d, c))
+					drop_client(d, c);
+			} else if (evs[i].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+				drop_client(d, c);
+			}
 		}
 	}
+	return 0;
 }
 
 void sg_server_close(struct sg_daemon *d)
 {
+	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
+		if (d->clients[i].fd >= 0)
+			drop_client(d, &d->clients[i]);
+	sg_events_close(d);
 	if (d->listen_fd >= 0) {
 		close(d->listen_fd);
 		unlink(d->socket_path);

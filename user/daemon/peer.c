@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "peer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* 6.5 */
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define SG_MAX_GROUPS 256
+
+static bool in_group(int fd, gid_t primary, gid_t want)
+{
+	gid_t groups[SG_MAX_GROUPS];
+	socklen_t len = sizeof(groups);
+
+	if (want == (gid_t)-1)
+		return false;
+	if (primary == want)
+		return true;
+	/* The supplementary groups as they were at connect(), like the uid:
+	 * reading them from /proc would race with the process changing. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == want)
+			return true;
+	return false;
+}
+
+unsigned long long sg_proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields start after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* Field 22 is the start time; after ')' come fields 3, 4, ... */
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+int sg_peer_init(struct sg_peer *p, int fd, gid_t admin_gid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int pidfd = -1;
+
+	memset(p, 0, sizeof(*p));
+	p->pidfd = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	p->pid = cred.pid;
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	p->admin = cred.uid == 0 || in_group(fd, cred.gid, admin_gid);
+
+	/* SO_PEERPIDFD names the very process that connected.  Without it,
+	 * pidfd_open() now plus the start time is the best available; the
+	 * window is between the peer's connect() and our accept(). */
+	len = sizeof(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+		pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+		if (pidfd >= 0)
+			fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	}
+	p->pidfd = pidfd;
+	p->start_time = sg_proc_start_time(cred.pid);
+	return 0;
+}
+
+void sg_peer_release(struct sg_peer *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+}
+
+/* Whether p->pid still names the process that connected. */
+static bool same_process(const struct sg_peer *p)
+{
+	if (p->pidfd >= 0) {
+		struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+		/* A pidfd becomes readable when its process exits; while it
+		 * has not, the pid cannot have been reused. */
+		return poll(&pfd, 1, 0) == 0;
+	}
+	return p->start_time && sg_proc_start_time(p->pid) == p->start_time;
+}
+
+int sg_peer_cgroup(const struct sg_peer *p, char *buf, size_t len)
+{
+	char path[64], line[4096];
+	FILE *f;
+	int r = -ENOENT;
+
+	if (!same_process(p))
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, len, "%s", line + 3);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	/* Read first, check after: the answer counts only if the pid did
+	 * not change hands while we read. */
+	if (r == 0 && !same_process(p))
+		r = -ESRCH;
+	return r;
+}

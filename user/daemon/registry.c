@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "registry.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+static int key_of(int fd, struct sg_file_key *key)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	memset(key, 0, sizeof(*key));
+	key->dev_major = major(st.st_dev);
+	key->dev_minor = minor(st.st_dev);
+	key->ino = st.st_ino;
+	return 0;
+}
+
+int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals)
+{
+	struct sg_sealed_rec rec, old;
+	struct sg_file_key key;
+	char link[64];
+	ssize_t n;
+	int r;
+
+	if (d->sealed_fd < 0)
+		return -EBADF;
+	r = key_of(fd, &key);
+	if (r < 0)
+		return r;
+	memset(&rec, 0, sizeof(rec));
+	rec.seals = seals;
+	rec.uid = peer->uid;
+	rec.pid = (uint32_t)peer->pid;
+	if (bpf_map_lookup_elem(d->sealed_fd, &key, &old) == 0)
+		rec.sealed_at = old.sealed_at;
+	else
+		rec.sealed_at = (uint64_t)time(NULL);
+	/* The name the requester's fd had; "/memfd:x (deleted)" for a memfd. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, rec.path, sizeof(rec.path) - 1);
+	if (n < 0)
+		rec.path[0] = '\0';
+	if (bpf_map_update_elem(d->sealed_fd, &key, &rec, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
+		      unsigned long long ino, char *buf, size_t len)
+{
+	struct sg_file_key key = { .dev_major = major, .dev_minor = minor, .ino = ino };
+	struct sg_sealed_rec rec;
+
+	buf[0] = '\0';
+	if (d->sealed_fd >= 0 && bpf_map_lookup_elem(d->sealed_fd, &key, &rec) == 0) {
+		rec.path[sizeof(rec.path) - 1] = '\0';
+		snprintf(buf, len, "%s", rec.path);
+	}
+}
+
+int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
+		     struct sg_list_entry *out, unsigned int max, bool *more)
+{
+	struct sg_file_key cur, next;
+	const void *prev = after;
+	unsigned int n = 0;
+
+	*more = false;
+	if (d->sealed_fd < 0)
+		return 0;
+	while (n < max) {
+		if (bpf_map_get_next_key(d->sealed_fd, prev, &next) < 0)
+			return errno == ENOENT ? (int)n : -errno;
+		cur = next;
+		prev = &cur;
+		/* Freed between the two calls: skip it. */
+		if (bpf_map_lookup_elem(d->sealed_fd, &cur, &out[n].rec) < 0)
+			continue;
+		out[n].key = cur;
+		out[n].rec.path[sizeof(out[n].rec.path) - 1] = '\0';
+		n++;
+	}
+	*more = bpf_map_get_next_key(d->sealed_fd, prev, &next) == 0;
+	return (int)n;
+}
+
+unsigned long long sg_registry_count(struct sg_daemon *d)
+{
+	struct sg_file_key cur, next;
+	const void *prev = NULL;
+	unsigned long long n = 0;
+
+	if (d->sealed_fd < 0)
+		return 0;
+	/* Bounded by the map's size, even if entries come and go meanwhile. */
+	while (n < SG_SEALED_MAX && bpf_map_get_next_key(d->sealed_fd, prev, &next) == 0) {
+		cur = next;
+		prev = &cur;
+		n++;
+	}
+	return n;
+}

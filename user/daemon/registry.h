@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The registry of sealed files (pinned hash "sg_sealed"): written here
+ * after each granted request, pruned by the kernel when an inode is freed. */
+#ifndef SG_REGISTRY_H
+#define SG_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "daemon.h"
+#include "protocol.h"
+
+/* Records that fd's file now carries seals, requested by peer.  0 or -errno;
+ * a failure here never undoes the seal. */
+int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals);
+
+/* The path recorded for a file, or "" when none.  */
+void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
+		      unsigned long long ino, char *buf, size_t len);
+
+/* Up to max entries following *after (NULL: from the start), in hash
+ * order.  The number filled in, or -errno; *more says whether more may
+ * follow. */
+int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
+		     struct sg_list_entry *out, unsigned int max, bool *more);
+
+/* Entries in the registry now. */
+unsigned long long sg_registry_count(struct sg_daemon *d);
+
+#endif
