@@ -1,14 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libsealguard: ask sealguardd to seal files that the kernel cannot seal
- * natively.  The calls have exactly the contract of fcntl(F_ADD_SEALS) and
- * fcntl(F_GET_SEALS): on failure they return -1 and set errno to what the
- * kernel would have set for a natively sealable memfd.
+ * natively, and (as root or a member of the daemon's admin group) to
+ * report on what it does.
  *
- * The daemon's socket is $SEALGUARD_SOCKET, or /run/sealguard/control.sock.
+ * sg_add_seals() and sg_get_seals() have exactly the contract of
+ * fcntl(F_ADD_SEALS) and fcntl(F_GET_SEALS): on failure they return -1 and
+ * set errno to what the kernel would have set for a natively sealable
+ * memfd.  Errors in reaching the daemon are errnos fcntl never returns for
+ * these commands: ENOENT, ECONNREFUSED, EACCES (no daemon, or not allowed
+ * to connect), ENAMETOOLONG (socket path), ETIMEDOUT (no answer in time),
+ * ECONNRESET, EPIPE (daemon went away and did not come back), EAGAIN (the
+ * daemon has too many clients), EBADMSG, EPROTO (an answer we do not
+ * understand: daemon of another version).
+ *
+ * The daemon's socket is $SEALGUARD_SOCKET (ignored in set-id programs),
+ * or /run/sealguard/control.sock.
+ *
+ * Every call is thread-safe.  The only state kept between calls is the
+ * connection that sg_add_seals()/sg_get_seals() reuse, which is reopened
+ * after a daemon restart, after fork(), and when the socket path changes.
  */
 #ifndef SEALGUARD_H
 #define SEALGUARD_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,6 +36,102 @@ int sg_add_seals(int fd, unsigned int seals);
 
 /* Seals in force on the file behind fd, or -1 with errno. */
 int sg_get_seals(int fd);
+
+/* ---- explicit connections ------------------------------------------- */
+
+/* Default time a call may take, from sending to the answer. */
+#define SG_DEFAULT_TIMEOUT_MS 5000
+
+struct sg_conn;
+
+/*
+ * A connection to the daemon at socket_path (NULL: the default above).
+ * Calls on it wait at most timeout_ms (<= 0: SG_DEFAULT_TIMEOUT_MS) and
+ * reconnect once if the daemon restarted.  NULL with errno on failure.
+ */
+struct sg_conn *sg_connect(const char *socket_path, int timeout_ms);
+void sg_disconnect(struct sg_conn *c);
+
+/* As sg_add_seals()/sg_get_seals(), on this connection. */
+int sg_conn_add_seals(struct sg_conn *c, int fd, unsigned int seals);
+int sg_conn_get_seals(struct sg_conn *c, int fd);
+
+/* Names of the operations in struct sg_event_info.op and in denials[]. */
+enum sg_denied_op {
+	SG_DENIED_WRITE = 0,
+	SG_DENIED_FALLOCATE,
+	SG_DENIED_MMAP,
+	SG_DENIED_MPROTECT,
+	SG_DENIED_TRUNCATE,
+	SG_DENIED_CHMOD,
+	SG_DENIED_OP_COUNT,
+};
+
+/* "write", "fallocate", "mmap", "mprotect", "truncate", "chmod", or "?". */
+const char *sg_denied_op_name(unsigned int op);
+
+struct sg_status {
+	char version[32];
+	uint32_t daemon_pid;
+	uint32_t clients, max_clients, subscribers;
+	uint64_t started_at;   /* seconds since the epoch */
+	uint64_t sealed_files;
+	uint64_t requests_allowed, requests_refused, requests_malformed;
+	uint64_t denials[SG_DENIED_OP_COUNT];
+	uint64_t events_suppressed; /* by the kernel's per-inode, per-process rate limit */
+	uint64_t events_dropped;    /* the kernel's ring buffer was full */
+	uint64_t events_unsent;     /* a subscriber did not keep up */
+	uint32_t policy_generation, policy_rules;
+};
+
+/* Admin only (EPERM otherwise).  0 or -1 with errno. */
+int sg_status(struct sg_conn *c, struct sg_status *out);
+
+struct sg_sealed_file {
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t seals;
+	uint32_t uid, pid;     /* of the latest request */
+	uint64_t sealed_at;    /* seconds since the epoch, first seal */
+	char path[256];        /* as the requester's fd named it */
+};
+
+/*
+ * Calls fn for every file sealguard has sealed (admin only).  fn returns 0
+ * to go on, anything else to stop; that value is then returned.  Files
+ * freed during the listing may be missing or, rarely, shown twice.
+ * 0, fn's value, or -1 with errno.
+ */
+int sg_list(struct sg_conn *c, int (*fn)(const struct sg_sealed_file *f, void *data), void *data);
+
+/* Re-reads the policy (admin only).  0, or -1 with errno; message says
+ * what happened (on failure: file:line:column: what is wrong). */
+int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len);
+
+struct sg_event_info {
+	uint64_t ts_ns;        /* CLOCK_MONOTONIC */
+	uint64_t cgroup_id;
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	uint32_t seals;
+	uint32_t op;           /* enum sg_denied_op */
+	int32_t err;           /* errno returned, positive */
+	uint32_t pid, tid, uid;
+	uint32_t suppressed;   /* earlier denials of this file by this process not reported */
+	char comm[17];
+	char path[256];        /* "" when not known */
+};
+
+/* Turns c into a stream of denial events (admin only); afterwards only
+ * sg_next_event() may be used on it.  0 or -1 with errno. */
+int sg_subscribe(struct sg_conn *c);
+
+/* Waits up to timeout_ms (< 0: forever) for the next event.  0, or -1
+ * with errno: ETIMEDOUT, or ECONNRESET when the daemon went away. */
+int sg_next_event(struct sg_conn *c, struct sg_event_info *out, int timeout_ms);
+
+/* The socket, for poll(): readable when sg_next_event() has something. */
+int sg_conn_fd(const struct sg_conn *c);
 
 #ifdef __cplusplus
 }
