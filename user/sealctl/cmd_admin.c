@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* sealctl status / list / reload: the daemon's admin requests. */
+#include <errno.h>
+#include <time.h>
+
+#include "seal_names.h"
+#include "sealctl.h"
+
+/* EPERM on an admin request means the caller is not an admin: say how to
+ * become one rather than just "Operation not permitted". */
+static int admin_failed(const struct sealctl *ctl, const char *cmd)
+{
+	char what[128];
+
+	if (errno == EPERM) {
+		fprintf(stderr, "sealctl: %s is for root and members of sealguardd's --admin-group\n", cmd);
+		return EXIT_FAILED;
+	}
+	snprintf(what, sizeof(what), "%s failed", cmd);
+	return sealctl_call_failed(ctl, what);
+}
+
+static void format_time(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm))
+		snprintf(buf, len, "%llu", (unsigned long long)t);
+}
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static int print_status(const struct sealctl *ctl, const struct sg_status *s)
+{
+	char started[64];
+	struct json_object *o, *den;
+
+	format_time(s->started_at, started, sizeof(started));
+	if (ctl->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "version", json_object_new_string(s->version));
+		json_object_object_add(o, "pid", u64(s->daemon_pid));
+		json_object_object_add(o, "started_at", json_object_new_string(started));
+		json_object_object_add(o, "clients", u64(s->clients));
+		json_object_object_add(o, "max_clients", u64(s->max_clients));
+		json_object_object_add(o, "subscribers", u64(s->subscribers));
+		json_object_object_add(o, "sealed_files", u64(s->sealed_files));
+		json_object_object_add(o, "requests_allowed", u64(s->requests_allowed));
+		json_object_object_add(o, "requests_refused", u64(s->requests_refused));
+		json_object_object_add(o, "requests_malformed", u64(s->requests_malformed));
+		den = json_object_new_object();
+		for (unsigned int i = 0; i < SG_DENIED_OP_COUNT; i++)
+			json_object_object_add(den, sg_denied_op_name(i), u64(s->denials[i]));
+		json_object_object_add(o, "denials", den);
+		json_object_object_add(o, "events_suppressed", u64(s->events_suppressed));
+		json_object_object_add(o, "events_dropped", u64(s->events_dropped));
+		json_object_object_add(o, "events_unsent", u64(s->events_unsent));
+		json_object_object_add(o, "policy_generation", u64(s->policy_generation));
+		json_object_object_add(o, "policy_rules", u64(s->policy_rules));
+		return sealctl_print_json(o);
+	}
+	printf("sealguardd %s, pid %u, running since %s\n", s->version, s->daemon_pid, started);
+	printf("clients:   %u of %u connected, %u following events\n", s->clients, s->max_clients,
+	       s->subscribers);
+	printf("sealed:    %llu files\n", (unsigned long long)s->sealed_files);
+	printf("requests:  %llu allowed, %llu refused, %llu malformed\n",
+	       (unsigned long long)s->requests_allowed, (unsigned long long)s->requests_refused,
+	       (unsigned long long)s->requests_malformed);
+	printf("denials:  ");
+	for (unsigned int i = 0; i < SG_DENIED_OP_COUNT; i++)
+		printf(" %s %llu%s", sg_denied_op_name(i), (unsigned long long)s->denials[i],
+		       i + 1 < SG_DENIED_OP_COUNT ? "," : "\n");
+	printf("events:    %llu held back by the rate limit, %llu dropped (ring full), %llu unsent (slow subscriber)\n",
+	       (unsigned long long)s->events_suppressed, (unsigned long long)s->events_dropped,
+	       (unsigned long long)s->events_unsent);
+	printf("policy:    generation %u, %u rules\n", s->policy_generation, s->policy_rules);
+	return sealctl_flush();
+}
+
+int sealctl_cmd_status(struct sealctl *ctl, int argc, char **argv)
+{
+	const struct sealctl_cmd *cmd = sealctl_find_cmd("status");
+	struct sg_status s;
+	struct sg_conn *c;
+	int r;
+
+	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc)
+		return sealctl_usage_error(cmd, "status takes no arguments");
+	c = sealctl_connect(ctl, &r);
+	if (!c)
+		return r;
+	r = sg_status(c, &s) < 0 ? admin_failed(ctl, "status") : print_status(ctl, &s);
+	sg_disconnect(c);
+	return r;
+}
+
+struct list_out {
+	const struct sealctl *ctl;
+	struct json_object *array;
+	unsigned long n;
+};
+
+static int list_one(const struct sg_sealed_file *f, void *data)
+{
+	struct list_out *out = data;
+	char seals[SG_SEALS_FORMAT_MAX], when[64], dev[32];
+
+	format_time(f->sealed_at, when, sizeof(when));
+	snprintf(dev, sizeof(dev), "%u:%u", f->dev_major, f->dev_minor);
+	out->n++;
+	if (out->array) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "path", json_object_new_string(f->path));
+		json_object_object_add(o, "dev", json_object_new_string(dev));
+		json_object_object_add(o, "ino", u64(f->ino));
+		json_object_object_add(o, "seals", sealctl_seals_json(f->seals));
+		json_object_object_add(o, "mask", u64(f->seals));
+		json_object_object_add(o, "uid", u64(f->uid));
+		json_object_object_add(o, "pid", u64(f->pid));
+		json_object_object_add(o, "sealed_at", json_object_new_string(when));
+		json_object_array_add(out->array, o);
+		return 0;
+	}
+	sg_seals_format(f->seals, seals, sizeof(seals));
+	printf("%-28s %-9s %-10llu %-6u %-7u %-24s %s\n", seals, dev, (unsigned long long)f->ino, f->uid,
+	       f->pid, when, f->path);
+	return 0;
+}
+
+int sealctl_cmd_list(struct sealctl *ctl, int argc, char **argv)
+{
+	const struct sealctl_cmd *cmd = sealctl_find_cmd("list");
+	struct list_out out = { .ctl = ctl };
+	struct sg_conn *c;
+	int r;
+
+	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc)
+		return sealctl_usage_error(cmd, "list takes no arguments");
+	c = sealctl_connect(ctl, &r);
+	if (!c)
+		return r;
+	if (ctl->json)
+		out.array = json_object_new_array();
+	else
+		printf("%-28s %-9s %-10s %-6s %-7s %-24s %s\n", "SEALS", "DEV", "INODE", "UID", "PID",
+		       "SEALED-AT", "PATH");
+	r = sg_list(c, list_one, &out);
+	sg_disconnect(c);
+	if (r < 0) {
+		json_object_put(out.array);
+		return admin_failed(ctl, "list");
+	}
+	return out.array ? sealctl_print_json(out.array) : sealctl_flush();
+}
+
+int sealctl_cmd_reload(struct sealctl *ctl, int argc, char **argv)
+{
+	const struct sealctl_cmd *cmd = sealctl_find_cmd("reload");
+	char message[256] = "";
+	uint32_t gen = 0;
+	struct sg_conn *c;
+	int r, err;
+
+	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc)
+		return sealctl_usage_error(cmd, "reload takes no arguments");
+	c = sealctl_connect(ctl, &r);
+	if (!c)
+		return r;
+	r = sg_reload(c, &gen, message, sizeof(message));
+	err = errno;
+	sg_disconnect(c);
+	if (r < 0 && (err == EPERM || sealctl_unreachable(err) || !message[0])) {
+		errno = err;
+		return admin_failed(ctl, "reload");
+	}
+	if (ctl->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "ok", json_object_new_boolean(r == 0));
+		json_object_object_add(o, "generation", u64(gen));
+		json_object_object_add(o, "message", json_object_new_string(message));
+		r = r < 0 ? EXIT_FAILED : 0;
+		return sealctl_print_json(o) ? EXIT_FAILED : r;
+	}
+	if (r < 0) {
+		/* The old policy stays in force; say where the new one is wrong. */
+		fprintf(stderr, "sealctl: reload refused, policy generation %u stays in force: %s\n", gen, message);
+		return EXIT_FAILED;
+	}
+	printf("policy generation %u: %s\n", gen, message);
+	return sealctl_flush();
+}
