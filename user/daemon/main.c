@@ -86,12 +86,19 @@ int main(int argc, char **argv)
 		case 's': d.socket_path = optarg; break;
 		case OPT_PIN_DIR: d.pin_dir = optarg; break;
 		case OPT_ADMIN_GROUP:
+			/* A name, or a number as chown(1) takes it. */
 			grp = getgrnam(optarg);
-			if (!grp) {
+			if (grp) {
+				d.admin_gid = grp->gr_gid;
+				break;
+			}
+			errno = 0;
+			sec = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || sec < 1 || sec >= (long)UINT32_MAX) {
 				fprintf(stderr, "sealguardd: --admin-group: no group named '%s'\n", optarg);
 				return 2;
 			}
-			d.admin_gid = grp->gr_gid;
+			d.admin_gid = (gid_t)sec;
 			break;
 		case OPT_CLIENT_TIMEOUT:
 			errno = 0;
