@@ -50,9 +50,13 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"\n"
 		"DESCRIPTION\n"
 		"  Prints the seals in force on PATH, native and sealguard's together, as\n"
-		"  fcntl(F_GET_SEALS) reports them, or 'none'.\n"
+		"  fcntl(F_GET_SEALS) reports them, or 'none'. Anyone who can open PATH\n"
+		"  may ask; a file open for reading is enough.\n"
 		"\n"
-		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS,
+		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS "\n"
+		"EXAMPLES\n"
+		"  sealctl seals /dev/shm/frame\n"
+		"  sealctl seals --json /proc/1234/fd/7 | jq -r '.seals[]'\n",
 		sealctl_cmd_seals,
 	},
 	{
@@ -71,7 +75,10 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  buffer, or not sent to a slow subscriber, and the policy generation.\n"
 		"  Only for root and the daemon's --admin-group.\n"
 		"\n"
-		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS,
+		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS "\n"
+		"EXAMPLES\n"
+		"  sealctl status\n"
+		"  sealctl status --json | jq .denials\n",
 		sealctl_cmd_status,
 	},
 	{
@@ -88,7 +95,10 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  and the path its requester's fd had (a memfd shows as /memfd:NAME).\n"
 		"  With --json, one array. Only for root and the daemon's --admin-group.\n"
 		"\n"
-		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS,
+		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS "\n"
+		"EXAMPLES\n"
+		"  sealctl list\n"
+		"  sealctl list --json | jq -r '.[] | select(.seals | index(\"write\")) | .path'\n",
 		sealctl_cmd_list,
 	},
 	{
@@ -130,7 +140,10 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  and column. Seals already added are never removed. Same as SIGHUP.\n"
 		"  Only for root and the daemon's --admin-group.\n"
 		"\n"
-		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS,
+		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS "\n"
+		"EXAMPLES\n"
+		"  sealctl reload\n"
+		"  sealctl reload --json | jq -r .message\n",
 		sealctl_cmd_reload,
 	},
 	{
