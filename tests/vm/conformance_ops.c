@@ -1178,6 +1178,17 @@ long long conf_trace_call(struct conf_trace *t, const char *label, long long ret
 	return ret;
 }
 
+int conf_trace_fd(struct conf_trace *t, const char *label, int fd)
+{
+	int e = errno;
+
+	/* Which number a new fd gets depends on what else the process holds
+	 * (libsealguard's cached connection, say): only success is compared. */
+	conf_trace_add(t, label, fd < 0 ? -1 : 0, fd < 0 ? e : 0);
+	errno = e;
+	return fd;
+}
+
 void *conf_trace_mmap(struct conf_trace *t, const char *label, void *p)
 {
 	int e = errno;

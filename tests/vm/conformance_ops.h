@@ -212,6 +212,8 @@ struct conf_trace {
 void conf_trace_add(struct conf_trace *t, const char *label, long long ret, int err);
 /* Record `ret` with errno if it is negative. */
 long long conf_trace_call(struct conf_trace *t, const char *label, long long ret);
+/* As conf_trace_call for a call returning an fd: records success, not the number. */
+int conf_trace_fd(struct conf_trace *t, const char *label, int fd);
 /* Record size, content checksum and mode of fd as three steps. */
 void conf_trace_state(struct conf_trace *t, const char *label, int fd);
 /* Record an mmap() result: 0 or -1/errno.  Returns p. */
@@ -219,6 +221,7 @@ void *conf_trace_mmap(struct conf_trace *t, const char *label, void *p);
 
 #define TCALL(t, label, expr) conf_trace_call((t), (label), (long long)(expr))
 #define TMMAP(t, label, expr) conf_trace_mmap((t), (label), (expr))
+#define TFD(t, label, expr) conf_trace_fd((t), (label), (expr))
 
 /* Child side of a fork inside a traced scenario: send its steps back. */
 void conf_trace_send(int wfd, const struct conf_trace *t);

@@ -277,7 +277,7 @@ static void tc_rdonly_fd(struct conf_file *f, struct conf_trace *t)
 	int fd2;
 
 	proc_path(p, sizeof(p), f->fd);
-	fd2 = (int)TCALL(t, "open O_RDONLY", open(p, O_RDONLY | O_CLOEXEC));
+	fd2 = TFD(t, "open O_RDONLY", open(p, O_RDONLY | O_CLOEXEC));
 	if (fd2 < 0)
 		return;
 	/* Checked before anything else: EPERM even for 0 and unknown bits. */
@@ -296,7 +296,7 @@ static void tc_wronly_fd(struct conf_file *f, struct conf_trace *t)
 	int fd2;
 
 	proc_path(p, sizeof(p), f->fd);
-	fd2 = (int)TCALL(t, "open O_WRONLY", open(p, O_WRONLY | O_CLOEXEC));
+	fd2 = TFD(t, "open O_WRONLY", open(p, O_WRONLY | O_CLOEXEC));
 	if (fd2 < 0)
 		return;
 	ADD(t, "add GROW via wronly", f, fd2, F_SEAL_GROW);
@@ -642,7 +642,7 @@ static void tc_exec_rdonly_fd(struct conf_file *f, struct conf_trace *t)
 	int fd2;
 
 	proc_path(p, sizeof(p), f->fd);
-	fd2 = (int)TCALL(t, "open O_RDONLY", open(p, O_RDONLY | O_CLOEXEC));
+	fd2 = TFD(t, "open O_RDONLY", open(p, O_RDONLY | O_CLOEXEC));
 	if (fd2 < 0)
 		return;
 	ADD(t, "add EXEC via rdonly", f, fd2, F_SEAL_EXEC);

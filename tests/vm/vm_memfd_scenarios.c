@@ -115,7 +115,7 @@ static void s_shrink(struct conf_trace *t, int fd)
 	TCALL(t, "ftruncate S/2", ftruncate(fd, S / 2));
 	conf_trace_state(t, "after ftruncate S/2", fd);
 	proc_path(p, sizeof(p), fd);
-	fd2 = (int)TCALL(t, "open O_RDWR|O_CREAT|O_TRUNC", open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+	fd2 = TFD(t, "open O_RDWR|O_CREAT|O_TRUNC", open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
 	if (fd2 >= 0)
 		close(fd2);
 	conf_trace_state(t, "after O_TRUNC", fd);
@@ -208,7 +208,7 @@ static void sc_seal_future_write(struct conf_file *f, struct conf_trace *t)
 	s_write(t, f->fd);
 
 	/* A separate open file description: open works, writing does not. */
-	fd2 = (int)TCALL(t, "reopen O_RDWR", reopen(f->fd, O_RDWR));
+	fd2 = TFD(t, "reopen O_RDWR", reopen(f->fd, O_RDWR));
 	if (fd2 >= 0) {
 		s_read(t, fd2);
 		s_read_shared(t, fd2);
@@ -297,7 +297,7 @@ static void sc_seal_resize_eof_write(struct conf_file *f, struct conf_trace *t)
 
 static void sc_share_dup(struct conf_file *f, struct conf_trace *t)
 {
-	int fd = f->fd, fd2 = (int)TCALL(t, "dup", dup(fd));
+	int fd = f->fd, fd2 = TFD(t, "dup", dup(fd));
 
 	if (fd2 < 0)
 		return;
@@ -345,11 +345,11 @@ static void sc_share_mmap(struct conf_file *f, struct conf_trace *t)
 
 static void sc_share_open(struct conf_file *f, struct conf_trace *t)
 {
-	int fd = (int)TCALL(t, "dup", dup(f->fd)), fd2;
+	int fd = TFD(t, "dup", dup(f->fd)), fd2;
 
 	if (fd < 0)
 		return;
-	fd2 = (int)TCALL(t, "open O_RDWR", reopen(fd, O_RDWR));
+	fd2 = TFD(t, "open O_RDWR", reopen(fd, O_RDWR));
 	if (fd2 < 0)
 		return;
 	ADD(t, "add WRITE via fd", f, fd, F_SEAL_WRITE);
@@ -360,7 +360,7 @@ static void sc_share_open(struct conf_file *f, struct conf_trace *t)
 	GET(t, "get fd2", f, fd2);
 
 	close(fd);
-	fd = (int)TCALL(t, "open O_RDONLY", reopen(fd2, O_RDONLY));
+	fd = TFD(t, "open O_RDONLY", reopen(fd2, O_RDONLY));
 	if (fd < 0)
 		return;
 	ADD(t, "add SEAL via O_RDONLY fd", f, fd, F_SEAL_SEAL);
@@ -368,7 +368,7 @@ static void sc_share_open(struct conf_file *f, struct conf_trace *t)
 	GET(t, "get fd2", f, fd2);
 
 	close(fd2);
-	fd2 = (int)TCALL(t, "open O_RDWR from O_RDONLY fd", reopen(fd, O_RDWR));
+	fd2 = TFD(t, "open O_RDWR from O_RDONLY fd", reopen(fd, O_RDWR));
 	if (fd2 < 0)
 		return;
 	ADD(t, "add SEAL via fd2", f, fd2, F_SEAL_SEAL);
