@@ -20,11 +20,11 @@ try_append() { if printf 'x' >>"$1" 2>/dev/null; then echo ok; else echo refused
 
 f=$TMP/plain
 printf 'hello' >"$f"
-"$SEALCTL" seal "$f" shrink,grow; check seal-exit 0 $?
+"$SEALCTL" seal "$f" shrink,grow >/dev/null; check seal-exit 0 $?
 check seals-output "shrink,grow" "$("$SEALCTL" seals "$f")"
 check append-refused refused "$(try_append "$f")"
 check size-unchanged 5 "$(stat -c %s "$f")"
-"$SEALCTL" seal "$f" seal; check add-seal 0 $?
+"$SEALCTL" seal "$f" seal >/dev/null; check add-seal 0 $?
 "$SEALCTL" seal "$f" write 2>/dev/null; check add-after-seal-exit 1 $?
 msg=$("$SEALCTL" seal "$f" write 2>&1 >/dev/null)
 check add-after-seal-message "yes" "$([[ $msg == *"Operation not permitted"* ]] && echo yes || echo no)" "($msg)"
@@ -41,7 +41,7 @@ python3 -c 'import os,sys,time; fd=os.memfd_create("holder",0); os.write(fd,b"ab
 HOLDER=$!
 for _ in $(seq 50); do [[ -s $TMP/holder.out ]] && break; sleep 0.1; done
 hfd=$(cat "$TMP/holder.out")
-"$SEALCTL" seal "/proc/$HOLDER/fd/$hfd" write; check proc-fd-seal 0 $?
+"$SEALCTL" seal "/proc/$HOLDER/fd/$hfd" write >/dev/null; check proc-fd-seal 0 $?
 check proc-fd-seals write "$("$SEALCTL" seals "/proc/$HOLDER/fd/$hfd")"
 check proc-fd-write-refused refused "$(try_append "/proc/$HOLDER/fd/$hfd")"
 
@@ -54,7 +54,7 @@ check not-root-message yes "$([[ $msg == *"must run as root"* ]] && echo yes || 
 # pinned maps and still knows every seal.
 g=$TMP/restart
 printf 'keep' >"$g"
-"$SEALCTL" seal "$g" write
+"$SEALCTL" seal "$g" write >/dev/null
 pkill -KILL -x sealguardd
 sleep 0.5
 check enforced-while-dead refused "$(try_append "$g")"
@@ -68,6 +68,6 @@ check seals-after-restart write "$("$SEALCTL" seals "$g")"
 check enforced-after-restart refused "$(try_append "$g")"
 h=$TMP/after
 printf 'new' >"$h"
-"$SEALCTL" seal "$h" grow; check seal-after-restart 0 $?
+"$SEALCTL" seal "$h" grow >/dev/null; check seal-after-restart 0 $?
 check grow-after-restart refused "$(try_append "$h")"
 exit 0
