@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #define SG_MAX_ERRNO 4095
@@ -33,14 +34,16 @@ void sg_hdr_init(struct sg_msg_hdr *h, uint16_t type, uint32_t seq, int32_t resu
 /* Magic, version and size: what every message has. */
 static int decode_hdr(const void *buf, size_t len, struct sg_msg_hdr *out)
 {
-	if (len < sizeof(*out) || len > SG_MSG_MAX)
-		return -EBADMSG;
-	memcpy(out, buf, sizeof(*out));
-	if (out->magic != SG_PROTO_MAGIC)
-		return -EBADMSG;
-	if (out->version != SG_PROTO_VERSION)
+	memset(out, 0, sizeof(*out));
+	memcpy(out, buf, len < sizeof(*out) ? len : sizeof(*out));
+	/* Magic and version first: every version starts with them, and a
+	 * peer of another version must learn that, whatever its sizes. */
+	if (len >= offsetof(struct sg_msg_hdr, type) && out->magic == SG_PROTO_MAGIC &&
+	    out->version != SG_PROTO_VERSION)
 		return -EPROTO;
-	if (out->size != len)
+	if (len > SG_MSG_MAX)
+		return -EMSGSIZE;
+	if (len < sizeof(*out) || out->magic != SG_PROTO_MAGIC || out->size != len)
 		return -EBADMSG;
 	return 0;
 }
@@ -152,6 +155,9 @@ int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg
 		return 0;
 	}
 	case SG_OP_RELOAD:
+		/* A failed reload explains itself; a malformed request does not. */
+		if (out->result < 0 && body_len == 0)
+			return 0;
 		return out->result <= 0 && body_len == sizeof(struct sg_body_reload) ? 0 : -EBADMSG;
 	default:
 		return -EBADMSG;

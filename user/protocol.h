@@ -33,6 +33,9 @@ enum sg_msg_type {
 	SG_OP_RELOAD = 6,    /* admin -> sg_body_reload */
 	SG_OP_MAX = SG_OP_RELOAD,
 
+	/* Reply to a message whose type is not a request's (or unreadable). */
+	SG_MSG_INVALID = 0,
+
 	/* From the daemon, unasked. */
 	SG_MSG_EVENT = 0x100, /* sg_body_event, on subscribed connections */
 	SG_MSG_ERROR = 0x101, /* result only: the connection is being closed */
@@ -83,7 +86,7 @@ struct sg_body_status {
 	uint32_t subscribers;
 	uint64_t started_at;         /* CLOCK_REALTIME seconds */
 	uint64_t sealed_files;       /* entries in the registry */
-	uint64_t requests_allowed;   /* seal requests that succeeded */
+	uint64_t requests_allowed;   /* requests of any type that succeeded */
 	uint64_t requests_refused;   /* requests answered with an error */
 	uint64_t requests_malformed; /* messages that were not a request */
 	uint64_t denials[SG_EV_OP_COUNT];
@@ -114,7 +117,10 @@ void sg_hdr_init(struct sg_msg_hdr *h, uint16_t type, uint32_t seq, int32_t resu
 /*
  * Checks that buf holds one well-formed request and copies its header.
  * 0, or -EBADMSG (not a request: size, magic, reserved fields, body),
- * -EPROTO (another protocol version) or -EOPNOTSUPP (unknown type).
+ * -EMSGSIZE (longer than SG_MSG_MAX), -EPROTO (our magic, another
+ * protocol version: checked first, whatever the length) or -EOPNOTSUPP
+ * (unknown type).  *out holds as much of the header as arrived, zeros
+ * for the rest, so a reply can echo it.
  * nfds is the number of file descriptors that came with it: ADD and GET
  * need exactly one, the others none (-EBADMSG otherwise).
  */
@@ -123,7 +129,7 @@ int sg_request_decode(const void *buf, size_t len, int nfds, struct sg_msg_hdr *
 /*
  * Checks that buf holds a well-formed reply to a request of type
  * expect_type (or an SG_MSG_EVENT/SG_MSG_ERROR) and copies its header.
- * 0 or -EBADMSG/-EPROTO.
+ * 0 or -EBADMSG/-EMSGSIZE/-EPROTO.
  */
 int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg_msg_hdr *out);
 

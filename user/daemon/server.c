@@ -201,6 +201,32 @@ static void drop_client(struct sg_daemon *d, struct sg_client *c)
 	d->nclients--;
 }
 
+static int collect_fds(struct msghdr *msg, int *fds, int max);
+
+/* Reads and drops whatever the peer has queued, closing fds it sent. */
+static void discard_queued(int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * SG_MAX_FDS_PER_MSG)];
+		struct cmsghdr align;
+	} ctl;
+	char data[64];
+	int fds[SG_MAX_FDS_PER_MSG];
+
+	for (int i = 0; i < 16; i++) {
+		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				      .msg_controllen = sizeof(ctl.buf) };
+		int n;
+
+		if (recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+			break;
+		n = collect_fds(&msg, fds, SG_MAX_FDS_PER_MSG);
+		while (n--)
+			close(fds[n]);
+	}
+}
+
 static void accept_client(struct sg_daemon *d)
 {
 	struct sg_client *c = NULL;
@@ -215,8 +241,11 @@ static void accept_client(struct sg_daemon *d)
 			c = &d->clients[i];
 	if (!c) {
 		/* Said before closing, so the client can report "busy"
-		 * rather than a mysterious hang-up. */
+		 * rather than a mysterious hang-up.  Requests already queued
+		 * are read (their fds closed) first: closing with unread data
+		 * would reset the connection ahead of our message. */
 		send_msg(fd, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+		discard_queued(fd);
 		close(fd);
 		return;
 	}
@@ -282,12 +311,12 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 	}
 	c->deadline_ms = now_ms() + d->idle_ms;
 
+	/* Decoded even when cut short, for the header to answer to. */
+	result = sg_request_decode(data, (size_t)n, nfds, &h);
 	if (msg.msg_flags & MSG_TRUNC)
 		result = -EMSGSIZE;
 	else if (msg.msg_flags & MSG_CTRUNC)
 		result = -EBADMSG; /* more fds than any request takes */
-	else
-		result = sg_request_decode(data, (size_t)n, nfds, &h);
 	if (result == 0) {
 		result = sg_request_run(d, c, &h, data + sizeof(h), nfds ? fds[0] : -1, reply, &reply_len);
 		if (result < 0)
@@ -296,9 +325,11 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 			d->counters.requests_allowed++;
 	} else {
 		d->counters.requests_malformed++;
-		/* Answer in kind where the header says what was meant. */
-		if ((size_t)n >= sizeof(h))
-			memcpy(&h, data, sizeof(h));
+		/* h holds what arrived of the header: its seq lets the client
+		 * match the answer; a type that is no request's is not echoed,
+		 * so that nothing we send looks like an event or a farewell. */
+		if (h.type < SG_OP_ADD_SEALS || h.type > SG_OP_MAX)
+			h.type = SG_MSG_INVALID;
 		reply_len = 0;
 		if (d->verbose)
 			fprintf(stderr, "sealguardd: malformed message (%zd bytes, %d fds) from pid %d: %s\n", n,
