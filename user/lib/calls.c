@@ -3,6 +3,7 @@
 #include "sealguard.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -236,15 +237,16 @@ int sg_subscribe(struct sg_conn *c)
 {
 	struct sg_call call = { .type = SG_OP_SUBSCRIBE, .fd = -1 };
 	int r = sg_conn_call(c, &call);
+	bool ok;
 
 	if (r < 0)
 		return fail(r);
 	if (call.result < 0)
 		return fail(call.result);
 	pthread_mutex_lock(&c->lock);
-	c->subscribed = c->fd >= 0;
+	ok = c->subscribed = c->fd >= 0;
 	pthread_mutex_unlock(&c->lock);
-	return c->subscribed ? 0 : fail(-ECONNRESET);
+	return ok ? 0 : fail(-ECONNRESET);
 }
 
 int sg_next_event(struct sg_conn *c, struct sg_event_info *out, int timeout_ms)

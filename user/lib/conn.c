@@ -249,6 +249,26 @@ static int recv_reply(struct sg_conn *c, struct sg_call *call, int64_t deadline)
 	}
 }
 
+/*
+ * A daemon that turns a connection away (too many clients) says why in
+ * SG_MSG_ERROR and closes; if our request was already queued, the close
+ * resets the connection and recv() reports ECONNRESET (or send() EPIPE)
+ * before the message that explains it, which is still queued.
+ */
+static int queued_error(struct sg_conn *c, int r)
+{
+	char buf[SG_MSG_MAX];
+	struct sg_msg_hdr h;
+	ssize_t n;
+
+	if (r != -ECONNRESET && r != -EPIPE)
+		return r;
+	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n > 0 && sg_reply_decode(buf, (size_t)n, 0, &h) == 0 && h.type == SG_MSG_ERROR)
+		return h.result;
+	return r;
+}
+
 /* Errors that mean the daemon closed a connection we were reusing. */
 static bool stale_connection(int r)
 {
@@ -287,6 +307,7 @@ int sg_conn_call(struct sg_conn *c, struct sg_call *call)
 			r = recv_reply(c, call, deadline);
 		if (r == 0)
 			break;
+		r = queued_error(c, r);
 		sg_conn_close_locked(c);
 		/* A daemon restarted since our last call: try once on a new
 		 * connection.  Seal requests are idempotent, so a reply lost
