@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 			}
 			errno = 0;
 			sec = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || sec < 1 || sec >= (long)UINT32_MAX) {
+			if (errno || end == optarg || *end || sec < 0 || sec >= (long)UINT32_MAX) {
 				fprintf(stderr, "sealguardd: --admin-group: no group named '%s'\n", optarg);
 				return 2;
 			}

@@ -36,7 +36,9 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 	if (r < 0)
 		return r;
 	seals = sg_seal_get(d, fd);
-	if (seals >= 0) {
+	/* F_ADD_SEALS with nothing to add on an unsealed file leaves nothing
+	 * to list. */
+	if (seals > 0) {
 		int rr = sg_registry_record(d, fd, &c->peer, (unsigned int)seals);
 
 		/* The seal is in force either way; only the listing lacks it. */

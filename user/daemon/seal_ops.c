@@ -43,13 +43,14 @@ static int check_regular(int fd)
 }
 
 /* Seals the kernel keeps itself, or -1 when the file cannot be sealed
- * natively.  A memfd whose holder added F_SEAL_SEAL looks exactly like one
- * created without MFD_ALLOW_SEALING; both are sealguard's to seal. */
+ * natively.  A memfd whose only seal is F_SEAL_SEAL looks exactly like one
+ * created without MFD_ALLOW_SEALING; both are sealguard's to seal.  One
+ * with SEAL and more was sealed shut by its holder, natively. */
 static int native_seals(int fd)
 {
 	int s = fcntl(fd, F_GET_SEALS);
 
-	return (s >= 0 && !(s & F_SEAL_SEAL)) ? s : -1;
+	return (s >= 0 && s != F_SEAL_SEAL) ? s : -1;
 }
 
 static int native_add(int fd, unsigned int seals)
@@ -109,7 +110,7 @@ static unsigned int bpf_seals(struct sg_daemon *d, int fd)
 
 int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 {
-	int fl = open_flags(fd), r;
+	int fl = open_flags(fd), native, r;
 
 	if (fl < 0)
 		return fl;
@@ -122,13 +123,20 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	if (r < 0)
 		return r;
 
-	if (native_seals(fd) >= 0) {
+	native = native_seals(fd);
+	if (native >= 0) {
 		/* The kernel's own seal first, so its errors are its own. */
+		if (native & F_SEAL_SEAL)
+			return -EPERM;
 		r = native_add(fd, seals);
 		if (r < 0)
 			return r;
 	}
 	r = bpf_add(fd, seals);
+	/* Natively sealed, the seals are in force whatever happened to our
+	 * copy of them; reporting failure would misstate the file. */
+	if (r < 0 && native >= 0)
+		return 0;
 	/* EBUSY can belong to a WRITE that an earlier daemon left pending:
 	 * the request succeeded if every bit it asked for is in force. */
 	if (r == -EBUSY && (bpf_seals(d, fd) & seals) == seals)
