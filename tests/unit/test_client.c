@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libsealguard against a fake sealguardd: a thread that serves one
- * connection on a socket in a temporary directory, as scripted by the test,
- * and records what it received.  cmocka's asserts longjmp, so only the main
- * thread asserts, after joining the fake daemon.
+ * libsealguard against a fake sealguardd: a thread serving any number of
+ * connections on a socket in a temporary directory, answering each
+ * request through the test's handler and recording what it received.
+ * cmocka's asserts longjmp, so only the main thread asserts.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,566 +30,725 @@
 #include "sealguard.h"
 #include "sealguard_abi.h"
 
-/* Bounds the fake daemon's waits, so a broken client fails instead of hanging. */
-#define FAKE_TIMEOUT_MS 15000
+#define MAX_CONNS 32
 
-enum fake_mode {
-	FAKE_REPLY,         /* answer with reply_op (0: the request's op) and result */
-	FAKE_REPLY_WITH_FD, /* the same, with an fd the client did not ask for */
-	FAKE_RAW,           /* answer with raw[0..raw_len) */
-	FAKE_HANG_UP,       /* close without answering */
-	FAKE_SILENT,        /* say nothing until the client gives up */
-};
+struct fake;
 
-struct fake_daemon {
+/* Answers one request on conn (with reply()), or not.  Returns false to
+ * close the connection afterwards. */
+typedef bool (*fake_handler)(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
+			     int fd);
+
+struct fake {
 	char dir[64];
-	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	char path[108];
 	int listen_fd;
+	int stop[2];
 	pthread_t thread;
+	fake_handler handler;
+	void *data;
+	bool turn_away; /* as the real daemon when full: SG_MSG_ERROR, close, unread */
 
-	/* Script, set before fake_start(). */
-	enum fake_mode mode;
-	uint16_t reply_op;
-	int32_t result;
-	unsigned char raw[64];
-	size_t raw_len;
-
-	/* Observations, read after fake_finish(). */
-	int err; /* first thing that went wrong in the daemon, as -errno */
-	ssize_t req_len;
-	struct sg_request req;
-	int nfds;
-	struct stat st; /* of the first fd received */
-	int client_closed;
+	pthread_mutex_t lock; /* guards what follows */
+	int connections;
+	int requests;
+	uint16_t last_type;
+	uint32_t last_seals;
+	ino_t last_ino;
 };
 
-static int listen_on(const char *path)
+static void reply(int conn, uint16_t type, uint32_t seq, int32_t result, const void *body, size_t len)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	char buf[SG_MSG_MAX];
+	struct sg_msg_hdr h;
 
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
+	sg_hdr_init(&h, type, seq, result, len);
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy(buf + sizeof(h), body, len);
+	(void)!send(conn, buf, sizeof(h) + len, MSG_NOSIGNAL);
 }
 
-static int fake_recv_request(struct fake_daemon *d, int conn)
+/* One message in, decoded; false when the connection is to go. */
+static bool serve(struct fake *f, int conn)
 {
 	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-	} control;
-	struct iovec iov = { .iov_base = &d->req, .iov_len = sizeof(d->req) };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
+	} ctl;
+	char data[SG_MSG_MAX];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	struct sg_msg_hdr h;
+	int fd = -1, nfds = 0;
+	struct stat st;
+	ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+	bool keep;
 
-	d->req_len = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-	if (d->req_len < 0)
-		return -errno;
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		return -EMSGSIZE;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (d->nfds++ == 0 && fstat(fd, &d->st) < 0)
-				d->err = -errno;
-			close(fd);
+	if (n <= 0)
+		return false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_type == SCM_RIGHTS) {
+			nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		}
+	if (sg_request_decode(data, (size_t)n, nfds, &h) < 0) {
+		/* The library must never send what the daemon rejects. */
+		reply(conn, 0, 0, -EBADMSG, NULL, 0);
+		keep = false;
+		goto out;
 	}
-	return 0;
-}
-
-static int fake_send(int conn, const void *buf, size_t len, int fd)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(conn, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static int fake_serve(struct fake_daemon *d, int conn)
-{
-	struct sg_reply rep;
-	char byte;
-	int r, fd;
-
-	r = fake_recv_request(d, conn);
-	if (r < 0)
-		return r;
-
-	switch (d->mode) {
-	case FAKE_REPLY:
-		sg_reply_init(&rep, d->reply_op ?: d->req.op, d->result);
-		return fake_send(conn, &rep, sizeof(rep), -1);
-	case FAKE_REPLY_WITH_FD:
-		sg_reply_init(&rep, d->reply_op ?: d->req.op, d->result);
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		r = fake_send(conn, &rep, sizeof(rep), fd);
+	pthread_mutex_lock(&f->lock);
+	f->requests++;
+	f->last_type = h.type;
+	if (h.type == SG_OP_ADD_SEALS)
+		memcpy(&f->last_seals, data + sizeof(h), sizeof(f->last_seals));
+	f->last_ino = fd >= 0 && fstat(fd, &st) == 0 ? st.st_ino : 0;
+	pthread_mutex_unlock(&f->lock);
+	keep = f->handler(f, conn, &h, data + sizeof(h), fd);
+out:
+	if (fd >= 0)
 		close(fd);
-		return r;
-	case FAKE_RAW:
-		return fake_send(conn, d->raw, d->raw_len, -1);
-	case FAKE_HANG_UP:
-		return 0;
-	case FAKE_SILENT:
-		/* EOF: the client timed out and closed its end. */
-		if (recv(conn, &byte, 1, 0) == 0)
-			d->client_closed = 1;
-		return 0;
-	}
-	return -EINVAL;
+	return keep;
 }
 
 static void *fake_main(void *arg)
 {
-	const struct timeval tv = { .tv_sec = FAKE_TIMEOUT_MS / 1000 };
-	struct fake_daemon *d = arg;
-	struct pollfd pfd = { .fd = d->listen_fd, .events = POLLIN };
-	int conn, r;
+	struct fake *f = arg;
+	struct pollfd p[MAX_CONNS + 2];
+	int nconn = 0;
 
-	r = poll(&pfd, 1, FAKE_TIMEOUT_MS);
-	if (r <= 0) {
-		d->err = r < 0 ? -errno : -ETIMEDOUT;
-		return NULL;
+	p[0] = (struct pollfd){ .fd = f->stop[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = f->listen_fd, .events = POLLIN };
+	for (;;) {
+		if (poll(p, (nfds_t)(nconn + 2), 20000) <= 0 || p[0].revents)
+			break;
+		if (p[1].revents && nconn < MAX_CONNS) {
+			int c = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0 && f->turn_away) {
+				/* Late enough that the client's request is queued. */
+				usleep(100000);
+				reply(c, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+				close(c);
+			} else if (c >= 0) {
+				p[2 + nconn++] = (struct pollfd){ .fd = c, .events = POLLIN };
+				pthread_mutex_lock(&f->lock);
+				f->connections++;
+				pthread_mutex_unlock(&f->lock);
+			}
+		}
+		for (int i = 0; i < nconn; i++) {
+			if (!p[2 + i].revents)
+				continue;
+			if (!(p[2 + i].revents & POLLIN) || !serve(f, p[2 + i].fd)) {
+				close(p[2 + i].fd);
+				p[2 + i] = p[2 + --nconn];
+				i--;
+			}
+		}
 	}
-	conn = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (conn < 0) {
-		d->err = -errno;
-		return NULL;
-	}
-	if (setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-		r = -errno;
-	else
-		r = fake_serve(d, conn);
-	if (r < 0 && d->err == 0)
-		d->err = r;
-	close(conn);
+	for (int i = 0; i < nconn; i++)
+		close(p[2 + i].fd);
 	return NULL;
 }
 
-static void fake_reset(struct fake_daemon *d, enum fake_mode mode, int32_t result)
+static void fake_listen(struct fake *f)
 {
-	d->mode = mode;
-	d->reply_op = 0;
-	d->result = result;
-	d->raw_len = 0;
-	d->err = 0;
-	d->req_len = -1;
-	memset(&d->req, 0, sizeof(d->req));
-	d->nfds = 0;
-	memset(&d->st, 0, sizeof(d->st));
-	d->client_closed = 0;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	strcpy(sa.sun_path, f->path);
+	f->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(f->listen_fd >= 0);
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->listen_fd, 16), 0);
+	assert_int_equal(pipe2(f->stop, O_CLOEXEC), 0);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 
-static void fake_start(struct fake_daemon *d)
+static void fake_start(struct fake *f, fake_handler handler, void *data)
 {
-	assert_int_equal(pthread_create(&d->thread, NULL, fake_main, d), 0);
+	memset(f, 0, sizeof(*f));
+	pthread_mutex_init(&f->lock, NULL);
+	strcpy(f->dir, "/tmp/sg-test-client.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/control.sock", f->dir);
+	f->handler = handler;
+	f->data = data;
+	fake_listen(f);
+	setenv(SG_SOCKET_ENV, f->path, 1);
 }
 
-static void fake_finish(struct fake_daemon *d)
+/* Stops serving and removes the socket, as a daemon that exits does. */
+static void fake_down(struct fake *f)
 {
-	assert_int_equal(pthread_join(d->thread, NULL), 0);
+	(void)!write(f->stop[1], "x", 1);
+	pthread_join(f->thread, NULL);
+	close(f->stop[0]);
+	close(f->stop[1]);
+	close(f->listen_fd);
+	unlink(f->path);
 }
 
-/* True if nobody connected to the fake daemon since the last accept. */
-static int fake_untouched(struct fake_daemon *d)
+static void fake_stop(struct fake *f)
 {
-	struct pollfd pfd = { .fd = d->listen_fd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 0;
+	fake_down(f);
+	rmdir(f->dir);
+	pthread_mutex_destroy(&f->lock);
 }
 
-static int group_setup(void **state)
+static int fake_get(struct fake *f, int *field)
 {
-	struct fake_daemon *d = calloc(1, sizeof(*d));
+	int v;
 
-	if (!d)
-		return -1;
-	strcpy(d->dir, "/tmp/sealguard-test-XXXXXX");
-	if (!mkdtemp(d->dir))
-		goto fail;
-	snprintf(d->path, sizeof(d->path), "%s/control.sock", d->dir);
-	d->listen_fd = listen_on(d->path);
-	if (d->listen_fd < 0)
-		goto fail_dir;
-	if (setenv(SG_SOCKET_ENV, d->path, 1) < 0)
-		goto fail_listen;
-	*state = d;
-	return 0;
-
-fail_listen:
-	close(d->listen_fd);
-	unlink(d->path);
-fail_dir:
-	rmdir(d->dir);
-fail:
-	free(d);
-	return -1;
+	pthread_mutex_lock(&f->lock);
+	v = *field;
+	pthread_mutex_unlock(&f->lock);
+	return v;
 }
 
-static int group_teardown(void **state)
+static int tmpfile_fd(off_t size)
 {
-	struct fake_daemon *d = *state;
-
-	close(d->listen_fd);
-	unlink(d->path);
-	rmdir(d->dir);
-	free(d);
-	return 0;
-}
-
-/* Each test starts from the fake daemon's socket, whatever the last one set. */
-static int test_setup(void **state)
-{
-	struct fake_daemon *d = *state;
-
-	return setenv(SG_SOCKET_ENV, d->path, 1);
-}
-
-/* A file to seal: an unlinked temporary, so nothing is left behind. */
-static int temp_file(struct stat *st)
-{
-	char path[] = "/tmp/sealguard-file-XXXXXX";
-	int fd = mkostemp(path, O_CLOEXEC);
+	int fd = open("/tmp", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
 
 	assert_true(fd >= 0);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(fstat(fd, st), 0);
+	assert_int_equal(ftruncate(fd, size), 0);
 	return fd;
 }
 
-static int count_fds(void)
+/* ---- handlers ------------------------------------------------------------ */
+
+/* ADD answers with f->data's int; GET with the file's size, so that every
+ * caller can tell its own answer. */
+static bool answer_seals(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(dir);
-	while (readdir(dir))
-		n++;
-	closedir(dir);
-	return n;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* errno is taken before anything else can touch it. */
-static void assert_fails(int r, int want_errno)
-{
-	int err = errno;
-
-	assert_int_equal(r, -1);
-	assert_int_equal(err, want_errno);
-}
-
-static void assert_same_file(const struct fake_daemon *d, const struct stat *st)
-{
-	assert_int_equal(d->nfds, 1);
-	assert_int_equal(d->st.st_dev, st->st_dev);
-	assert_int_equal(d->st.st_ino, st->st_ino);
-}
-
-static void test_add_refused(void **state)
-{
-	struct fake_daemon *d = *state;
 	struct stat st;
-	int fd = temp_file(&st), r, err;
 
-	fake_reset(d, FAKE_REPLY, -EBUSY);
-	fake_start(d);
+	if (h->type == SG_OP_ADD_SEALS)
+		reply(conn, h->type, h->seq, f->data ? *(int *)f->data : 0, NULL, 0);
+	else if (fstat(fd, &st) == 0)
+		reply(conn, h->type, h->seq, (int32_t)st.st_size, NULL, 0);
+	return true;
+}
+
+static bool answer_once_then_close(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
+				   int fd)
+{
+	answer_seals(f, conn, h, body, fd);
+	return false;
+}
+
+static bool answer_never(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	return true;
+}
+
+/* A stale reply (earlier seq), an event, then the real one. */
+static bool answer_after_noise(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
+			       int fd)
+{
+	struct sg_body_event ev = { .ev = { .op = SG_EV_MMAP } };
+
+	reply(conn, h->type, h->seq - 1, 1, NULL, 0);
+	reply(conn, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
+	reply(conn, h->type, h->seq, 2, NULL, 0);
+	return true;
+}
+
+static bool answer_garbage(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	struct sg_msg_hdr bad;
+
+	sg_hdr_init(&bad, h->type, h->seq, 0, 0);
+	bad.magic = 0x12345678;
+	(void)!send(conn, &bad, sizeof(bad), MSG_NOSIGNAL);
+	return true;
+}
+
+static bool answer_busy(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	reply(conn, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+	return false;
+}
+
+static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	switch (h->type) {
+	case SG_OP_STATUS: {
+		struct sg_body_status st = { .daemon_pid = 4321, .clients = 3, .max_clients = 256,
+					     .requests_allowed = 7, .events_dropped = 2 };
+
+		strcpy(st.version, "9.9.9");
+		st.denials[SG_EV_MPROTECT] = 5;
+		reply(conn, h->type, h->seq, 0, &st, sizeof(st));
+		return true;
+	}
+	case SG_OP_RELOAD: {
+		struct sg_body_reload rb = { .generation = 12, .rules = 3 };
+
+		strcpy(rb.message, "policy.yaml:4:7: unknown seal 'wrte'");
+		reply(conn, h->type, h->seq, -EINVAL, &rb, sizeof(rb));
+		return true;
+	}
+	case SG_OP_SUBSCRIBE: {
+		struct sg_body_event ev = { .ev = { .op = SG_EV_WRITE, .err = -EPERM, .pid = 77, .ino = 99,
+						    .seals = SG_SEAL_WRITE, .suppressed = 4 } };
+
+		reply(conn, h->type, h->seq, 0, NULL, 0);
+		memcpy(ev.ev.comm, "sixteen-chars-xx", 16); /* not NUL-terminated */
+		strcpy(ev.path, "/dev/shm/x");
+		reply(conn, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
+		ev.ev.op = SG_EV_CHMOD;
+		reply(conn, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
+		return true;
+	}
+	default:
+		reply(conn, h->type, h->seq, -EPERM, NULL, 0);
+		return true;
+	}
+}
+
+#define REGISTRY_SIZE 130
+
+/* LIST over a registry of REGISTRY_SIZE files, ino 1000.., in pages of
+ * the size asked, continuing after the key given. */
+static bool answer_list(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	static char buf[SG_MSG_MAX];
+	struct sg_body_list_req req;
+	struct sg_body_list *out = (struct sg_body_list *)buf;
+	uint64_t next = 1000;
+
+	memcpy(&req, body, sizeof(req));
+	if (h->flags & SG_LIST_F_AFTER)
+		next = req.after.ino + 1;
+	memset(buf, 0, sizeof(buf));
+	out->count = 0;
+	while (out->count < req.max && next < 1000 + REGISTRY_SIZE) {
+		struct sg_list_entry *e = &out->entries[out->count++];
+
+		e->key.ino = next;
+		e->key.dev_major = 0;
+		e->key.dev_minor = 42;
+		e->rec.seals = SG_SEAL_GROW;
+		snprintf(e->rec.path, sizeof(e->rec.path), "/dev/shm/f%llu", (unsigned long long)next);
+		next++;
+	}
+	out->more = next < 1000 + REGISTRY_SIZE;
+	reply(conn, h->type, h->seq, 0, buf, sizeof(*out) + out->count * sizeof(struct sg_list_entry));
+	return true;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_add_and_get(void **state)
+{
+	struct fake f;
+	int answer = 0, fd = tmpfile_fd(0x0c), r;
+	struct stat st;
+
+	fake_start(&f, answer_seals, &answer);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(sg_add_seals(fd, SG_SEAL_WRITE | SG_SEAL_GROW), 0);
+	/* The daemon got this very file, and the seals asked for. */
+	assert_int_equal(fake_get(&f, &f.requests), 1);
+	assert_int_equal(f.last_type, SG_OP_ADD_SEALS);
+	assert_int_equal(f.last_seals, SG_SEAL_WRITE | SG_SEAL_GROW);
+	assert_int_equal(f.last_ino, st.st_ino);
+
+	/* The daemon's errno, as fcntl would set it. */
+	answer = -EBUSY;
 	errno = 0;
-	r = sg_add_seals(fd, SG_SEAL_WRITE | SG_SEAL_GROW);
-	err = errno;
-	fake_finish(d);
+	assert_int_equal(sg_add_seals(fd, SG_SEAL_WRITE), -1);
+	assert_int_equal(errno, EBUSY);
 
-	assert_int_equal(r, -1);
-	assert_int_equal(err, EBUSY);
-	assert_int_equal(d->err, 0);
-	assert_int_equal(d->req_len, sizeof(struct sg_request));
-	assert_int_equal(d->req.magic, SG_PROTO_MAGIC);
-	assert_int_equal(d->req.version, SG_PROTO_VERSION);
-	assert_int_equal(d->req.op, SG_OP_ADD_SEALS);
-	assert_int_equal(d->req.seals, SG_SEAL_WRITE | SG_SEAL_GROW);
-	assert_int_equal(d->req.reserved, 0);
-	assert_same_file(d, &st);
+	r = sg_get_seals(fd);
+	assert_int_equal(r, 0x0c);
+	/* One connection for all three calls. */
+	assert_int_equal(fake_get(&f, &f.connections), 1);
+	fake_stop(&f);
 	close(fd);
 }
 
-static void test_add_ok(void **state)
+/* fcntl's own fd checks happen before anything is sent. */
+static void test_bad_fds_not_sent(void **state)
 {
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st);
+	struct fake f;
+	int opath = open("/tmp", O_PATH | O_CLOEXEC);
 
-	fake_reset(d, FAKE_REPLY, 0);
-	fake_start(d);
-	assert_int_equal(sg_add_seals(fd, SG_SEAL_SEAL), 0);
-	fake_finish(d);
-	assert_int_equal(d->err, 0);
-	assert_int_equal(d->req.seals, SG_SEAL_SEAL);
-	assert_same_file(d, &st);
-	close(fd);
-}
-
-/* Unknown bits are the daemon's to refuse (after its fd checks), like the kernel. */
-static void test_add_unknown_bits_passed_on(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st);
-
-	fake_reset(d, FAKE_REPLY, -EINVAL);
-	fake_start(d);
-	assert_fails(sg_add_seals(fd, 0x40 | SG_SEAL_WRITE), EINVAL);
-	fake_finish(d);
-	assert_int_equal(d->req.seals, 0x40 | SG_SEAL_WRITE);
-	close(fd);
-}
-
-static void test_get(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st);
-
-	fake_reset(d, FAKE_REPLY, SG_SEAL_GROW | SG_SEAL_WRITE);
-	fake_start(d);
-	assert_int_equal(sg_get_seals(fd), 0x0c);
-	fake_finish(d);
-	assert_int_equal(d->err, 0);
-	assert_int_equal(d->req.op, SG_OP_GET_SEALS);
-	assert_int_equal(d->req.seals, 0);
-	assert_same_file(d, &st);
-	close(fd);
-}
-
-static void test_get_refused(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st);
-
-	fake_reset(d, FAKE_REPLY, -EINVAL);
-	fake_start(d);
-	assert_fails(sg_get_seals(fd), EINVAL);
-	fake_finish(d);
-	close(fd);
-}
-
-/* Like fcntl: a bad fd is EBADF, and the daemon never hears of it. */
-static void test_bad_fd(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st), opath;
-
-	assert_fails(sg_add_seals(-1, SG_SEAL_WRITE), EBADF);
-	assert_fails(sg_get_seals(-1), EBADF);
-	assert_fails(sg_get_seals(INT_MAX), EBADF);
-
-	close(fd);
-	assert_fails(sg_add_seals(fd, SG_SEAL_WRITE), EBADF);
-	assert_fails(sg_get_seals(fd), EBADF);
-
-	/* fcntl(F_GET_SEALS) on an O_PATH fd is EBADF too. */
-	opath = open("/tmp", O_PATH | O_CLOEXEC);
-	assert_true(opath >= 0);
-	assert_fails(sg_get_seals(opath), EBADF);
-	assert_fails(sg_add_seals(opath, SG_SEAL_SEAL), EBADF);
+	fake_start(&f, answer_seals, NULL);
+	errno = 0;
+	assert_int_equal(sg_add_seals(-1, SG_SEAL_WRITE), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(sg_get_seals(opath), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(fake_get(&f, &f.requests), 0);
+	fake_stop(&f);
 	close(opath);
-
-	assert_true(fake_untouched(d));
 }
 
 static void test_no_daemon(void **state)
 {
-	struct fake_daemon *d = *state;
-	char path[sizeof(d->path)], toolong[200];
-	struct stat st;
-	int fd = temp_file(&st), stale;
+	int fd = tmpfile_fd(1);
+	char path[] = "/tmp/sg-test-client-none.sock";
 
-	/* No socket at all. */
-	snprintf(path, sizeof(path), "%s/absent.sock", d->dir);
-	assert_int_equal(setenv(SG_SOCKET_ENV, path, 1), 0);
-	assert_fails(sg_add_seals(fd, SG_SEAL_WRITE), ENOENT);
-	assert_fails(sg_get_seals(fd), ENOENT);
-
-	/* A socket left behind by a daemon that is gone. */
-	snprintf(path, sizeof(path), "%s/stale.sock", d->dir);
-	stale = listen_on(path);
-	assert_true(stale >= 0);
-	close(stale);
-	assert_int_equal(setenv(SG_SOCKET_ENV, path, 1), 0);
-	assert_fails(sg_get_seals(fd), ECONNREFUSED);
 	unlink(path);
-
-	memset(toolong, 'x', sizeof(toolong) - 1);
-	toolong[0] = '/';
-	toolong[sizeof(toolong) - 1] = '\0';
-	assert_int_equal(setenv(SG_SOCKET_ENV, toolong, 1), 0);
-	assert_fails(sg_get_seals(fd), ENAMETOOLONG);
-
+	setenv(SG_SOCKET_ENV, path, 1);
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_null(sg_connect(path, 100));
+	assert_int_equal(errno, ENOENT);
 	close(fd);
 }
 
-static void test_hang_up(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st);
-
-	fake_reset(d, FAKE_HANG_UP, 0);
-	fake_start(d);
-	assert_fails(sg_add_seals(fd, SG_SEAL_WRITE), ECONNRESET);
-	fake_finish(d);
-	assert_int_equal(d->err, 0);
-	close(fd);
-}
-
-static void expect_bad_reply(struct fake_daemon *d, int add, int want_errno)
-{
-	struct stat st;
-	int fd = temp_file(&st);
-
-	fake_start(d);
-	assert_fails(add ? sg_add_seals(fd, SG_SEAL_WRITE) : sg_get_seals(fd), want_errno);
-	fake_finish(d);
-	close(fd);
-}
-
-static void test_bad_replies(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct sg_reply rep;
-
-	/* A reply to the other operation. */
-	fake_reset(d, FAKE_REPLY, 0);
-	d->reply_op = SG_OP_GET_SEALS;
-	expect_bad_reply(d, 1, EBADMSG);
-
-	/* F_ADD_SEALS succeeds with 0, nothing else. */
-	fake_reset(d, FAKE_REPLY, 1);
-	expect_bad_reply(d, 1, EBADMSG);
-
-	fake_reset(d, FAKE_REPLY, -4096);
-	expect_bad_reply(d, 0, EBADMSG);
-
-	/* Too short. */
-	fake_reset(d, FAKE_RAW, 0);
-	sg_reply_init(&rep, SG_OP_GET_SEALS, 0);
-	memcpy(d->raw, &rep, sizeof(rep));
-	d->raw_len = sizeof(rep) - 1;
-	expect_bad_reply(d, 0, EBADMSG);
-
-	/* Too long: the client sees MSG_TRUNC. */
-	fake_reset(d, FAKE_RAW, 0);
-	memcpy(d->raw, &rep, sizeof(rep));
-	d->raw_len = sizeof(rep) + 1;
-	expect_bad_reply(d, 0, EBADMSG);
-
-	fake_reset(d, FAKE_RAW, 0);
-	rep.version = SG_PROTO_VERSION + 1;
-	memcpy(d->raw, &rep, sizeof(rep));
-	d->raw_len = sizeof(rep);
-	expect_bad_reply(d, 0, EPROTO);
-}
-
-/* An fd the daemon should not have sent is closed, not leaked. */
-static void test_stray_fd_closed(void **state)
-{
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st), before;
-
-	before = count_fds();
-	fake_reset(d, FAKE_REPLY_WITH_FD, SG_SEAL_SEAL);
-	fake_start(d);
-	assert_int_equal(sg_get_seals(fd), SG_SEAL_SEAL);
-	fake_finish(d);
-	assert_int_equal(d->err, 0);
-	assert_int_equal(count_fds(), before);
-	close(fd);
-}
-
-/* A daemon that never answers costs the caller a bounded wait, not a hang. */
 static void test_timeout(void **state)
 {
-	struct fake_daemon *d = *state;
-	struct stat st;
-	int fd = temp_file(&st), r, err;
-	double t0, elapsed;
+	struct fake f;
+	struct sg_conn *c;
+	struct timespec a, b;
+	int fd = tmpfile_fd(1);
+	long ms;
 
-	fake_reset(d, FAKE_SILENT, 0);
-	fake_start(d);
-	t0 = now();
-	r = sg_get_seals(fd);
-	err = errno;
-	elapsed = now() - t0;
-	fake_finish(d);
+	fake_start(&f, answer_never, NULL);
+	c = sg_connect(f.path, 300);
+	assert_non_null(c);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	assert_true(ms >= 250 && ms < 2000);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
 
-	assert_int_equal(r, -1);
-	assert_int_equal(err, ETIMEDOUT);
-	assert_true(elapsed > 4.0 && elapsed < 10.0);
-	assert_int_equal(d->err, 0);
-	assert_true(d->client_closed);
+/* The daemon closed the connection (it restarted, or timed us out): the
+ * next call reconnects once, transparently. */
+static void test_reconnect_after_close(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(5);
+
+	fake_start(&f, answer_once_then_close, NULL);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	assert_int_equal(sg_conn_get_seals(c, fd), 5);
+	usleep(50000); /* let the close land */
+	assert_int_equal(sg_conn_get_seals(c, fd), 5);
+	assert_int_equal(fake_get(&f, &f.connections), 2);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+static void test_reconnect_after_restart(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(6);
+
+	fake_start(&f, answer_seals, NULL);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	assert_int_equal(sg_conn_get_seals(c, fd), 6);
+	assert_int_equal(sg_get_seals(fd), 6);
+
+	/* Down: a "no daemon" errno, not a hang. */
+	fake_down(&f);
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_true(errno == ENOENT || errno == ECONNREFUSED);
+
+	/* Up again at the same path: the same objects work. */
+	fake_listen(&f);
+	assert_int_equal(sg_conn_get_seals(c, fd), 6);
+	assert_int_equal(sg_get_seals(fd), 6);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+static void test_stale_replies_skipped(void **state)
+{
+	struct fake f;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_after_noise, NULL);
+	assert_int_equal(sg_get_seals(fd), 2);
+	fake_stop(&f);
+	close(fd);
+}
+
+static void test_garbage_reply(void **state)
+{
+	struct fake f;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_garbage, NULL);
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, EBADMSG);
+	fake_stop(&f);
+	close(fd);
+}
+
+static void test_daemon_full(void **state)
+{
+	struct fake f;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_busy, NULL);
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, EAGAIN);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* Turned away with the request already queued: the close resets the
+ * connection, and the reason must still come through. */
+static void test_daemon_full_unread(void **state)
+{
+	struct fake f;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_seals, NULL);
+	f.turn_away = true;
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, EAGAIN);
+	fake_stop(&f);
+	close(fd);
+}
+
+static void test_status_reload(void **state)
+{
+	struct fake f;
+	struct sg_status st;
+	struct sg_conn *c;
+	char msg[64];
+	uint32_t gen = 0;
+
+	fake_start(&f, answer_admin, NULL);
+	c = sg_connect(NULL, 2000); /* NULL: $SEALGUARD_SOCKET */
+	assert_non_null(c);
+	assert_int_equal(sg_status(c, &st), 0);
+	assert_string_equal(st.version, "9.9.9");
+	assert_int_equal(st.daemon_pid, 4321);
+	assert_int_equal(st.clients, 3);
+	assert_int_equal(st.requests_allowed, 7);
+	assert_int_equal(st.denials[SG_DENIED_MPROTECT], 5);
+	assert_int_equal(st.events_dropped, 2);
+
+	/* A refused reload still says why, and which policy is in force. */
+	errno = 0;
+	assert_int_equal(sg_reload(c, &gen, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(gen, 12);
+	assert_string_equal(msg, "policy.yaml:4:7: unknown seal 'wrte'");
+
+	errno = 0;
+	assert_int_equal(sg_list(c, NULL, NULL), -1);
+	assert_int_equal(errno, EPERM);
+	sg_disconnect(c);
+	fake_stop(&f);
+}
+
+static void test_events(void **state)
+{
+	struct fake f;
+	struct sg_event_info ev;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_admin, NULL);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	assert_int_equal(sg_subscribe(c), 0);
+	assert_int_equal(sg_next_event(c, &ev, 1000), 0);
+	assert_int_equal(ev.op, SG_DENIED_WRITE);
+	assert_int_equal(ev.err, EPERM); /* positive, like errno */
+	assert_int_equal(ev.pid, 77);
+	assert_int_equal(ev.ino, 99);
+	assert_int_equal(ev.suppressed, 4);
+	assert_string_equal(ev.comm, "sixteen-chars-xx");
+	assert_string_equal(ev.path, "/dev/shm/x");
+	assert_int_equal(sg_next_event(c, &ev, 1000), 0);
+	assert_int_equal(ev.op, SG_DENIED_CHMOD);
+	errno = 0;
+	assert_int_equal(sg_next_event(c, &ev, 100), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	/* An event stream answers no requests. */
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_int_equal(errno, EINVAL);
+
+	/* The daemon going away ends the stream. */
+	fake_down(&f);
+	errno = 0;
+	assert_int_equal(sg_next_event(c, &ev, 2000), -1);
+	assert_int_equal(errno, ECONNRESET);
+	sg_disconnect(c);
+	rmdir(f.dir);
+	close(fd);
+}
+
+struct collected {
+	int n;
+	uint64_t next_ino;
+	bool in_order;
+	int stop_at;
+};
+
+static int collect(const struct sg_sealed_file *file, void *data)
+{
+	struct collected *c = data;
+	char want[32];
+
+	snprintf(want, sizeof(want), "/dev/shm/f%llu", (unsigned long long)file->ino);
+	if (file->ino != c->next_ino || strcmp(file->path, want) != 0 || file->seals != SG_SEAL_GROW ||
+	    file->dev_minor != 42)
+		c->in_order = false;
+	c->next_ino = file->ino + 1;
+	return ++c->n == c->stop_at ? 99 : 0;
+}
+
+static void test_list_pages(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	struct collected all = { .next_ino = 1000, .in_order = true, .stop_at = -1 };
+	struct collected some = { .next_ino = 1000, .in_order = true, .stop_at = 60 };
+
+	fake_start(&f, answer_list, NULL);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	assert_int_equal(sg_list(c, collect, &all), 0);
+	assert_int_equal(all.n, REGISTRY_SIZE);
+	assert_true(all.in_order);
+	/* Three pages of SG_LIST_PAGE. */
+	assert_int_equal(fake_get(&f, &f.requests), (REGISTRY_SIZE + SG_LIST_PAGE - 1) / SG_LIST_PAGE);
+
+	/* The callback stops the walk, and its value is returned. */
+	assert_int_equal(sg_list(c, collect, &some), 99);
+	assert_int_equal(some.n, 60);
+	sg_disconnect(c);
+	fake_stop(&f);
+}
+
+struct worker {
+	struct sg_conn *c;
+	int size; /* the fake answers GET with the file's size */
+	int wrong;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int fd = open("/tmp", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+
+	if (fd < 0 || ftruncate(fd, w->size) < 0) {
+		w->wrong = -1;
+		return NULL;
+	}
+	for (int i = 0; i < 200; i++) {
+		/* Half on the shared explicit connection, half on the cached one. */
+		int r = (i & 1) ? sg_conn_get_seals(w->c, fd) : sg_get_seals(fd);
+
+		w->wrong += r != w->size;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct worker w[8];
+	pthread_t t[8];
+	struct fake f;
+	struct sg_conn *c;
+
+	fake_start(&f, answer_seals, NULL);
+	c = sg_connect(f.path, 5000);
+	assert_non_null(c);
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){ .c = c, .size = 10 + i };
+		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].wrong, 0);
+	}
+	assert_int_equal(fake_get(&f, &f.requests), 8 * 200);
+	sg_disconnect(c);
+	fake_stop(&f);
+}
+
+/* A child never talks on its parent's connection. */
+static void test_fork(void **state)
+{
+	struct fake f;
+	int fd = tmpfile_fd(3), status;
+	pid_t pid;
+
+	fake_start(&f, answer_seals, NULL);
+	assert_int_equal(sg_get_seals(fd), 3);
+	pid = fork();
+	if (pid == 0)
+		_exit(sg_get_seals(fd) == 3 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(sg_get_seals(fd), 3);
+	assert_int_equal(fake_get(&f, &f.connections), 2);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* The cached connection follows $SEALGUARD_SOCKET. */
+static void test_env_change(void **state)
+{
+	struct fake a, b;
+	int fd = tmpfile_fd(4);
+
+	fake_start(&a, answer_seals, NULL);
+	assert_int_equal(sg_get_seals(fd), 4);
+	fake_start(&b, answer_seals, NULL); /* points the environment at b */
+	assert_int_equal(sg_get_seals(fd), 4);
+	assert_int_equal(fake_get(&a, &a.requests), 1);
+	assert_int_equal(fake_get(&b, &b.requests), 1);
+	fake_stop(&a);
+	fake_stop(&b);
 	close(fd);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_add_refused, test_setup),
-		cmocka_unit_test_setup(test_add_ok, test_setup),
-		cmocka_unit_test_setup(test_add_unknown_bits_passed_on, test_setup),
-		cmocka_unit_test_setup(test_get, test_setup),
-		cmocka_unit_test_setup(test_get_refused, test_setup),
-		cmocka_unit_test_setup(test_bad_fd, test_setup),
-		cmocka_unit_test_setup(test_no_daemon, test_setup),
-		cmocka_unit_test_setup(test_hang_up, test_setup),
-		cmocka_unit_test_setup(test_bad_replies, test_setup),
-		cmocka_unit_test_setup(test_stray_fd_closed, test_setup),
-		cmocka_unit_test_setup(test_timeout, test_setup),
+		cmocka_unit_test(test_add_and_get),
+		cmocka_unit_test(test_bad_fds_not_sent),
+		cmocka_unit_test(test_no_daemon),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_reconnect_after_close),
+		cmocka_unit_test(test_reconnect_after_restart),
+		cmocka_unit_test(test_stale_replies_skipped),
+		cmocka_unit_test(test_garbage_reply),
+		cmocka_unit_test(test_daemon_full),
+		cmocka_unit_test(test_daemon_full_unread),
+		cmocka_unit_test(test_status_reload),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_list_pages),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_env_change),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
