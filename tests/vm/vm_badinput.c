@@ -173,8 +173,10 @@ static void check_unharmed(struct ctx *c, const char *name)
 
 /* Sends one message on a fresh connection and checks the reply's result
  * (and type, when want_type is nonzero). */
+#define ANY_TYPE (-1)
+
 static void reply_is(struct ctx *c, const char *name, const void *buf, size_t len, const int *fds,
-		     int nfds, int32_t want, uint16_t want_type)
+		     int nfds, int32_t want, int want_type)
 {
 	char tname[128];
 	struct sg_msg_hdr h;
@@ -190,8 +192,8 @@ static void reply_is(struct ctx *c, const char *name, const void *buf, size_t le
 		vmtest_fail(tname, "send: %s", strerror(-r));
 	} else if ((r = recv_hdr(sock, &h, NULL)) <= 0) {
 		vmtest_fail(tname, "no reply: %s", r == 0 ? "connection closed" : strerror(-r));
-	} else if (h.result != want || (want_type && h.type != want_type)) {
-		vmtest_fail(tname, "reply type %u result %d (%s), expected type %u result %d (%s)", h.type,
+	} else if (h.result != want || (want_type != ANY_TYPE && h.type != want_type)) {
+		vmtest_fail(tname, "reply type %u result %d (%s), expected type %d result %d (%s)", h.type,
 			    h.result, h.result < 0 ? strerrorname_np(-h.result) : "-", want_type, want,
 			    want < 0 ? strerrorname_np(-want) : "-");
 	} else {
@@ -201,7 +203,7 @@ static void reply_is(struct ctx *c, const char *name, const void *buf, size_t le
 }
 
 static void expect_reply(struct ctx *c, const char *name, const void *buf, size_t len, const int *fds,
-			 int nfds, int32_t want, uint16_t want_type)
+			 int nfds, int32_t want, int want_type)
 {
 	reply_is(c, name, buf, len, fds, nfds, want, want_type);
 	check_unharmed(c, name);
@@ -215,18 +217,24 @@ static void case_garbage(struct ctx *c)
 
 	for (size_t i = 0; i < sizeof(junk); i++)
 		junk[i] = (char)(i * 37 + 11);
-	expect_reply(c, "garbage", junk, sizeof(junk), NULL, 0, -EBADMSG, 0);
-	expect_reply(c, "short", "SG", 2, NULL, 0, -EBADMSG, 0);
-	expect_reply(c, "empty-with-fd", "", 0, &c->sealed, 1, -EBADMSG, 0);
+	expect_reply(c, "garbage", junk, sizeof(junk), NULL, 0, -EBADMSG, ANY_TYPE);
+	expect_reply(c, "short", "SG", 2, NULL, 0, -EBADMSG, SG_MSG_INVALID);
+	expect_reply(c, "empty-with-fd", "", 0, &c->sealed, 1, -EBADMSG, SG_MSG_INVALID);
 
 	request(buf, SG_OP_GET_SEALS, 7, NULL, 0);
 	memcpy(&h, buf, sizeof(h));
 	h.version = 99;
 	memcpy(buf, &h, sizeof(h));
 	expect_reply(c, "wrong-version", buf, sizeof(h), &c->sealed, 1, -EPROTO, SG_OP_GET_SEALS);
+	/* A version 1 client: 16-byte messages. */
+	expect_reply(c, "version-1-sized", buf, 16, &c->sealed, 1, -EPROTO, ANY_TYPE);
 
+	/* A type that is no request's is not echoed: nothing the daemon
+	 * sends may look like an event or a farewell. */
 	request(buf, 0x77, 7, NULL, 0);
-	expect_reply(c, "unknown-type", buf, sizeof(h), NULL, 0, -EOPNOTSUPP, 0x77);
+	expect_reply(c, "unknown-type", buf, sizeof(h), NULL, 0, -EOPNOTSUPP, SG_MSG_INVALID);
+	request(buf, SG_MSG_ERROR, 7, NULL, 0);
+	expect_reply(c, "error-type-request", buf, sizeof(h), NULL, 0, -EOPNOTSUPP, SG_MSG_INVALID);
 
 	/* The header says more than was sent. */
 	request(buf, SG_OP_STATUS, 7, NULL, 0);
@@ -311,6 +319,8 @@ static void case_oversize(struct ctx *c)
 
 	request(big, SG_OP_STATUS, 4, NULL, 0);
 	expect_reply(c, "oversize", big, len, NULL, 0, -EMSGSIZE, SG_OP_STATUS);
+	/* One byte over is over. */
+	expect_reply(c, "oversize-by-one", big, SG_MSG_MAX + 1, NULL, 0, -EMSGSIZE, SG_OP_STATUS);
 	free(big);
 }
 
@@ -397,6 +407,19 @@ static void case_too_many_clients(struct ctx *c)
 				    "after %d connections: recv %d type %u result %d, expected SG_MSG_ERROR -EAGAIN",
 				    n, r, r == 1 ? h.type : 0, r == 1 ? h.result : 0);
 		close(extra);
+	}
+	/* A library client turned away learns why, though its request was
+	 * already on its way. */
+	{
+		struct sg_conn *late = sg_connect(c->sock, 3000);
+		int r = late ? sg_conn_get_seals(late, c->sealed) : -1;
+
+		if (r == -1 && errno == EAGAIN)
+			vmtest_pass("badinput/too-many-clients/library-told-eagain");
+		else
+			vmtest_fail("badinput/too-many-clients/library-told-eagain", "%d (%s)", r,
+				    strerror(errno));
+		sg_disconnect(late);
 	}
 	if (n)
 		close(socks[--n]);
