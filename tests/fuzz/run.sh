@@ -6,7 +6,7 @@
 # is left in BUILD_DIR/tests/fuzz/. For a long run: tests/fuzz/run.sh build 3600
 set -euo pipefail
 
-build=${1:?usage: run.sh BUILD_DIR [SECONDS]}
+build=$(realpath "${1:?usage: run.sh BUILD_DIR [SECONDS]}")
 secs=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$build/tests/fuzz/fuzz_decode
@@ -23,7 +23,7 @@ status=0
 	-print_final_stats=1 "$work") >"$log" 2>&1 || status=$?
 runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
 if ((status != 0)); then
-	grep -E 'ERROR|invariant|SUMMARY|Test unit written' "$log" | head -20
+	grep -E 'ERROR|invariant|SUMMARY|Test unit written' "$log" | head -20 || tail -5 "$log"
 	echo "fuzz: CRASH after $(($(date +%s) - start)) s (log: $log)"
 	exit 1
 fi
