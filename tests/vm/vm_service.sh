@@ -136,6 +136,23 @@ check admin-group-status "0 yes" "$rc $(yes_if 'jq -e .pid <<<"$out" >/dev/null 
 check admin-group-list yes "$(yes_if 'as_admin "$SEALCTL" --json list | jq -e "type == \"array\"" >/dev/null')"
 as_nobody "$SEALCTL" status >/dev/null 2>&1; check non-member-still-refused 1 $?
 
+# Every seal added is logged: who (pid, uid, the cgroup read at request
+# time), what, on which file; names cannot forge log lines.
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mkdir -p /sys/fs/cgroup/sg-svc
+audit=$TMP/audit-file
+printf 'a' >"$audit"; chown $NOBODY:$NOBODY "$audit"
+sh -c 'echo $$ >/sys/fs/cgroup/sg-svc/cgroup.procs && exec "$@"' sh \
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$SEALCTL" seal "$audit" shrink >/dev/null
+line=$(grep -F "sealed shrink on $audit " "$TMP/daemon.log")
+check audit-line yes "$(yes_if '[[ $line == *"uid $NOBODY cgroup /sg-svc"* ]]')" "($line)"
+evil="$TMP/evil"$'\n'"sealguardd: sealed write on shadow"
+printf 'e' >"$evil"
+"$SEALCTL" seal "$evil" grow >/dev/null
+check audit-no-forged-line 0 "$(grep -c '^sealguardd: sealed write on shadow' "$TMP/daemon.log")"
+check audit-escaped-line 1 "$(grep -cF 'evil?sealguardd: sealed write on shadow' "$TMP/daemon.log")"
+rmdir /sys/fs/cgroup/sg-svc 2>/dev/null
+
 # A connection that sends nothing is closed after --client-timeout; one
 # that follows events is not.
 exec {idle}< <(python3 -c '

@@ -12,27 +12,47 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "log.h"
 #include "peer.h"
 #include "policy.h"
 #include "registry.h"
+#include "seal_names.h"
 #include "seal_ops.h"
+
+/* Who sealed what: one line per seal added (refusals with --verbose). */
+static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int asked,
+			int r, const char *cgroup)
+{
+	char link[64], raw[SG_PATH_MAX] = "", path[SG_PATH_MAX], names[SG_SEALS_FORMAT_MAX];
+	ssize_t n;
+
+	if (r < 0 && !d->verbose)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, raw, sizeof(raw) - 1);
+	raw[n > 0 ? n : 0] = '\0';
+	sg_printable(path, raw, sizeof(path));
+	if (sg_seals_format(asked, names, sizeof(names)) < 0)
+		snprintf(names, sizeof(names), "0x%x", asked);
+	fprintf(stderr, "sealguardd: %s %s on %s for pid %d uid %u cgroup %s%s%s\n",
+		r < 0 ? "refused seals" : "sealed", names, path[0] ? path : "?", (int)c->peer.pid,
+		(unsigned int)c->peer.uid, cgroup, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+}
 
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *body, int fd)
 {
 	struct sg_body_seals b;
-	char cgroup[256] = "";
+	char raw[256] = "?", cgroup[256];
 	int r, seals;
 
 	memcpy(&b, body, sizeof(b));
+	/* Read at request time, and only trusted if the pid did not change
+	 * hands meanwhile (peer.c); the policy (issue #4) decides on it. */
+	if (sg_peer_cgroup(&c->peer, raw, sizeof(raw)) < 0)
+		snprintf(raw, sizeof(raw), "?");
+	sg_printable(cgroup, raw, sizeof(cgroup));
 	r = sg_seal_add(d, fd, b.seals);
-	if (d->verbose) {
-		/* Read at request time, and only trusted if the pid did not
-		 * change hands meanwhile (peer.c). */
-		if (sg_peer_cgroup(&c->peer, cgroup, sizeof(cgroup)) < 0)
-			snprintf(cgroup, sizeof(cgroup), "?");
-		fprintf(stderr, "sealguardd: add seals 0x%x for pid %d uid %u cgroup %s: %s\n", b.seals,
-			(int)c->peer.pid, (unsigned int)c->peer.uid, cgroup, r < 0 ? strerror(-r) : "done");
-	}
+	log_request(d, c, fd, b.seals, r, cgroup);
 	if (r < 0)
 		return r;
 	seals = sg_seal_get(d, fd);

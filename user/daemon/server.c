@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "log.h"
 #include "peer.h"
 #include "policy.h"
 #include "protocol.h"
@@ -83,17 +84,6 @@ static int send_msg(int fd, uint16_t type, uint32_t seq, int32_t result, const v
 	return (size_t)n == sizeof(h) + len ? 0 : -EMSGSIZE;
 }
 
-/* Task names and paths are chosen by whoever we log about: a newline or
- * an escape sequence must not forge or hide a log line. */
-static void printable(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && src[i]; i++)
-		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	dst[i] = '\0';
-}
-
 static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 {
 	struct sg_body_event msg;
@@ -103,8 +93,8 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 	memset(&msg, 0, sizeof(msg));
 	msg.ev = *ev;
 	sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, msg.path, sizeof(msg.path));
-	printable(comm, ev->comm, sizeof(comm)); /* comm may fill all 16 bytes */
-	printable(path, msg.path, sizeof(path));
+	sg_printable(comm, ev->comm, sizeof(comm)); /* comm may fill all 16 bytes */
+	sg_printable(path, msg.path, sizeof(path));
 
 	/* One line per event, with every field, for journald and grep. */
 	fprintf(stderr,
