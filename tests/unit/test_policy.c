@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Policy files: what parses, what does not (with file:line:column), and
+ * how rules match. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sealguard_abi.h"
+#include "sg_policy.h"
+
+static const char good[] =
+	"version: 1\n"
+	"rules:\n"
+	"  - name: compositor-buffers\n"
+	"    kind: apply\n"
+	"    on: receive\n"
+	"    process: { exe: /usr/bin/weston, uid: [1000, 1001] }\n"
+	"    file: { fs: [tmpfs, memfd] }\n"
+	"    seals: [shrink]\n"
+	"  - name: shm-writers\n"
+	"    kind: allow\n"
+	"    process:\n"
+	"      cgroup: /user.slice\n"
+	"      gid: 100\n"
+	"    file:\n"
+	"      path: /dev/shm/cw\n"
+	"      owner: 1000\n"
+	"    seals: shrink,grow,future-write\n"
+	"  - name: cw-writer\n"
+	"    kind: exempt\n"
+	"    process: { comm: cw-writer }\n"
+	"    file: { memfd: 'cursor-*' }\n";
+
+static int parse(struct sg_policy *p, const char *text, char *err, size_t len)
+{
+	return sg_policy_parse(p, "t.yaml", text, strlen(text), err, len);
+}
+
+static void test_good(void **state)
+{
+	struct sg_policy p = { 0 };
+	char err[512] = "";
+
+	assert_int_equal(parse(&p, good, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(p.nrules, 3);
+	assert_int_equal(p.nfiles, 1);
+
+	assert_string_equal(p.rules[0].name, "compositor-buffers");
+	assert_int_equal(p.rules[0].kind, SG_RULE_APPLY);
+	assert_int_equal(p.rules[0].on, SG_ON_RECEIVE);
+	assert_string_equal(p.rules[0].process.exe, "/usr/bin/weston");
+	assert_int_equal(p.rules[0].process.nuids, 2);
+	assert_int_equal(p.rules[0].process.uids[1], 1001);
+	assert_int_equal(p.rules[0].file.fs, SG_FS_TMPFS | SG_FS_MEMFD);
+	assert_int_equal(p.rules[0].seals, SG_SEAL_SHRINK);
+	assert_string_equal(p.rules[0].where, "t.yaml:3:5");
+
+	assert_int_equal(p.rules[1].kind, SG_RULE_ALLOW);
+	assert_string_equal(p.rules[1].process.cgroup, "/user.slice");
+	assert_int_equal(p.rules[1].process.gids[0], 100);
+	assert_string_equal(p.rules[1].file.path, "/dev/shm/cw");
+	assert_true(p.rules[1].file.has_owner);
+	assert_int_equal(p.rules[1].file.owner, 1000);
+	assert_int_equal(p.rules[1].seals, SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_FUTURE_WRITE);
+
+	assert_int_equal(p.rules[2].kind, SG_RULE_EXEMPT);
+	assert_string_equal(p.rules[2].process.comm, "cw-writer");
+	assert_string_equal(p.rules[2].file.memfd, "cursor-*");
+	sg_policy_free(&p);
+}
+
+/* Each bad input: the exact message, position first. */
+static void expect_error(const char *text, const char *want)
+{
+	struct sg_policy p = { 0 };
+	char err[512] = "";
+	int r = parse(&p, text, err, sizeof(err));
+
+	if (r != -EINVAL || strcmp(err, want) != 0)
+		fail_msg("for:\n%s\nexpected -EINVAL '%s'\ngot %d '%s'", text, want, r, err);
+	assert_int_equal(p.nrules, 0);
+	sg_policy_free(&p);
+}
+
+#define HEAD "version: 1\nrules:\n"
+#define RULE "  - name: r\n    kind: allow\n    seals: [grow]\n"
+
+static void test_bad_inputs(void **state)
+{
+	expect_error("", "t.yaml:1:1: empty policy file (it needs 'version: 1' and 'rules')");
+	expect_error("# only a comment\n", "t.yaml:1:1: empty policy file (it needs 'version: 1' and 'rules')");
+	expect_error("version: 1\nrulez: []\n", "t.yaml:2:1: unknown key 'rulez' (known: version, rules)");
+	expect_error("rules: []\n", "t.yaml:1:1: no 'version: 1'");
+	expect_error("version: 1\n", "t.yaml:1:1: no 'rules' list");
+	expect_error("version: 2\nrules: []\n",
+		     "t.yaml:1:10: policy version 2 is not supported (this sealguard reads version 1)");
+	expect_error("version: one\nrules: []\n", "t.yaml:1:10: version 'one' is not a number in 0..4294967294");
+	expect_error("version: 1\nrules: {}\n", "t.yaml:2:8: rules must be a list, not a mapping");
+	expect_error("- a\n", "t.yaml:1:1: the file must be a mapping, not a list");
+	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: [grow]\n    colour: red\n",
+		     "t.yaml:6:5: unknown key 'colour' in a rule (known: name, kind, seals, on, process, file)");
+	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: [grow, wrte]\n",
+		     "t.yaml:5:19: unknown seal 'wrte' (known: seal, shrink, grow, write, future-write, exec)");
+	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: {grow: 1}\n",
+		     "t.yaml:5:12: seals must be a list, not a mapping");
+	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: []\n", "t.yaml:5:12: seals is an empty list");
+	expect_error(HEAD "  - name: r\n    kind: deny\n    seals: [grow]\n",
+		     "t.yaml:4:11: unknown kind 'deny' (known: allow, apply, exempt)");
+	expect_error(HEAD "  - kind: allow\n    seals: [grow]\n", "t.yaml:3:5: rule has no name");
+	expect_error(HEAD "  - name: r\n    seals: [grow]\n",
+		     "t.yaml:3:5: rule 'r' has no kind (allow, apply or exempt)");
+	expect_error(HEAD "  - name: r\n    kind: allow\n", "t.yaml:3:5: allow rule 'r' names no seals");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    seals: [grow]\n",
+		     "t.yaml:3:5: apply rule 'r' has no trigger ('on: receive', 'mmap' or 'open')");
+	expect_error(HEAD RULE "    on: receive\n", "t.yaml:6:9: 'on' belongs to apply rules; 'r' is an allow rule");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: close\n    seals: [grow]\n",
+		     "t.yaml:5:9: unknown trigger 'close' (known: receive, mmap, open)");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: open\n    seals: [grow]\n",
+		     "t.yaml:3:5: apply rule 'r' on open needs a file path");
+	expect_error(HEAD RULE RULE, "t.yaml:6:5: duplicate rule name 'r' (first at t.yaml:3:5)");
+	expect_error(HEAD RULE "    name: s\n", "t.yaml:6:5: duplicate key 'name' in a rule");
+	expect_error(HEAD RULE "    file: { path: dev/shm }\n", "t.yaml:6:19: path 'dev/shm' is not an absolute path");
+	expect_error(HEAD RULE "    file: { path: /dev/shm/../etc }\n",
+		     "t.yaml:6:19: path '/dev/shm/../etc' is not a normalized path (no '.', '..', '//' or trailing '/')");
+	expect_error(HEAD RULE "    file: { path: /dev/shm/ }\n",
+		     "t.yaml:6:19: path '/dev/shm/' is not a normalized path (no '.', '..', '//' or trailing '/')");
+	expect_error(HEAD RULE "    file: { fs: ext4 }\n",
+		     "t.yaml:6:17: unknown filesystem kind 'ext4' (known: tmpfs, memfd, hugetlbfs, other)");
+	expect_error(HEAD RULE "    file: { inode: 3 }\n",
+		     "t.yaml:6:13: unknown key 'inode' in file (known: fs, path, memfd, owner)");
+	expect_error(HEAD RULE "    process: { user: root }\n",
+		     "t.yaml:6:16: unknown key 'user' in process (known: uid, gid, cgroup, exe, comm)");
+	expect_error(HEAD RULE "    process: { uid: -1 }\n", "t.yaml:6:21: uid '-1' is not a number in 0..4294967294");
+	expect_error(HEAD RULE "    process: { uid: [] }\n", "t.yaml:6:21: uid is an empty list");
+	expect_error(HEAD RULE "    process: { comm: a-very-long-task-name }\n",
+		     "t.yaml:6:22: comm is longer than 15 bytes");
+	expect_error(HEAD RULE "    process: [uid]\n", "t.yaml:6:14: process must be a mapping, not a list");
+	expect_error(HEAD RULE "    process: { exe: '' }\n", "t.yaml:6:21: exe must not be empty");
+	/* YAML-level errors carry libyaml's position and words. */
+	expect_error("version: 1\nrules: [\n", "t.yaml:3:1: YAML syntax: did not find expected node content");
+	expect_error("version: 1\n\trules: []\n",
+		     "t.yaml:2:1: YAML syntax: found a tab character that violates indentation");
+	expect_error("version: 1\n---\nrules: []\n", "t.yaml:3:1: a second YAML document; one per file");
+}
+
+static void test_not_utf8(void **state)
+{
+	expect_error("version: 1\nrules:\n  - name: caf\xe9\n",
+		     "t.yaml:3:14: not UTF-8 text: incomplete UTF-8 octet sequence");
+	expect_error("version: 1\n\xff\xfe", "t.yaml:2:1: not UTF-8 text: invalid leading UTF-8 octet");
+}
+
+static void test_huge(void **state)
+{
+	size_t len = SG_POLICY_MAX_SIZE + 1;
+	char *buf = malloc(len), err[256];
+	struct sg_policy p = { 0 };
+
+	memset(buf, '#', len);
+	assert_int_equal(sg_policy_parse(&p, "big.yaml", buf, len, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "big.yaml:1:1: larger than 1048576 bytes");
+	free(buf);
+}
+
+/* A bad file leaves what was parsed before it untouched. */
+static void test_atomic(void **state)
+{
+	struct sg_policy p = { 0 };
+	char err[256];
+
+	assert_int_equal(parse(&p, good, err, sizeof(err)), 0);
+	assert_int_equal(parse(&p, HEAD RULE "  - name: s\n    kind: allow\n    seals: [wrte]\n", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(p.nrules, 3);
+	/* Names are unique across files. */
+	assert_int_equal(parse(&p, HEAD "  - name: cw-writer\n    kind: allow\n    seals: [grow]\n", err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:3:5: duplicate rule name 'cw-writer' (first at t.yaml:18:5)");
+	assert_int_equal(p.nrules, 3);
+	sg_policy_free(&p);
+}
+
+static void test_dir(void **state)
+{
+	char dir[] = "/tmp/sg-test-policy.XXXXXX", path[128], err[512] = "";
+	struct sg_policy p;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	/* Missing or empty: the built-in policy. */
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(sg_policy_load_dir(&p, path, err, sizeof(err)), 0);
+	assert_true(p.builtin);
+	assert_int_equal(sg_policy_load_dir(&p, dir, err, sizeof(err)), 0);
+	assert_true(p.builtin);
+
+	snprintf(path, sizeof(path), "%s/10-a.yaml", dir);
+	f = fopen(path, "w");
+	fputs(good, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/README", dir); /* not *.yaml: ignored */
+	f = fopen(path, "w");
+	fputs("not yaml: [", f);
+	fclose(f);
+	assert_int_equal(sg_policy_load_dir(&p, dir, err, sizeof(err)), 0);
+	assert_false(p.builtin);
+	assert_int_equal(p.nrules, 3);
+	sg_policy_free(&p);
+
+	snprintf(path, sizeof(path), "%s/20-b.yaml", dir);
+	f = fopen(path, "w");
+	fputs(HEAD "  - name: shm-writers\n    kind: allow\n    seals: [grow]\n", f);
+	fclose(f);
+	assert_int_equal(sg_policy_load_dir(&p, dir, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "/20-b.yaml:3:5: duplicate rule name 'shm-writers' (first at "));
+	assert_int_equal(p.nrules, 0);
+	sg_policy_free(&p);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/10-a.yaml", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/README", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_matching(void **state)
+{
+	struct sg_policy p = { 0 };
+	char err[256];
+	gid_t groups[] = { 5, 100 };
+	struct sg_subject s = { .uid = 1000, .gid = 1000, .groups = groups, .ngroups = 2,
+				.cgroup = "/user.slice/user-1000.slice", .exe = "/usr/bin/app", .comm = "app" };
+	struct sg_object o = { .fs = SG_FS_TMPFS, .path = "/dev/shm/cw/buf1", .has_owner = true, .owner = 1000 };
+	unsigned int denied;
+
+	assert_int_equal(parse(&p, good, err, sizeof(err)), 0);
+	/* shm-writers: cgroup prefix, supplementary gid 100, path, owner. */
+	assert_true(sg_policy_allows(&p, &s, &o, SG_SEAL_SHRINK | SG_SEAL_GROW, &denied));
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW | SG_SEAL_WRITE, &denied));
+	assert_int_equal(denied, SG_SEAL_WRITE);
+	/* Prefixes are on components. */
+	o.path = "/dev/shm/cwx";
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
+	o.path = "/dev/shm/cw";
+	assert_true(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
+	s.cgroup = "/user.slicer";
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
+	s.cgroup = NULL; /* unreadable: no rule naming it matches */
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
+	s.cgroup = "/user.slice";
+	s.ngroups = 1;
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
+	s.ngroups = 2;
+	o.owner = 0;
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
+	o.owner = 1000;
+	/* Apply and exempt rules grant no requests. */
+	o.fs = SG_FS_MEMFD;
+	o.path = "/memfd:x";
+	s.exe = "/usr/bin/weston";
+	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_SHRINK, &denied));
+	assert_true(sg_rule_matches(&p.rules[0], &s, &o));
+	s.uid = 0;
+	assert_false(sg_rule_matches(&p.rules[0], &s, &o));
+	/* memfd name patterns. */
+	s.comm = "cw-writer";
+	o.memfd = "cursor-7";
+	assert_true(sg_rule_matches(&p.rules[2], &s, &o));
+	o.memfd = "other";
+	assert_false(sg_rule_matches(&p.rules[2], &s, &o));
+	sg_policy_free(&p);
+
+	/* The built-in policy grants every request. */
+	p.builtin = true;
+	assert_true(sg_policy_allows(&p, &s, &o, SG_SEAL_ALL, &denied));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_atomic),
+		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_matching),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
