@@ -7,12 +7,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sg_policy.h"
+
 #define SG_PIN_DIR "/sys/fs/bpf/sealguard"
 
 /* Bounds on what clients can make the daemon hold. */
 #define SG_MAX_CLIENTS      256
 #define SG_CLIENT_IDLE_MS   30000 /* a connection with no request in this long is closed */
 #define SG_MAX_FDS_PER_MSG  8     /* more are an error; the kernel closes any beyond */
+#define SG_PEER_MAX_GROUPS  64    /* supplementary groups kept per client */
 
 struct sealguard_bpf;
 struct ring_buffer;
@@ -26,6 +29,8 @@ struct sg_peer {
 	int pidfd;                     /* -1 if the kernel gives none */
 	unsigned long long start_time; /* of pid, to detect reuse without a pidfd */
 	bool admin;                    /* root, or in the admin group */
+	size_t ngroups;                /* supplementary groups at connect() */
+	gid_t groups[SG_PEER_MAX_GROUPS];
 };
 
 struct sg_client {
@@ -66,6 +71,8 @@ struct sg_daemon {
 
 	uint64_t started_at; /* CLOCK_REALTIME seconds */
 	struct sg_counters counters;
+	const char *policy_dir;
+	struct sg_policy policy; /* in force; replaced whole by a reload */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
 };

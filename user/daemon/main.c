@@ -41,6 +41,9 @@ static void usage(FILE *out)
 		"      --admin-group GROUP\n"
 		"                      members may use status, list, events and reload\n"
 		"                      (root always may)\n"
+		"      --policy-dir DIR\n"
+		"                      policy files, *.yaml (default " SG_POLICY_DIR ");\n"
+		"                      none: any holder of a writable fd may add seals\n"
 		"      --client-timeout SEC\n"
 		"                      close connections idle this long (default %d)\n"
 		"      --check         only check that this kernel can run sealguard\n"
@@ -53,11 +56,13 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT };
+	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT,
+	       OPT_POLICY_DIR };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
+		{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
 		{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
@@ -70,7 +75,7 @@ int main(int argc, char **argv)
 	 * hold comfortably; still the one context, passed everywhere. */
 	static struct sg_daemon d = {
 		.socket_path = SG_DEFAULT_SOCKET, .pin_dir = SG_PIN_DIR,
-		.admin_gid = (gid_t)-1, .idle_ms = SG_CLIENT_IDLE_MS,
+		.admin_gid = (gid_t)-1, .idle_ms = SG_CLIENT_IDLE_MS, .policy_dir = SG_POLICY_DIR,
 		.inodes_fd = -1, .sealed_fd = -1, .events_fd = -1,
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
 	};
@@ -85,6 +90,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': d.socket_path = optarg; break;
 		case OPT_PIN_DIR: d.pin_dir = optarg; break;
+		case OPT_POLICY_DIR: d.policy_dir = optarg; break;
 		case OPT_ADMIN_GROUP:
 			/* A name, or a number as chown(1) takes it. */
 			grp = getgrnam(optarg);
@@ -146,20 +152,23 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* A policy that does not parse stops us before anything changes:
+	 * enforcing a different policy than the operator wrote is worse. */
+	r = sg_policy_reload(&d, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		return 1;
+	}
+	fprintf(stderr, "sealguardd: policy: %s\n", why);
 	r = sg_loader_start(&d, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_policy_free(&d.policy);
 		return 1;
 	}
 	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
 		d.clients[i].fd = -1;
 	d.started_at = (uint64_t)time(NULL);
-	r = sg_policy_reload(&d, why, sizeof(why));
-	if (r < 0) {
-		fprintf(stderr, "sealguardd: %s\n", why);
-		sg_loader_close(&d);
-		return 1;
-	}
 	r = sg_server_open(&d, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: %s\n", why);
@@ -171,6 +180,7 @@ int main(int argc, char **argv)
 	r = sg_server_run(&d);
 	sg_server_close(&d);
 	sg_loader_close(&d);
+	sg_policy_free(&d.policy);
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: event loop failed: %s\n", strerror(-r));
 		return 1;

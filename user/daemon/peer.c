@@ -22,23 +22,26 @@
 
 #define SG_MAX_GROUPS 256
 
-static bool in_group(int fd, gid_t primary, gid_t want)
+/* The supplementary groups as they were at connect(), like the uid:
+ * reading them from /proc would race with the process changing.  *admin
+ * is set if want is among all of them; p keeps the first
+ * SG_PEER_MAX_GROUPS for policy matching. */
+static void read_groups(int fd, struct sg_peer *p, gid_t want)
 {
 	gid_t groups[SG_MAX_GROUPS];
 	socklen_t len = sizeof(groups);
+	size_t n;
 
-	if (want == (gid_t)-1)
-		return false;
-	if (primary == want)
-		return true;
-	/* The supplementary groups as they were at connect(), like the uid:
-	 * reading them from /proc would race with the process changing. */
+	if (p->gid == want)
+		p->admin = true;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == want)
-			return true;
-	return false;
+		return;
+	n = len / sizeof(gid_t);
+	for (size_t i = 0; i < n; i++)
+		if (groups[i] == want && want != (gid_t)-1)
+			p->admin = true;
+	p->ngroups = n < SG_PEER_MAX_GROUPS ? n : SG_PEER_MAX_GROUPS;
+	memcpy(p->groups, groups, p->ngroups * sizeof(gid_t));
 }
 
 unsigned long long sg_proc_start_time(pid_t pid)
@@ -82,7 +85,8 @@ int sg_peer_init(struct sg_peer *p, int fd, gid_t admin_gid)
 	p->pid = cred.pid;
 	p->uid = cred.uid;
 	p->gid = cred.gid;
-	p->admin = cred.uid == 0 || in_group(fd, cred.gid, admin_gid);
+	p->admin = cred.uid == 0;
+	read_groups(fd, p, admin_gid);
 
 	/* SO_PEERPIDFD names the very process that connected.  Without it,
 	 * pidfd_open() now plus the start time is the best available; the
@@ -116,6 +120,42 @@ static bool same_process(const struct sg_peer *p)
 		return poll(&pfd, 1, 0) == 0;
 	}
 	return p->start_time && sg_proc_start_time(p->pid) == p->start_time;
+}
+
+int sg_peer_proc_link(const struct sg_peer *p, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	if (!same_process(p))
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)p->pid, what);
+	n = readlink(path, buf, len - 1);
+	if (n < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	buf[n] = '\0';
+	return same_process(p) ? 0 : -ESRCH;
+}
+
+int sg_peer_comm(const struct sg_peer *p, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (!same_process(p))
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return same_process(p) ? 0 : -ESRCH;
 }
 
 int sg_peer_cgroup(const struct sg_peer *p, char *buf, size_t len)

@@ -19,6 +19,11 @@ void sg_peer_release(struct sg_peer *p);
  * process is gone or its pid now belongs to another process. */
 int sg_peer_cgroup(const struct sg_peer *p, char *buf, size_t len);
 
+/* readlink of /proc/PID/<what> ("exe"), and the task name, under the same
+ * guarantee. */
+int sg_peer_proc_link(const struct sg_peer *p, const char *what, char *buf, size_t len);
+int sg_peer_comm(const struct sg_peer *p, char *buf, size_t len);
+
 /* Reads a /proc/PID/stat start time; 0 when unavailable. */
 unsigned long long sg_proc_start_time(pid_t pid);
 

@@ -1,14 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "peer.h"
+
+#define TMPFS_MAGIC     0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
 
 int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 {
-	/* Nothing on disk to read yet: the built-in policy is re-installed,
-	 * and the generation still moves so a caller can see it ran. */
+	struct sg_policy fresh;
+	int r;
+
+	/* Parsed and validated whole before anything changes: a bad file
+	 * leaves the policy in force as it was.  Seals already added are
+	 * kernel state and never depend on the policy. */
+	r = sg_policy_load_dir(&fresh, d->policy_dir, msg, len);
+	if (r < 0)
+		return r;
+	sg_policy_free(&d->policy);
+	d->policy = fresh;
 	d->policy_generation++;
-	d->policy_rules = 0;
-	snprintf(msg, len, "built-in policy in force: any holder of a writable fd may add seals");
+	d->policy_rules = (uint32_t)fresh.nrules;
+	if (fresh.builtin)
+		snprintf(msg, len, "no policy files in %s: built-in policy in force: any holder of a "
+			 "writable fd may add seals", d->policy_dir);
+	else
+		snprintf(msg, len, "%zu rules from %u files in %s", fresh.nrules, fresh.nfiles, d->policy_dir);
 	return 0;
+}
+
+/* What the requester and its file are, for rule matching; fields that
+ * cannot be read stay NULL and match no rule that names them. */
+static void describe(const struct sg_client *c, int fd, struct sg_request_facts *f)
+{
+	struct statfs sfs;
+	struct stat st;
+	char link[64];
+	ssize_t n;
+
+	memset(f, 0, sizeof(*f));
+	f->subject.uid = c->peer.uid;
+	f->subject.gid = c->peer.gid;
+	f->subject.groups = c->peer.groups;
+	f->subject.ngroups = c->peer.ngroups;
+	if (sg_peer_cgroup(&c->peer, f->cgroup, sizeof(f->cgroup)) == 0)
+		f->subject.cgroup = f->cgroup;
+	if (sg_peer_proc_link(&c->peer, "exe", f->exe, sizeof(f->exe)) == 0)
+		f->subject.exe = f->exe;
+	if (sg_peer_comm(&c->peer, f->comm, sizeof(f->comm)) == 0)
+		f->subject.comm = f->comm;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, f->path, sizeof(f->path) - 1);
+	if (n > 0) {
+		f->path[n] = '\0';
+		f->object.path = f->path;
+	}
+	if (fstat(fd, &st) == 0) {
+		f->object.has_owner = true;
+		f->object.owner = st.st_uid;
+	}
+	f->object.fs = SG_FS_OTHER;
+	if (fstatfs(fd, &sfs) == 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC)) {
+		f->object.fs = sfs.f_type == TMPFS_MAGIC ? SG_FS_TMPFS : SG_FS_HUGETLBFS;
+		/* A memfd's link reads "/memfd:NAME (deleted)". */
+		if (f->object.path && strncmp(f->path, "/memfd:", 7) == 0) {
+			char *del = strstr(f->path, " (deleted)");
+
+			f->object.fs = SG_FS_MEMFD;
+			snprintf(f->memfd, sizeof(f->memfd), "%.*s",
+				 (int)((del ? (size_t)(del - f->path) : strlen(f->path)) - 7), f->path + 7);
+			f->object.memfd = f->memfd;
+		}
+	}
+}
+
+int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int seals,
+			    unsigned int *denied)
+{
+	struct sg_request_facts f;
+
+	*denied = 0;
+	if (d->policy.builtin)
+		return 0;
+	describe(c, fd, &f);
+	return sg_policy_allows(&d->policy, &f.subject, &f.object, seals, denied) ? 0 : -EPERM;
 }

@@ -21,12 +21,12 @@
 
 /* Who sealed what: one line per seal added (refusals with --verbose). */
 static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int asked,
-			int r, const char *cgroup)
+			int r, const char *cgroup, const char *why)
 {
 	char link[64], raw[SG_PATH_MAX] = "", path[SG_PATH_MAX], names[SG_SEALS_FORMAT_MAX];
 	ssize_t n;
 
-	if (r < 0 && !d->verbose)
+	if (r < 0 && !d->verbose && !why)
 		return;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, raw, sizeof(raw) - 1);
@@ -36,13 +36,14 @@ static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, 
 		snprintf(names, sizeof(names), "0x%x", asked);
 	fprintf(stderr, "sealguardd: %s %s on %s for pid %d uid %u cgroup %s%s%s\n",
 		r < 0 ? "refused seals" : "sealed", names, path[0] ? path : "?", (int)c->peer.pid,
-		(unsigned int)c->peer.uid, cgroup, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+		(unsigned int)c->peer.uid, cgroup, r < 0 ? ": " : "", r < 0 ? (why ? why : strerror(-r)) : "");
 }
 
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *body, int fd)
 {
 	struct sg_body_seals b;
 	char raw[256] = "?", cgroup[256];
+	unsigned int denied;
 	int r, seals;
 
 	memcpy(&b, body, sizeof(b));
@@ -51,8 +52,17 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 	if (sg_peer_cgroup(&c->peer, raw, sizeof(raw)) < 0)
 		snprintf(raw, sizeof(raw), "?");
 	sg_printable(cgroup, raw, sizeof(cgroup));
+	r = sg_policy_check_request(d, c, fd, b.seals & SG_SEAL_ALL, &denied);
+	if (r < 0) {
+		char names[SG_SEALS_FORMAT_MAX], why[128];
+
+		sg_seals_format(denied, names, sizeof(names));
+		snprintf(why, sizeof(why), "the policy allows no %s here", names);
+		log_request(d, c, fd, b.seals, r, cgroup, why);
+		return r;
+	}
 	r = sg_seal_add(d, fd, b.seals);
-	log_request(d, c, fd, b.seals, r, cgroup);
+	log_request(d, c, fd, b.seals, r, cgroup, NULL);
 	if (r < 0)
 		return r;
 	seals = sg_seal_get(d, fd);

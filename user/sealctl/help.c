@@ -147,6 +147,31 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_reload,
 	},
 	{
+		"policy", "check policy files",
+		"NAME\n"
+		"  sealctl policy - check sealguard policy files\n"
+		"\n"
+		"SYNOPSIS\n"
+		"  sealctl policy check [--json] FILE...\n"
+		"\n"
+		"DESCRIPTION\n"
+		"  Parses and validates the policy files as sealguardd would load them\n"
+		"  from its policy directory (rule names must be unique across them),\n"
+		"  without a daemon. Prints 'FILE: ok, N rules' for each good file and\n"
+		"  'FILE:LINE:COLUMN: what is wrong' on stderr for each bad one. The\n"
+		"  format is in docs/policy.md.\n"
+		"\n"
+		"OPTIONS\n" COMMON_OPTIONS "\n"
+		"EXIT STATUS\n"
+		"  0 every file is valid; 1 some file is not; 2 usage error.\n"
+		"\n"
+		"EXAMPLES\n"
+		"  sealctl policy check /etc/sealguard/policies.d/*.yaml\n"
+		"  sealctl policy check new.yaml && cp new.yaml /etc/sealguard/policies.d/ &&\n"
+		"    sealctl reload\n",
+		sealctl_cmd_policy,
+	},
+	{
 		"help", "show help for a command",
 		"NAME\n"
 		"  sealctl help - show help\n"
