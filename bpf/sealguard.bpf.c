@@ -15,6 +15,7 @@
 #include "sg_rules.h"
 #include "sg_add.h"
 #include "sg_report.h"
+#include "sg_apply.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -375,5 +376,21 @@ int BPF_PROG(sg_inode_free_security, struct inode *inode)
 	key.dev_minor = dev & ((1u << SG_MINORBITS) - 1);
 	key.ino = inode->i_ino;
 	bpf_map_delete_elem(&sg_sealed, &key);
+	return 0;
+}
+
+/* ---- seals applied by policy ------------------------------------------- */
+
+/* A file arriving over SCM_RIGHTS (or binder) in the receiving task. */
+SEC("lsm/file_receive")
+int BPF_PROG(sg_file_receive, struct file *file, int ret)
+{
+	__u32 add;
+
+	if (ret)
+		return ret;
+	add = sg_apply_seals(file);
+	if (add)
+		sg_apply_to(file->f_inode, add);
 	return 0;
 }

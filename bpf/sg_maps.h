@@ -92,4 +92,12 @@ struct {
 	__type(value, struct sg_sealed_rec);
 } sg_sealed SEC(".maps");
 
+/* Apply rules compiled from the policy by the daemon (sealguard_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * SG_APPLY_MAX);
+	__type(key, __u32);
+	__type(value, struct sg_apply_rule);
+} sg_apply SEC(".maps");
+
 #endif

@@ -64,6 +64,8 @@ struct sg_inode {
 struct sg_config {
 	__u32 daemon_tgid; /* only this process may issue SG_IOC_* */
 	__u32 features;    /* SG_FEAT_* chosen by the loader */
+	__u32 apply_base;  /* 0 or SG_APPLY_MAX: the half of "sg_apply" in force */
+	__u32 pad;
 };
 
 /* What a write-permission check is about, recorded per task by fentry. */
@@ -161,5 +163,38 @@ struct sg_sealed_rec {
 };
 
 #define SG_SEALED_MAX 65536
+
+/* ---- seals applied by policy, in the kernel (array "sg_apply") -------- */
+
+/*
+ * "sg_apply" holds two sets of SG_APPLY_MAX rules: the daemon fills the one
+ * not in force, then switches sg_config.apply_base, so a policy change
+ * takes effect in one map update.
+ *
+ * An apply rule as the daemon compiles it for the kernel (docs/policy.md):
+ * when a process matching it receives a matching file over SCM_RIGHTS,
+ * seals are added with no request.  Matching is on numbers only: the
+ * executable by (dev, ino) as the kernel encodes dev, uids, and
+ * filesystem kinds.
+ */
+#define SG_APPLY_MAX      32
+#define SG_APPLY_MAX_UIDS 16
+
+#define SG_APPLY_FS_TMPFS     0x1u /* same bits as the policy's SG_FS_* */
+#define SG_APPLY_FS_MEMFD     0x2u
+#define SG_APPLY_FS_HUGETLBFS 0x4u
+#define SG_APPLY_FS_OTHER     0x8u
+
+struct sg_apply_rule {
+	__u32 used;     /* 0: empty slot; slots are filled from 0 */
+	__u32 seals;    /* SG_SEAL_*, never WRITE/EXEC (they need checks a hook cannot wait for) */
+	__u32 fs;       /* SG_APPLY_FS_*; 0: any */
+	__u32 has_exe;
+	__u64 exe_dev;  /* kernel dev_t: major << 20 | minor */
+	__u64 exe_ino;
+	__u32 nuids;    /* 0: any uid */
+	__u32 uids[SG_APPLY_MAX_UIDS];
+	__u32 pad;
+};
 
 #endif /* SEALGUARD_ABI_H */

@@ -36,9 +36,10 @@ static const char good[] =
 	"      owner: 1000\n"
 	"    seals: shrink,grow,future-write\n"
 	"  - name: cw-writer\n"
-	"    kind: exempt\n"
+	"    kind: allow\n"
 	"    process: { comm: cw-writer }\n"
-	"    file: { memfd: 'cursor-*' }\n";
+	"    file: { memfd: 'cursor-*' }\n"
+	"    seals: [future-write]\n";
 
 static int parse(struct sg_policy *p, const char *text, char *err, size_t len)
 {
@@ -73,7 +74,7 @@ static void test_good(void **state)
 	assert_int_equal(p.rules[1].file.owner, 1000);
 	assert_int_equal(p.rules[1].seals, SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_FUTURE_WRITE);
 
-	assert_int_equal(p.rules[2].kind, SG_RULE_EXEMPT);
+	assert_int_equal(p.rules[2].kind, SG_RULE_ALLOW);
 	assert_string_equal(p.rules[2].process.comm, "cw-writer");
 	assert_string_equal(p.rules[2].file.memfd, "cursor-*");
 	sg_policy_free(&p);
@@ -123,6 +124,20 @@ static void test_bad_inputs(void **state)
 	expect_error(HEAD "  - name: r\n    kind: apply\n    seals: [grow]\n",
 		     "t.yaml:3:5: apply rule 'r' has no trigger ('on: receive', 'mmap' or 'open')");
 	expect_error(HEAD RULE "    on: receive\n", "t.yaml:6:9: 'on' belongs to apply rules; 'r' is an allow rule");
+	/* Rules this sealguard would parse but not enforce are errors. */
+	expect_error(HEAD "  - name: r\n    kind: exempt\n",
+		     "t.yaml:4:11: exempt rules are not enforced by this sealguard yet");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: mmap\n    seals: [grow]\n",
+		     "t.yaml:5:9: apply rules on 'mmap' are not enforced by this sealguard yet (only 'receive')");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink, write]\n",
+		     "t.yaml:6:12: apply rule 'r' cannot apply write or exec: they must fail while the file is "
+		     "mapped writable or executable, which a seal added on arrival cannot; use future-write");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink]\n"
+		     "    process: { comm: weston }\n",
+		     "t.yaml:3:5: apply rule 'r': only uid and exe can match the process in the kernel yet");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink]\n"
+		     "    file: { path: /dev/shm }\n",
+		     "t.yaml:3:5: apply rule 'r': only fs can match the file in the kernel yet");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: close\n    seals: [grow]\n",
 		     "t.yaml:5:9: unknown trigger 'close' (known: receive, mmap, open)");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: open\n    seals: [grow]\n",
@@ -265,7 +280,7 @@ static void test_matching(void **state)
 	o.owner = 0;
 	assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_GROW, &denied));
 	o.owner = 1000;
-	/* Apply and exempt rules grant no requests. */
+	/* Apply rules grant no requests. */
 	o.fs = SG_FS_MEMFD;
 	o.path = "/memfd:x";
 	s.exe = "/usr/bin/weston";

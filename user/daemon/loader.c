@@ -141,9 +141,12 @@ fail:
 
 static int register_daemon(struct sealguard_bpf *skel)
 {
-	struct sg_config cfg = { .daemon_tgid = (__u32)getpid() };
+	struct sg_config cfg = { 0 };
 	__u32 zero = 0;
 
+	/* The apply rules in force stay so until this daemon installs its own. */
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg);
+	cfg.daemon_tgid = (__u32)getpid();
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY) < 0)
 		return -errno;
 	return 0;

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "kernel_check.h"
 #include "loader.h"
+#include "apply.h"
 #include "policy.h"
 #include "protocol.h"
 #include "server.h"
@@ -163,6 +164,13 @@ int main(int argc, char **argv)
 	r = sg_loader_start(&d, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_policy_free(&d.policy);
+		return 1;
+	}
+	r = sg_apply_install(&d, &d.policy, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_loader_close(&d);
 		sg_policy_free(&d.policy);
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "peer.h"
 
 #define TMPFS_MAGIC     0x01021994
@@ -24,6 +25,14 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 	r = sg_policy_load_dir(&fresh, d->policy_dir, msg, len);
 	if (r < 0)
 		return r;
+	/* At start the programs are loaded after the policy is read. */
+	if (d->skel) {
+		r = sg_apply_install(d, &fresh, msg, len);
+		if (r < 0) {
+			sg_policy_free(&fresh);
+			return r;
+		}
+	}
 	sg_policy_free(&d->policy);
 	d->policy = fresh;
 	d->policy_generation++;

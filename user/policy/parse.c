@@ -331,6 +331,35 @@ static int rule_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, v
 	return fail_at(c, k, "unknown key '%s' in a rule (known: name, kind, seals, on, process, file)", key);
 }
 
+/*
+ * What this sealguard can enforce.  A rule it would accept but not honour
+ * is worse than an error: the operator would believe in it.
+ */
+static int kernel_supported(struct ctx *c, const yaml_node_t *n, const struct sg_rule *r,
+			    const struct rule_parse *rp)
+{
+	const struct sg_match_process *p = &r->process;
+	const struct sg_match_file *f = &r->file;
+
+	if (r->kind == SG_RULE_EXEMPT)
+		return fail_at(c, rp->kind, "exempt rules are not enforced by this sealguard yet");
+	if (r->kind != SG_RULE_APPLY)
+		return 0;
+	if (r->on != SG_ON_RECEIVE)
+		return fail_at(c, rp->on, "apply rules on '%s' are not enforced by this sealguard yet (only 'receive')",
+			       r->on == SG_ON_MMAP ? "mmap" : "open");
+	if (r->seals & (SG_SEAL_WRITE | SG_SEAL_EXEC))
+		return fail_at(c, rp->seals, "apply rule '%s' cannot apply write or exec: they must fail while the "
+			       "file is mapped writable or executable, which a seal added on arrival cannot; "
+			       "use future-write", r->name);
+	if (p->ngids || p->cgroup[0] || p->comm[0])
+		return fail_at(c, n, "apply rule '%s': only uid and exe can match the process in the kernel yet",
+			       r->name);
+	if (f->path[0] || f->memfd[0] || f->has_owner)
+		return fail_at(c, n, "apply rule '%s': only fs can match the file in the kernel yet", r->name);
+	return 0;
+}
+
 static int parse_rule(struct ctx *c, const yaml_node_t *n, struct sg_rule *r)
 {
 	struct rule_parse rp = { .r = r };
@@ -354,7 +383,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, struct sg_rule *r)
 			       sg_rule_kind_name(r->kind));
 	if (r->kind == SG_RULE_APPLY && r->on == SG_ON_OPEN && !r->file.path[0])
 		return fail_at(c, n, "apply rule '%s' on open needs a file path", r->name);
-	return 0;
+	return kernel_supported(c, n, r, &rp);
 }
 
 struct top_parse {
@@ -426,6 +455,15 @@ static int parse_doc(struct ctx *c, struct sg_policy *p, struct sg_policy *scrat
 
 			if (strcmp(o->name, rule.name) == 0)
 				return fail_at(c, n, "duplicate rule name '%s' (first at %s)", rule.name, o->where);
+		}
+		if (rule.kind == SG_RULE_APPLY) {
+			size_t napply = 0;
+
+			for (size_t i = 0; i < p->nrules + scratch->nrules; i++)
+				napply += (i < p->nrules ? &p->rules[i] : &scratch->rules[i - p->nrules])->kind ==
+					  SG_RULE_APPLY;
+			if (napply == SG_APPLY_MAX)
+				return fail_at(c, n, "more than %d apply rules in the policy", SG_APPLY_MAX);
 		}
 		if ((r = add_rule(scratch, &rule)) < 0)
 			return r;
