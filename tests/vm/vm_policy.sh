@@ -126,6 +126,46 @@ as_nobody "$SEALCTL" seal "$f3" grow 2>/dev/null; check new-policy-refuses 1 $?
 check seals-kept-after-reload grow "$("$SEALCTL" seals "$f")"
 check enforced-after-reload refused "$(as_nobody sh -c "printf x >>'$f'" 2>/dev/null && echo ok || echo refused)"
 
+# ---- the compositor case: SHRINK applied when the compositor receives a buffer -------
+# The "compositor" is a copy of python3: its own inode, so only it matches.
+WL=$SRC/tests/vm/wl_buffer.py
+cp "$(readlink -f "$(command -v python3)")" "$TMP/compositor"
+wl_scenario() { # prints the client's "<outcome> <size> <answer>"
+	local sock=$TMP/wl.$RANDOM
+	"$TMP/compositor" "$WL" compositor "$sock" >"$TMP/wl.out" 2>&1 &
+	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
+	python3 "$WL" client "$sock"
+	wait
+}
+check compositor-without-policy "truncated 0 compositor-died" "$(wl_scenario)"
+WLD=$TMP/wl.d
+mkdir -p "$WLD"
+cp "$SRC/policies/default.yaml" "$WLD/"
+cat >"$WLD/50-compositor.yaml" <<YAML
+version: 1
+rules:
+  - name: test-compositor-buffers
+    kind: apply
+    on: receive
+    process: { exe: $TMP/compositor }
+    file: { fs: [tmpfs, memfd] }
+    seals: [shrink]
+YAML
+start_daemon --policy-dir "$WLD"
+check compositor-with-policy "EPERM 8192 read-ok" "$(wl_scenario)"
+# Another receiver (plain python3) seals nothing.
+sock=$TMP/wl.other
+python3 "$WL" compositor "$sock" >/dev/null 2>&1 &
+for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
+check other-receiver-unaffected "truncated 0 compositor-died" "$(python3 "$WL" client "$sock")"
+wait
+# The shipped file loads; compositors not installed here are left out, said once each.
+cp "$SRC/policies/wayland-compositor.yaml" "$WLD/"
+out=$("$SEALCTL" reload 2>&1); rc=$?
+check shipped-compositor-policy-loads 0 $rc "($out)"
+check missing-exe-logged 1 "$(grep -c "apply rule 'sway-buffers' left out: exe /usr/bin/sway" "$TMP/daemon.log")"
+check compositor-after-reload "EPERM 8192 read-ok" "$(wl_scenario)"
+
 # ---- a bad policy at start stops the daemon, saying where ---------------------------
 printf 'version: 1\nrules:\n  - name: x\n    kind: allow\n    seals: [grow]\n    colour: red\n' >"$POL/30-bad.yaml"
 out=$(timeout 20 "$DAEMON" --socket "$TMP/never.sock" --policy-dir "$POL" 2>&1); rc=$?
