@@ -16,8 +16,13 @@ def msg(type_, body=b"", seq=1, result=0, flags=0):
     return struct.pack("<IHHIIiI", MAGIC, VERSION, type_, 24 + len(body), seq, result, flags) + body
 
 
-def selector(nfds, expect_index):
-    return bytes([(expect_index << 2) | nfds])
+# Selector bits 5-7: fix the size, fix magic and version, size a LIST
+# reply from its count (see tests/fuzz/fuzz_decode.c).
+FIX_SIZE, FIX_MAGIC, LIST_SIZED = 0x20, 0x40, 0x80
+
+
+def selector(nfds, expect_index, fix=0):
+    return bytes([fix | (expect_index << 2) | nfds])
 
 
 seeds = {
@@ -32,6 +37,9 @@ seeds = {
     "rep-get": selector(0, 1) + msg(GET, result=0x0c),
     "rep-status": selector(0, 2) + msg(STATUS, bytes(STATUS_BODY)),
     "rep-list-2": selector(0, 3) + msg(LIST, struct.pack("<II", 2, 1) + bytes(2 * ENTRY)),
+    # Header and count only: the harness adds the 2 entries.
+    "rep-list-sized": selector(0, 3, FIX_SIZE | FIX_MAGIC | LIST_SIZED)
+    + msg(LIST, struct.pack("<II", 2, 0))[:32],
     "rep-event": selector(0, 4) + msg(EVENT, bytes(EVENT_BODY), seq=0),
     "rep-error": selector(0, 0) + msg(ERROR, seq=0, result=-11),
     "rep-reload": selector(0, 5) + msg(RELOAD, bytes(RELOAD_BODY), result=-22),
