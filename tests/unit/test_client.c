@@ -3,7 +3,17 @@
  * libsealguard against a fake sealguardd: a thread serving any number of
  * connections on a socket in a temporary directory, answering each
  * request through the test's handler and recording what it received.
- * cmocka's asserts longjmp, so only the main thread asserts.
+ *
+ * On the wire the fake does what user/daemon/server.c does: one record in
+ * (room for SG_MSG_MAX + 1 bytes and 8 fds), decoded by
+ * sg_request_decode(), a malformed one answered with its seq and the
+ * error and the connection kept, every fd closed.  It also counts what
+ * the real daemon would have refused, and seqs that do not go up by one
+ * on a connection; every test ends by checking that there were none.
+ *
+ * cmocka's asserts longjmp, so only the main thread asserts.  SIGPIPE is
+ * left at its default: a library that let it through on a closed
+ * connection would kill the test.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +40,9 @@
 #include "sealguard.h"
 #include "sealguard_abi.h"
 
-#define MAX_CONNS 32
+#define MAX_CONNS   32
+#define MAX_FDS     8 /* SG_MAX_FDS_PER_MSG in the daemon */
+#define NO_ANSWER   INT32_MIN
 
 struct fake;
 
@@ -38,6 +50,12 @@ struct fake;
  * close the connection afterwards. */
 typedef bool (*fake_handler)(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
 			     int fd);
+
+struct fake_conn {
+	int fd;
+	bool seen;         /* a request arrived: last_seq is meaningful */
+	uint32_t last_seq;
+};
 
 struct fake {
 	char dir[64];
@@ -51,79 +69,151 @@ struct fake {
 
 	pthread_mutex_t lock; /* guards what follows */
 	int connections;
-	int requests;
-	uint16_t last_type;
+	int requests;      /* well-formed ones, handed to the handler */
+	int malformed;     /* what the real daemon would have refused */
+	int seq_errors;    /* a seq other than the previous one + 1 on a connection */
+	struct sg_msg_hdr last;
 	uint32_t last_seals;
 	ino_t last_ino;
+	int last_accmode;
 };
+
+static void lock(struct fake *f)
+{
+	pthread_mutex_lock(&f->lock);
+}
+
+static void unlock(struct fake *f)
+{
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* One record, with nfds copies of fd attached (the daemon never sends
+ * fds; the library must close any it gets). */
+static void send_record(int conn, const void *buf, size_t len, int fd, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		for (int i = 0; i < nfds; i++)
+			memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
+	}
+	(void)!sendmsg(conn, &msg, MSG_NOSIGNAL);
+}
 
 static void reply(int conn, uint16_t type, uint32_t seq, int32_t result, const void *body, size_t len)
 {
-	char buf[SG_MSG_MAX];
+	static _Thread_local char buf[SG_MSG_MAX];
 	struct sg_msg_hdr h;
 
 	sg_hdr_init(&h, type, seq, result, len);
 	memcpy(buf, &h, sizeof(h));
 	if (len)
 		memcpy(buf + sizeof(h), body, len);
-	(void)!send(conn, buf, sizeof(h) + len, MSG_NOSIGNAL);
+	send_record(conn, buf, sizeof(h) + len, -1, 0);
 }
 
-/* One message in, decoded; false when the connection is to go. */
-static bool serve(struct fake *f, int conn)
+/* One message in, as server.c's serve_client(); false when the
+ * connection is to go. */
+static bool serve(struct fake *f, struct fake_conn *fc)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	char data[SG_MSG_MAX];
+	static _Thread_local char data[SG_MSG_MAX + 1];
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct sg_msg_hdr h;
-	int fd = -1, nfds = 0;
+	int fds[MAX_FDS], nfds = 0, r;
 	struct stat st;
-	ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-	bool keep;
+	ssize_t n = recvmsg(fc->fd, &msg, MSG_CMSG_CLOEXEC);
+	bool keep = true;
 
-	if (n <= 0)
-		return false;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_type == SCM_RIGHTS) {
-			nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-		}
-	if (sg_request_decode(data, (size_t)n, nfds, &h) < 0) {
-		/* The library must never send what the daemon rejects. */
-		reply(conn, 0, 0, -EBADMSG, NULL, 0);
-		keep = false;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t k = 0; k < cnt && nfds < MAX_FDS; k++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+	}
+	if (n == 0 && nfds == 0)
+		return false; /* SEQPACKET end of file */
+
+	r = sg_request_decode(data, (size_t)n, nfds, &h);
+	if (msg.msg_flags & MSG_TRUNC)
+		r = -EMSGSIZE;
+	else if (msg.msg_flags & MSG_CTRUNC)
+		r = -EBADMSG;
+	if (r < 0) {
+		lock(f);
+		f->malformed++;
+		unlock(f);
+		if (h.type < SG_OP_ADD_SEALS || h.type > SG_OP_MAX)
+			h.type = SG_MSG_INVALID;
+		reply(fc->fd, h.type, h.seq, r, NULL, 0);
 		goto out;
 	}
-	pthread_mutex_lock(&f->lock);
+
+	lock(f);
 	f->requests++;
-	f->last_type = h.type;
+	if (fc->seen && h.seq != fc->last_seq + 1)
+		f->seq_errors++;
+	fc->seen = true;
+	fc->last_seq = h.seq;
+	f->last = h;
 	if (h.type == SG_OP_ADD_SEALS)
 		memcpy(&f->last_seals, data + sizeof(h), sizeof(f->last_seals));
-	f->last_ino = fd >= 0 && fstat(fd, &st) == 0 ? st.st_ino : 0;
-	pthread_mutex_unlock(&f->lock);
-	keep = f->handler(f, conn, &h, data + sizeof(h), fd);
+	f->last_ino = nfds && fstat(fds[0], &st) == 0 ? st.st_ino : 0;
+	f->last_accmode = nfds ? fcntl(fds[0], F_GETFL) & O_ACCMODE : -1;
+	unlock(f);
+	keep = f->handler(f, fc->fd, &h, data + sizeof(h), nfds ? fds[0] : -1);
 out:
-	if (fd >= 0)
-		close(fd);
+	while (nfds--)
+		close(fds[nfds]);
 	return keep;
 }
 
 static void *fake_main(void *arg)
 {
 	struct fake *f = arg;
+	struct fake_conn conns[MAX_CONNS];
 	struct pollfd p[MAX_CONNS + 2];
 	int nconn = 0;
 
-	p[0] = (struct pollfd){ .fd = f->stop[0], .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = f->listen_fd, .events = POLLIN };
 	for (;;) {
+		p[0] = (struct pollfd){ .fd = f->stop[0], .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = f->listen_fd, .events = POLLIN };
+		for (int i = 0; i < nconn; i++)
+			p[2 + i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
 		if (poll(p, (nfds_t)(nconn + 2), 20000) <= 0 || p[0].revents)
 			break;
+		for (int i = nconn - 1; i >= 0; i--) {
+			if (!p[2 + i].revents)
+				continue;
+			if (!(p[2 + i].revents & POLLIN) || !serve(f, &conns[i])) {
+				close(conns[i].fd);
+				conns[i] = conns[--nconn];
+			}
+		}
 		if (p[1].revents && nconn < MAX_CONNS) {
 			int c = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -133,24 +223,15 @@ static void *fake_main(void *arg)
 				reply(c, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
 				close(c);
 			} else if (c >= 0) {
-				p[2 + nconn++] = (struct pollfd){ .fd = c, .events = POLLIN };
-				pthread_mutex_lock(&f->lock);
+				conns[nconn++] = (struct fake_conn){ .fd = c };
+				lock(f);
 				f->connections++;
-				pthread_mutex_unlock(&f->lock);
-			}
-		}
-		for (int i = 0; i < nconn; i++) {
-			if (!p[2 + i].revents)
-				continue;
-			if (!(p[2 + i].revents & POLLIN) || !serve(f, p[2 + i].fd)) {
-				close(p[2 + i].fd);
-				p[2 + i] = p[2 + --nconn];
-				i--;
+				unlock(f);
 			}
 		}
 	}
 	for (int i = 0; i < nconn; i++)
-		close(p[2 + i].fd);
+		close(conns[i].fd);
 	return NULL;
 }
 
@@ -180,7 +261,8 @@ static void fake_start(struct fake *f, fake_handler handler, void *data)
 	setenv(SG_SOCKET_ENV, f->path, 1);
 }
 
-/* Stops serving and removes the socket, as a daemon that exits does. */
+/* Stops serving, closes every connection and removes the socket, as a
+ * daemon that exits does. */
 static void fake_down(struct fake *f)
 {
 	(void)!write(f->stop[1], "x", 1);
@@ -191,21 +273,49 @@ static void fake_down(struct fake *f)
 	unlink(f->path);
 }
 
+static int fake_get(struct fake *f, const int *field)
+{
+	int v;
+
+	lock(f);
+	v = *field;
+	unlock(f);
+	return v;
+}
+
+/* Whatever the test did, the library only sent what the daemon takes. */
+static void fake_check_clean(struct fake *f)
+{
+	assert_int_equal(fake_get(f, &f->malformed), 0);
+	assert_int_equal(fake_get(f, &f->seq_errors), 0);
+}
+
 static void fake_stop(struct fake *f)
 {
 	fake_down(f);
+	fake_check_clean(f);
 	rmdir(f->dir);
 	pthread_mutex_destroy(&f->lock);
 }
 
-static int fake_get(struct fake *f, int *field)
-{
-	int v;
+/* What the latest request was, copied so that asserts (which longjmp) never
+ * run with the lock held. */
+struct last_request {
+	struct sg_msg_hdr h;
+	uint32_t seals;
+	ino_t ino;
+	int accmode;
+};
 
-	pthread_mutex_lock(&f->lock);
-	v = *field;
-	pthread_mutex_unlock(&f->lock);
-	return v;
+static struct last_request fake_last(struct fake *f)
+{
+	struct last_request l;
+
+	lock(f);
+	l = (struct last_request){ .h = f->last, .seals = f->last_seals, .ino = f->last_ino,
+				   .accmode = f->last_accmode };
+	unlock(f);
+	return l;
 }
 
 static int tmpfile_fd(off_t size)
@@ -217,21 +327,39 @@ static int tmpfile_fd(off_t size)
 	return fd;
 }
 
+static long elapsed_ms(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
 /* ---- handlers ------------------------------------------------------------ */
 
-/* ADD answers with f->data's int; GET with the file's size, so that every
- * caller can tell its own answer. */
+/* ADD answers with add; GET with get, or with the file's size when get is
+ * NO_ANSWER, so that every caller can tell its own answer. */
+struct seal_answers {
+	int32_t add, get;
+};
+
 static bool answer_seals(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
+	const struct seal_answers *a = f->data;
 	struct stat st;
 
 	if (h->type == SG_OP_ADD_SEALS)
-		reply(conn, h->type, h->seq, f->data ? *(int *)f->data : 0, NULL, 0);
-	else if (fstat(fd, &st) == 0)
+		reply(conn, h->type, h->seq, a ? a->add : 0, NULL, 0);
+	else if (h->type == SG_OP_GET_SEALS && a && a->get != NO_ANSWER)
+		reply(conn, h->type, h->seq, a->get, NULL, 0);
+	else if (h->type == SG_OP_GET_SEALS && fstat(fd, &st) == 0)
 		reply(conn, h->type, h->seq, (int32_t)st.st_size, NULL, 0);
+	else
+		reply(conn, h->type, h->seq, -EPERM, NULL, 0);
 	return true;
 }
 
+/* As the real daemon closing an idle connection after its answer. */
 static bool answer_once_then_close(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
 				   int fd)
 {
@@ -239,8 +367,33 @@ static bool answer_once_then_close(struct fake *f, int conn, const struct sg_msg
 	return false;
 }
 
+/* Read the request, then hang up without a word. */
+static bool hang_up(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	return false;
+}
+
 static bool answer_never(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
+	return true;
+}
+
+/* The first request is never answered, every later one is. */
+static bool answer_all_but_first(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
+				 int fd)
+{
+	if (fake_get(f, &f->requests) == 1)
+		return true;
+	return answer_seals(f, conn, h, body, fd);
+}
+
+/* Answers GET with the file's size after *(int *)f->data milliseconds. */
+static bool answer_slowly(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	struct stat st;
+
+	usleep((useconds_t)*(int *)f->data * 1000);
+	reply(conn, h->type, h->seq, fstat(fd, &st) == 0 ? (int32_t)st.st_size : -EBADF, NULL, 0);
 	return true;
 }
 
@@ -256,13 +409,103 @@ static bool answer_after_noise(struct fake *f, int conn, const struct sg_msg_hdr
 	return true;
 }
 
-static bool answer_garbage(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+/* Only replies to other requests: the call's own never comes. */
+static bool answer_wrong_seq(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
-	struct sg_msg_hdr bad;
+	reply(conn, h->type, h->seq - 1, 1, NULL, 0);
+	reply(conn, h->type, h->seq + 1, 1, NULL, 0);
+	return true;
+}
 
-	sg_hdr_init(&bad, h->type, h->seq, 0, 0);
-	bad.magic = 0x12345678;
-	(void)!send(conn, &bad, sizeof(bad), MSG_NOSIGNAL);
+/* Ways for a daemon to answer that the library must not accept. */
+enum bad_reply {
+	GOOD,
+	BAD_MAGIC,
+	WRONG_TYPE,    /* a valid STATUS reply to a GET */
+	INVALID_TYPE,  /* SG_MSG_INVALID, the daemon's answer to a non-request */
+	OLD_VERSION,   /* a version 1 daemon's 16-byte reply */
+	NEW_VERSION,
+	SIZE_FIELD,
+	TOO_LONG,      /* SG_MSG_MAX + 1 bytes */
+	RESULT_RANGE,  /* below -4095 */
+	TOO_MANY_SEALS,
+	REPLY_FLAGS,
+	REPLY_BODY,
+	EVENT_SEQ,     /* an event with a seq: not an event */
+	EMPTY_RECORD,  /* 0 bytes: end of file on SEQPACKET */
+	STRAY_FD,      /* a good reply with an fd attached */
+	STRAY_FDS,     /* a good reply with more fds than the client has room for */
+};
+
+struct bad {
+	enum bad_reply mode;
+	int fd; /* for STRAY_FD(S) */
+};
+
+static bool answer_badly(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	static char big[SG_MSG_MAX + 1];
+	const struct bad *b = f->data;
+	struct sg_body_status st = { .daemon_pid = 1 };
+	struct sg_body_event ev = { .ev = { .op = SG_EV_WRITE } };
+	struct sg_msg_hdr r;
+
+	sg_hdr_init(&r, h->type, h->seq, 3, 0);
+	switch (b->mode) {
+	case GOOD:
+		break;
+	case BAD_MAGIC:
+		r.magic = 0x12345678;
+		break;
+	case WRONG_TYPE:
+		reply(conn, SG_OP_STATUS, h->seq, 0, &st, sizeof(st));
+		return true;
+	case INVALID_TYPE:
+		r.type = SG_MSG_INVALID;
+		r.result = -EBADMSG;
+		break;
+	case OLD_VERSION:
+		r.version = 1;
+		r.size = 16;
+		send_record(conn, &r, 16, -1, 0);
+		return true;
+	case NEW_VERSION:
+		r.version = SG_PROTO_VERSION + 1;
+		break;
+	case SIZE_FIELD:
+		r.size += 4;
+		break;
+	case TOO_LONG:
+		r.size = sizeof(big);
+		memcpy(big, &r, sizeof(r));
+		send_record(conn, big, sizeof(big), -1, 0);
+		return true;
+	case RESULT_RANGE:
+		r.result = -5000;
+		break;
+	case TOO_MANY_SEALS:
+		r.result = SG_SEAL_ALL + 1;
+		break;
+	case REPLY_FLAGS:
+		r.flags = 1;
+		break;
+	case REPLY_BODY:
+		reply(conn, h->type, h->seq, 3, &st, 8);
+		return true;
+	case EVENT_SEQ:
+		reply(conn, SG_MSG_EVENT, h->seq, 0, &ev, sizeof(ev));
+		return true;
+	case EMPTY_RECORD:
+		send_record(conn, "", 0, -1, 0);
+		return true;
+	case STRAY_FD:
+		send_record(conn, &r, sizeof(r), b->fd, 1);
+		return true;
+	case STRAY_FDS:
+		send_record(conn, &r, sizeof(r), b->fd, MAX_FDS + 1);
+		return true;
+	}
+	send_record(conn, &r, sizeof(r), -1, 0);
 	return true;
 }
 
@@ -272,102 +515,222 @@ static bool answer_busy(struct fake *f, int conn, const struct sg_msg_hdr *h, co
 	return false;
 }
 
+/* Admin requests, as requests.c answers them. */
+struct admin {
+	bool admin;
+	bool reload_fails;
+	bool reload_malformed; /* as the daemon answers a malformed RELOAD: no body */
+	bool farewell;         /* SG_MSG_ERROR after the events */
+	bool bad_event;        /* an event with a seq after the good ones */
+};
+
 static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
+	const struct admin *a = f->data;
+
+	if (h->type == SG_OP_RELOAD && a->reload_malformed) {
+		reply(conn, h->type, h->seq, -EBADMSG, NULL, 0);
+		return true;
+	}
+	if (!a->admin) {
+		if (h->type == SG_OP_RELOAD) {
+			struct sg_body_reload rb = { .generation = 12, .rules = 3 };
+
+			strcpy(rb.message, "reload is for root or the admin group");
+			reply(conn, h->type, h->seq, -EPERM, &rb, sizeof(rb));
+		} else {
+			reply(conn, h->type, h->seq, -EPERM, NULL, 0);
+		}
+		return true;
+	}
+
 	switch (h->type) {
 	case SG_OP_STATUS: {
-		struct sg_body_status st = { .daemon_pid = 4321, .clients = 3, .max_clients = 256,
-					     .requests_allowed = 7, .events_dropped = 2 };
+		struct sg_body_status st = {
+			.daemon_pid = 4321, .clients = 3, .max_clients = 256, .subscribers = 1,
+			.started_at = 1700000000, .sealed_files = 11, .requests_allowed = 7,
+			.requests_refused = 6, .requests_malformed = 5, .events_suppressed = 4,
+			.events_dropped = 2, .events_unsent = 9, .policy_generation = 8, .policy_rules = 10,
+		};
 
-		strcpy(st.version, "9.9.9");
-		st.denials[SG_EV_MPROTECT] = 5;
+		/* 32 bytes without a NUL: the library must terminate it. */
+		memcpy(st.version, "0123456789abcdef0123456789abcdef", sizeof(st.version));
+		for (int i = 0; i < SG_EV_OP_COUNT; i++)
+			st.denials[i] = 100 + (uint64_t)i;
 		reply(conn, h->type, h->seq, 0, &st, sizeof(st));
 		return true;
 	}
 	case SG_OP_RELOAD: {
 		struct sg_body_reload rb = { .generation = 12, .rules = 3 };
 
-		strcpy(rb.message, "policy.yaml:4:7: unknown seal 'wrte'");
-		reply(conn, h->type, h->seq, -EINVAL, &rb, sizeof(rb));
+		if (a->reload_fails) {
+			strcpy(rb.message, "policy.yaml:4:7: unknown seal 'wrte'");
+			reply(conn, h->type, h->seq, -EINVAL, &rb, sizeof(rb));
+		} else {
+			rb.generation = 13;
+			rb.rules = 0;
+			strcpy(rb.message, "built-in policy in force");
+			reply(conn, h->type, h->seq, 0, &rb, sizeof(rb));
+		}
 		return true;
 	}
 	case SG_OP_SUBSCRIBE: {
-		struct sg_body_event ev = { .ev = { .op = SG_EV_WRITE, .err = -EPERM, .pid = 77, .ino = 99,
-						    .seals = SG_SEAL_WRITE, .suppressed = 4 } };
+		struct sg_body_event ev = {
+			.ev = { .ts_ns = 123456789, .cgroup_id = 4242, .ino = 99, .dev_major = 8,
+				.dev_minor = 3, .seals = SG_SEAL_WRITE, .op = SG_EV_WRITE, .err = -EPERM,
+				.pid = 77, .tid = 78, .uid = 1000, .suppressed = 4 },
+		};
 
 		reply(conn, h->type, h->seq, 0, NULL, 0);
 		memcpy(ev.ev.comm, "sixteen-chars-xx", 16); /* not NUL-terminated */
 		strcpy(ev.path, "/dev/shm/x");
 		reply(conn, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
 		ev.ev.op = SG_EV_CHMOD;
+		ev.ev.err = -EACCES;
+		memset(ev.path, 'p', sizeof(ev.path)); /* nor this */
 		reply(conn, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
+		if (a->farewell)
+			reply(conn, SG_MSG_ERROR, 0, -ESHUTDOWN, NULL, 0);
+		if (a->bad_event)
+			reply(conn, SG_MSG_EVENT, 5, 0, &ev, sizeof(ev));
 		return true;
 	}
 	default:
-		reply(conn, h->type, h->seq, -EPERM, NULL, 0);
+		reply(conn, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
 		return true;
 	}
 }
 
-#define REGISTRY_SIZE 130
+/* This one's path fills the record without a NUL. */
+#define LONG_PATH_INO 1003
 
-/* LIST over a registry of REGISTRY_SIZE files, ino 1000.., in pages of
- * the size asked, continuing after the key given. */
+/* LIST over a registry of size files, ino 1000.., in pages of the size
+ * asked, continuing after the key given, as the kernel's hash walk does
+ * when nothing changes.  Every request is checked against docs section
+ * 4.1; errors counts those that were not as the library must send them. */
+struct registry {
+	int size;
+	int fail_at;          /* this request (1-based) gets -EPERM */
+	bool empty_but_more;  /* count 0, more 1: the library must stop */
+	int requests;
+	int errors;
+	uint64_t last_sent;   /* ino of the last entry of the previous page */
+};
+
 static bool answer_list(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
 	static char buf[SG_MSG_MAX];
-	struct sg_body_list_req req;
+	struct registry *reg = f->data;
 	struct sg_body_list *out = (struct sg_body_list *)buf;
-	uint64_t next = 1000;
+	struct sg_body_list_req req;
+	uint64_t next = 1000, end = 1000 + (uint64_t)reg->size;
 
+	if (h->type != SG_OP_LIST) {
+		reply(conn, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
+		return true;
+	}
 	memcpy(&req, body, sizeof(req));
+	reg->requests++;
+	if (req.max != SG_LIST_PAGE)
+		reg->errors++;
+	if (reg->requests == 1 && h->flags != 0)
+		reg->errors++;
+	if (reg->requests > 1 && (h->flags != SG_LIST_F_AFTER || req.after.ino != reg->last_sent ||
+				  req.after.dev_major != 7 || req.after.dev_minor != 42))
+		reg->errors++;
+	if (reg->requests == reg->fail_at) {
+		reply(conn, h->type, h->seq, -EPERM, NULL, 0);
+		return true;
+	}
 	if (h->flags & SG_LIST_F_AFTER)
 		next = req.after.ino + 1;
 	memset(buf, 0, sizeof(buf));
-	out->count = 0;
-	while (out->count < req.max && next < 1000 + REGISTRY_SIZE) {
+	while (!reg->empty_but_more && out->count < req.max && next < end) {
 		struct sg_list_entry *e = &out->entries[out->count++];
 
-		e->key.ino = next;
-		e->key.dev_major = 0;
-		e->key.dev_minor = 42;
+		e->key = (struct sg_file_key){ .dev_major = 7, .dev_minor = 42, .ino = next };
 		e->rec.seals = SG_SEAL_GROW;
-		snprintf(e->rec.path, sizeof(e->rec.path), "/dev/shm/f%llu", (unsigned long long)next);
-		next++;
+		e->rec.uid = 1000;
+		e->rec.pid = (uint32_t)next * 2;
+		e->rec.sealed_at = 1700000000 + next;
+		if (next == LONG_PATH_INO)
+			memset(e->rec.path, 'q', sizeof(e->rec.path)); /* no NUL */
+		else
+			snprintf(e->rec.path, sizeof(e->rec.path), "/dev/shm/f%llu", (unsigned long long)next);
+		reg->last_sent = next++;
 	}
-	out->more = next < 1000 + REGISTRY_SIZE;
+	out->more = reg->empty_but_more || next < end;
 	reply(conn, h->type, h->seq, 0, buf, sizeof(*out) + out->count * sizeof(struct sg_list_entry));
 	return true;
 }
 
-/* ---- tests --------------------------------------------------------------- */
+/* ---- seal calls ---------------------------------------------------------- */
 
 static void test_add_and_get(void **state)
 {
+	struct seal_answers answers = { .add = 0, .get = NO_ANSWER };
 	struct fake f;
-	int answer = 0, fd = tmpfile_fd(0x0c), r;
+	int fd = tmpfile_fd(0x0c), ro;
+	char proc[64];
 	struct stat st;
 
-	fake_start(&f, answer_seals, &answer);
+	fake_start(&f, answer_seals, &answers);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(sg_add_seals(fd, SG_SEAL_WRITE | SG_SEAL_GROW), 0);
-	/* The daemon got this very file, and the seals asked for. */
+	/* The daemon got this very file, with one fd (the decoder insists),
+	 * and the seals asked for. */
 	assert_int_equal(fake_get(&f, &f.requests), 1);
-	assert_int_equal(f.last_type, SG_OP_ADD_SEALS);
-	assert_int_equal(f.last_seals, SG_SEAL_WRITE | SG_SEAL_GROW);
-	assert_int_equal(f.last_ino, st.st_ino);
+	assert_int_equal(fake_last(&f).h.type, SG_OP_ADD_SEALS);
+	assert_int_equal(fake_last(&f).h.flags, 0);
+	assert_int_equal(fake_last(&f).seals, SG_SEAL_WRITE | SG_SEAL_GROW);
+	assert_int_equal(fake_last(&f).ino, st.st_ino);
+	assert_int_equal(fake_last(&f).accmode, O_RDWR);
 
 	/* The daemon's errno, as fcntl would set it. */
-	answer = -EBUSY;
+	answers.add = -EBUSY;
 	errno = 0;
 	assert_int_equal(sg_add_seals(fd, SG_SEAL_WRITE), -1);
 	assert_int_equal(errno, EBUSY);
+	answers.add = -EPERM;
+	errno = 0;
+	assert_int_equal(sg_add_seals(fd, SG_SEAL_SEAL), -1);
+	assert_int_equal(errno, EPERM);
 
-	r = sg_get_seals(fd);
-	assert_int_equal(r, 0x0c);
-	/* One connection for all three calls. */
+	/* Unknown bits are the daemon's EINVAL to give, after its fd checks
+	 * (the kernel's order), so they go out as they are. */
+	answers.add = -EINVAL;
+	errno = 0;
+	assert_int_equal(sg_add_seals(fd, 0x40 | SG_SEAL_WRITE), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fake_last(&f).seals, 0x40 | SG_SEAL_WRITE);
+
+	/* GET returns the seals themselves. */
+	assert_int_equal(sg_get_seals(fd), 0x0c);
+	assert_int_equal(fake_last(&f).h.type, SG_OP_GET_SEALS);
+	answers.get = 0;
+	assert_int_equal(sg_get_seals(fd), 0);
+	answers.get = SG_SEAL_ALL;
+	assert_int_equal(sg_get_seals(fd), SG_SEAL_ALL);
+	answers.get = -EINVAL; /* not a regular file */
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, EINVAL);
+
+	/* A read-only fd is the daemon's to judge (GET is fine with it,
+	 * ADD is EPERM): the library passes the open file as it is. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ro = open(proc, O_RDONLY | O_CLOEXEC);
+	assert_true(ro >= 0);
+	answers.get = SG_SEAL_GROW;
+	assert_int_equal(sg_get_seals(ro), SG_SEAL_GROW);
+	assert_int_equal(fake_last(&f).accmode, O_RDONLY);
+	assert_int_equal(fake_last(&f).ino, st.st_ino);
+
+	/* One connection for all of them. */
 	assert_int_equal(fake_get(&f, &f.connections), 1);
+	assert_int_equal(fake_get(&f, &f.requests), 9);
 	fake_stop(&f);
+	close(ro);
 	close(fd);
 }
 
@@ -376,10 +739,20 @@ static void test_bad_fds_not_sent(void **state)
 {
 	struct fake f;
 	int opath = open("/tmp", O_PATH | O_CLOEXEC);
+	/* High enough that the fake's sockets never take the number. */
+	int closed = fcntl(opath, F_DUPFD_CLOEXEC, 900);
 
+	assert_true(closed >= 900);
+	close(closed);
 	fake_start(&f, answer_seals, NULL);
 	errno = 0;
 	assert_int_equal(sg_add_seals(-1, SG_SEAL_WRITE), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(sg_get_seals(closed), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(sg_add_seals(opath, SG_SEAL_WRITE), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
 	assert_int_equal(sg_get_seals(opath), -1);
@@ -389,19 +762,100 @@ static void test_bad_fds_not_sent(void **state)
 	close(opath);
 }
 
+/* seq is per connection, from 1, one more per request, and not reset by
+ * a reconnect (docs section 7). */
+static void test_seq(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(2);
+	uint32_t before;
+
+	fake_start(&f, answer_seals, NULL);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	for (uint32_t i = 1; i <= 3; i++) {
+		assert_int_equal(sg_conn_get_seals(c, fd), 2);
+		assert_int_equal(fake_last(&f).h.seq, i);
+	}
+	assert_int_equal(sg_conn_add_seals(c, fd, SG_SEAL_GROW), 0);
+	assert_int_equal(fake_last(&f).h.seq, 4);
+
+	/* The daemon hangs up; the next request on the new connection goes
+	 * on counting. */
+	f.handler = answer_once_then_close;
+	assert_int_equal(sg_conn_get_seals(c, fd), 2);
+	before = fake_last(&f).h.seq;
+	usleep(50000); /* let the close land */
+	f.handler = answer_seals;
+	assert_int_equal(sg_conn_get_seals(c, fd), 2);
+	assert_true(fake_last(&f).h.seq > before);
+	assert_int_equal(fake_get(&f, &f.connections), 2);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* ---- reaching the daemon ------------------------------------------------- */
+
 static void test_no_daemon(void **state)
 {
-	int fd = tmpfile_fd(1);
-	char path[] = "/tmp/sg-test-client-none.sock";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/sg-test-client.XXXXXX", path[sizeof(sa.sun_path) + 8];
+	int fd = tmpfile_fd(1), sk;
 
-	unlink(path);
+	assert_non_null(mkdtemp(dir));
+
+	/* No socket file at all. */
+	snprintf(path, sizeof(path), "%s/none.sock", dir);
 	setenv(SG_SOCKET_ENV, path, 1);
 	errno = 0;
 	assert_int_equal(sg_get_seals(fd), -1);
 	assert_int_equal(errno, ENOENT);
 	errno = 0;
+	assert_int_equal(sg_add_seals(fd, SG_SEAL_WRITE), -1);
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
 	assert_null(sg_connect(path, 100));
 	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_null(sg_connect(NULL, 100)); /* NULL: $SEALGUARD_SOCKET */
+	assert_int_equal(errno, ENOENT);
+
+	/* The file of a daemon that died: nobody listens. */
+	snprintf(path, sizeof(path), "%s/dead.sock", dir);
+	strcpy(sa.sun_path, path);
+	sk = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(sk >= 0);
+	assert_int_equal(bind(sk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(sk);
+	setenv(SG_SOCKET_ENV, path, 1);
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	errno = 0;
+	assert_null(sg_connect(path, 100));
+	assert_int_equal(errno, ECONNREFUSED);
+	unlink(path);
+
+	/* A path that does not fit sun_path (107 bytes and its NUL). */
+	memset(path, 'x', sizeof(path));
+	memcpy(path, "/tmp/", 5);
+	path[sizeof(sa.sun_path)] = '\0';
+	errno = 0;
+	assert_null(sg_connect(path, 100));
+	assert_int_equal(errno, ENAMETOOLONG);
+	setenv(SG_SOCKET_ENV, path, 1);
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	/* One byte less fits, and is then just missing. */
+	path[sizeof(sa.sun_path) - 1] = '\0';
+	errno = 0;
+	assert_null(sg_connect(path, 100));
+	assert_int_equal(errno, ENOENT);
+
+	rmdir(dir);
 	close(fd);
 }
 
@@ -409,7 +863,7 @@ static void test_timeout(void **state)
 {
 	struct fake f;
 	struct sg_conn *c;
-	struct timespec a, b;
+	struct timespec a;
 	int fd = tmpfile_fd(1);
 	long ms;
 
@@ -420,16 +874,101 @@ static void test_timeout(void **state)
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
-	assert_true(ms >= 250 && ms < 2000);
+	ms = elapsed_ms(&a);
+	assert_true(ms >= 280 && ms < 2000);
+	/* Giving up is not a reason to retry: one request. */
+	assert_int_equal(fake_get(&f, &f.requests), 1);
 	sg_disconnect(c);
 	fake_stop(&f);
 	close(fd);
 }
 
-/* The daemon closed the connection (it restarted, or timed us out): the
- * next call reconnects once, transparently. */
+/* A call that timed out closed its connection: the next call is answered
+ * on a new one, with its own answer. */
+static void test_timeout_then_answer(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(8);
+
+	fake_start(&f, answer_all_but_first, NULL);
+	c = sg_connect(f.path, 200);
+	assert_non_null(c);
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(sg_conn_get_seals(c, fd), 8);
+	assert_int_equal(fake_get(&f, &f.connections), 2);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* timeout_ms <= 0 is the default (5 s), not "no time at all". */
+static void test_default_timeout(void **state)
+{
+	int delay = 300, ms[] = { 0, -1, 100 };
+	struct fake f;
+	int fd = tmpfile_fd(6);
+
+	fake_start(&f, answer_slowly, &delay);
+	for (int i = 0; i < 3; i++) {
+		struct sg_conn *c = sg_connect(f.path, ms[i]);
+
+		assert_non_null(c);
+		errno = 0;
+		if (ms[i] > 0) {
+			assert_int_equal(sg_conn_get_seals(c, fd), -1);
+			assert_int_equal(errno, ETIMEDOUT);
+		} else {
+			assert_int_equal(sg_conn_get_seals(c, fd), 6);
+		}
+		sg_disconnect(c);
+	}
+	fake_stop(&f);
+	close(fd);
+}
+
+/* connect() itself is bounded: with the listen backlog full it blocks, and
+ * the call's timeout ends it with ETIMEDOUT. */
+static void test_connect_timeout(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/sg-test-client.XXXXXX";
+	struct sg_conn *held[4] = { NULL };
+	struct sg_conn *c = NULL;
+	struct timespec a;
+	int sk, i;
+	long ms = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/full.sock", dir);
+	sk = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(sk >= 0);
+	assert_int_equal(bind(sk, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* Backlog 0, never accepted: the kernel queues at most one or two. */
+	assert_int_equal(listen(sk, 0), 0);
+	for (i = 0; i < 4; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		errno = 0;
+		c = sg_connect(sa.sun_path, 200);
+		ms = elapsed_ms(&a);
+		if (!c)
+			break;
+		held[i] = c;
+	}
+	assert_null(c);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(ms >= 180 && ms < 2000);
+	for (i = 0; i < 4; i++)
+		sg_disconnect(held[i]);
+	close(sk);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
+/* The daemon closed the connection (idle timeout): the next call
+ * reconnects once, transparently. */
 static void test_reconnect_after_close(void **state)
 {
 	struct fake f;
@@ -443,11 +982,43 @@ static void test_reconnect_after_close(void **state)
 	usleep(50000); /* let the close land */
 	assert_int_equal(sg_conn_get_seals(c, fd), 5);
 	assert_int_equal(fake_get(&f, &f.connections), 2);
+	/* The request is not repeated on the new connection: the dead one
+	 * never got it. */
+	assert_int_equal(fake_get(&f, &f.requests), 2);
 	sg_disconnect(c);
 	fake_stop(&f);
 	close(fd);
 }
 
+/* Reconnecting is done once, not forever, and never for a connection
+ * that was new: a daemon that hangs up on every request costs two
+ * attempts on a used connection, one on a fresh one. */
+static void test_reconnect_once(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(5);
+
+	fake_start(&f, hang_up, NULL);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(fake_get(&f, &f.requests), 2);
+	assert_int_equal(fake_get(&f, &f.connections), 2);
+	errno = 0;
+	assert_int_equal(sg_conn_add_seals(c, fd, SG_SEAL_WRITE), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(fake_get(&f, &f.requests), 3);
+	assert_int_equal(fake_get(&f, &f.connections), 3);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* A restart: listening socket and connections closed, the socket made
+ * anew at the same path. */
 static void test_reconnect_after_restart(void **state)
 {
 	struct fake f;
@@ -459,42 +1030,29 @@ static void test_reconnect_after_restart(void **state)
 	assert_non_null(c);
 	assert_int_equal(sg_conn_get_seals(c, fd), 6);
 	assert_int_equal(sg_get_seals(fd), 6);
+	assert_int_equal(fake_get(&f, &f.connections), 2);
+
+	/* Down and up again between two calls: nobody notices. */
+	fake_down(&f);
+	fake_listen(&f);
+	assert_int_equal(sg_conn_get_seals(c, fd), 6);
+	assert_int_equal(sg_get_seals(fd), 6);
+	assert_int_equal(fake_get(&f, &f.connections), 4);
 
 	/* Down: a "no daemon" errno, not a hang. */
 	fake_down(&f);
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
-	assert_true(errno == ENOENT || errno == ECONNREFUSED);
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_int_equal(sg_get_seals(fd), -1);
+	assert_int_equal(errno, ENOENT);
 
-	/* Up again at the same path: the same objects work. */
+	/* Up again: the same objects work. */
 	fake_listen(&f);
 	assert_int_equal(sg_conn_get_seals(c, fd), 6);
 	assert_int_equal(sg_get_seals(fd), 6);
 	sg_disconnect(c);
-	fake_stop(&f);
-	close(fd);
-}
-
-static void test_stale_replies_skipped(void **state)
-{
-	struct fake f;
-	int fd = tmpfile_fd(1);
-
-	fake_start(&f, answer_after_noise, NULL);
-	assert_int_equal(sg_get_seals(fd), 2);
-	fake_stop(&f);
-	close(fd);
-}
-
-static void test_garbage_reply(void **state)
-{
-	struct fake f;
-	int fd = tmpfile_fd(1);
-
-	fake_start(&f, answer_garbage, NULL);
-	errno = 0;
-	assert_int_equal(sg_get_seals(fd), -1);
-	assert_int_equal(errno, EBADMSG);
 	fake_stop(&f);
 	close(fd);
 }
@@ -528,67 +1086,304 @@ static void test_daemon_full_unread(void **state)
 	close(fd);
 }
 
-static void test_status_reload(void **state)
+/* ---- what comes back ----------------------------------------------------- */
+
+static void test_stale_replies_skipped(void **state)
 {
 	struct fake f;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_after_noise, NULL);
+	assert_int_equal(sg_get_seals(fd), 2);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* Replies to other seqs are never taken for the call's own: the call
+ * waits for its own, and times out without it. */
+static void test_wrong_seq_only(void **state)
+{
+	struct fake f;
+	struct sg_conn *c;
+	struct timespec a;
+	int fd = tmpfile_fd(1);
+	long ms;
+
+	fake_start(&f, answer_wrong_seq, NULL);
+	c = sg_connect(f.path, 250);
+	assert_non_null(c);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	ms = elapsed_ms(&a);
+	assert_true(ms >= 230 && ms < 2000);
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* Every reply the decoder refuses fails the call with the decoder's
+ * errno, is not retried, and costs the connection: the next call gets a
+ * new one and its proper answer. */
+static void test_malformed_replies(void **state)
+{
+	static const struct {
+		enum bad_reply mode;
+		int err;
+		int attempts;
+	} cases[] = {
+		{ BAD_MAGIC, EBADMSG, 1 },
+		{ WRONG_TYPE, EBADMSG, 1 },
+		{ INVALID_TYPE, EBADMSG, 1 },
+		{ OLD_VERSION, EPROTO, 1 },
+		{ NEW_VERSION, EPROTO, 1 },
+		{ SIZE_FIELD, EBADMSG, 1 },
+		{ TOO_LONG, EBADMSG, 1 },
+		{ RESULT_RANGE, EBADMSG, 1 },
+		{ TOO_MANY_SEALS, EBADMSG, 1 },
+		{ REPLY_FLAGS, EBADMSG, 1 },
+		{ REPLY_BODY, EBADMSG, 1 },
+		{ EVENT_SEQ, EBADMSG, 1 },
+		/* A 0-byte record is end of file: ECONNRESET, which on a used
+		 * connection is worth the one retry. */
+		{ EMPTY_RECORD, ECONNRESET, 2 },
+	};
+	struct bad bad = { .mode = GOOD };
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(1);
+
+	fake_start(&f, answer_badly, &bad);
+	c = sg_connect(f.path, 1000);
+	assert_non_null(c);
+	assert_int_equal(sg_conn_get_seals(c, fd), 3);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int requests = fake_get(&f, &f.requests), conns = fake_get(&f, &f.connections);
+
+		bad.mode = cases[i].mode;
+		errno = 0;
+		assert_int_equal(sg_conn_get_seals(c, fd), -1);
+		assert_int_equal(errno, cases[i].err);
+		assert_int_equal(fake_get(&f, &f.requests), requests + cases[i].attempts);
+
+		bad.mode = GOOD;
+		assert_int_equal(sg_conn_get_seals(c, fd), 3);
+		assert_int_equal(fake_get(&f, &f.connections), conns + cases[i].attempts);
+	}
+	sg_disconnect(c);
+	fake_stop(&f);
+	close(fd);
+}
+
+/* True when nothing holds the write end of the pipe any more. */
+static bool pipe_closed(int rfd)
+{
+	char x;
+
+	return read(rfd, &x, 1) == 0;
+}
+
+/* The daemon never sends fds; any that come are closed, not leaked,
+ * even when there are more than the client has room for. */
+static void test_stray_fds(void **state)
+{
+	struct bad bad = { .mode = STRAY_FD };
+	struct fake f;
+	struct sg_conn *c;
+	int fd = tmpfile_fd(1), p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	bad.fd = p[1];
+	fake_start(&f, answer_badly, &bad);
+	c = sg_connect(f.path, 1000);
+	assert_non_null(c);
+	/* One fd with a good reply: the reply counts, the fd goes. */
+	assert_int_equal(sg_conn_get_seals(c, fd), 3);
+	fake_down(&f);
+	close(p[1]);
+	assert_true(pipe_closed(p[0]));
+	close(p[0]);
+
+	/* More than 8: the kernel cuts the control data, the reply is
+	 * EBADMSG, and the fds that did arrive are closed too. */
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	bad.fd = p[1];
+	bad.mode = STRAY_FDS;
+	fake_listen(&f);
+	errno = 0;
+	assert_int_equal(sg_conn_get_seals(c, fd), -1);
+	assert_int_equal(errno, EBADMSG);
+	fake_down(&f);
+	close(p[1]);
+	assert_true(pipe_closed(p[0]));
+	close(p[0]);
+
+	sg_disconnect(c);
+	fake_check_clean(&f);
+	rmdir(f.dir);
+	pthread_mutex_destroy(&f.lock);
+	close(fd);
+}
+
+/* ---- admin calls --------------------------------------------------------- */
+
+static void test_status(void **state)
+{
+	struct admin a = { .admin = true };
+	struct fake f;
 	struct sg_status st;
+	struct sg_conn *c;
+
+	fake_start(&f, answer_admin, &a);
+	c = sg_connect(NULL, 2000); /* NULL: $SEALGUARD_SOCKET */
+	assert_non_null(c);
+	memset(&st, 0xa5, sizeof(st));
+	assert_int_equal(sg_status(c, &st), 0);
+	assert_int_equal(fake_last(&f).h.type, SG_OP_STATUS);
+	/* Every field, copied from the right place. */
+	assert_string_equal(st.version, "0123456789abcdef0123456789abcde");
+	assert_int_equal(st.daemon_pid, 4321);
+	assert_int_equal(st.clients, 3);
+	assert_int_equal(st.max_clients, 256);
+	assert_int_equal(st.subscribers, 1);
+	assert_int_equal(st.started_at, 1700000000);
+	assert_int_equal(st.sealed_files, 11);
+	assert_int_equal(st.requests_allowed, 7);
+	assert_int_equal(st.requests_refused, 6);
+	assert_int_equal(st.requests_malformed, 5);
+	for (int i = 0; i < SG_DENIED_OP_COUNT; i++)
+		assert_int_equal(st.denials[i], 100 + i);
+	assert_int_equal(st.events_suppressed, 4);
+	assert_int_equal(st.events_dropped, 2);
+	assert_int_equal(st.events_unsent, 9);
+	assert_int_equal(st.policy_generation, 8);
+	assert_int_equal(st.policy_rules, 10);
+
+	/* Not an admin: EPERM, and the connection stays usable. */
+	a.admin = false;
+	errno = 0;
+	assert_int_equal(sg_status(c, &st), -1);
+	assert_int_equal(errno, EPERM);
+	a.admin = true;
+	assert_int_equal(sg_status(c, &st), 0);
+	assert_int_equal(fake_get(&f, &f.connections), 1);
+	sg_disconnect(c);
+	fake_stop(&f);
+}
+
+static void test_reload(void **state)
+{
+	struct admin a = { .admin = true };
+	struct fake f;
 	struct sg_conn *c;
 	char msg[64];
 	uint32_t gen = 0;
 
-	fake_start(&f, answer_admin, NULL);
-	c = sg_connect(NULL, 2000); /* NULL: $SEALGUARD_SOCKET */
+	fake_start(&f, answer_admin, &a);
+	c = sg_connect(f.path, 2000);
 	assert_non_null(c);
-	assert_int_equal(sg_status(c, &st), 0);
-	assert_string_equal(st.version, "9.9.9");
-	assert_int_equal(st.daemon_pid, 4321);
-	assert_int_equal(st.clients, 3);
-	assert_int_equal(st.requests_allowed, 7);
-	assert_int_equal(st.denials[SG_DENIED_MPROTECT], 5);
-	assert_int_equal(st.events_dropped, 2);
+	assert_int_equal(sg_reload(c, &gen, msg, sizeof(msg)), 0);
+	assert_int_equal(fake_last(&f).h.type, SG_OP_RELOAD);
+	assert_int_equal(gen, 13);
+	assert_string_equal(msg, "built-in policy in force");
+	/* Both out-params are optional; a short buffer is cut, terminated. */
+	assert_int_equal(sg_reload(c, NULL, NULL, 0), 0);
+	assert_int_equal(sg_reload(c, NULL, msg, 9), 0);
+	assert_string_equal(msg, "built-in");
 
-	/* A refused reload still says why, and which policy is in force. */
+	/* A refused policy still says why, and which one is in force. */
+	a.reload_fails = true;
 	errno = 0;
 	assert_int_equal(sg_reload(c, &gen, msg, sizeof(msg)), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(gen, 12);
 	assert_string_equal(msg, "policy.yaml:4:7: unknown seal 'wrte'");
 
+	/* Not an admin: the daemon's explanation comes through too. */
+	a.admin = false;
 	errno = 0;
-	assert_int_equal(sg_list(c, NULL, NULL), -1);
+	assert_int_equal(sg_reload(c, &gen, msg, sizeof(msg)), -1);
 	assert_int_equal(errno, EPERM);
+	assert_int_equal(gen, 12);
+	assert_string_equal(msg, "reload is for root or the admin group");
+
+	/* An error without a body: no message.  (generation is not checked:
+	 * see the report on sg_reload() reading it from an empty reply.) */
+	a.reload_malformed = true;
+	errno = 0;
+	strcpy(msg, "stale");
+	assert_int_equal(sg_reload(c, &gen, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_string_equal(msg, "");
 	sg_disconnect(c);
 	fake_stop(&f);
 }
 
 static void test_events(void **state)
 {
+	struct admin a = { .admin = true };
 	struct fake f;
 	struct sg_event_info ev;
 	struct sg_conn *c;
+	struct pollfd p;
 	int fd = tmpfile_fd(1);
 
-	fake_start(&f, answer_admin, NULL);
+	fake_start(&f, answer_admin, &a);
 	c = sg_connect(f.path, 2000);
 	assert_non_null(c);
+	/* Not subscribed: no events to wait for. */
+	errno = 0;
+	assert_int_equal(sg_next_event(c, &ev, 0), -1);
+	assert_int_equal(errno, EINVAL);
+
 	assert_int_equal(sg_subscribe(c), 0);
+	assert_int_equal(fake_last(&f).h.type, SG_OP_SUBSCRIBE);
+	/* sg_conn_fd() is the socket to poll. */
+	p = (struct pollfd){ .fd = sg_conn_fd(c), .events = POLLIN };
+	assert_true(p.fd >= 0);
+	assert_int_equal(poll(&p, 1, 1000), 1);
+
+	memset(&ev, 0xa5, sizeof(ev));
 	assert_int_equal(sg_next_event(c, &ev, 1000), 0);
+	assert_int_equal(ev.ts_ns, 123456789);
+	assert_int_equal(ev.cgroup_id, 4242);
+	assert_int_equal(ev.dev_major, 8);
+	assert_int_equal(ev.dev_minor, 3);
+	assert_int_equal(ev.ino, 99);
+	assert_int_equal(ev.seals, SG_SEAL_WRITE);
 	assert_int_equal(ev.op, SG_DENIED_WRITE);
 	assert_int_equal(ev.err, EPERM); /* positive, like errno */
 	assert_int_equal(ev.pid, 77);
-	assert_int_equal(ev.ino, 99);
+	assert_int_equal(ev.tid, 78);
+	assert_int_equal(ev.uid, 1000);
 	assert_int_equal(ev.suppressed, 4);
 	assert_string_equal(ev.comm, "sixteen-chars-xx");
 	assert_string_equal(ev.path, "/dev/shm/x");
+
 	assert_int_equal(sg_next_event(c, &ev, 1000), 0);
 	assert_int_equal(ev.op, SG_DENIED_CHMOD);
+	assert_int_equal(ev.err, EACCES);
+	/* A path filling all 256 bytes is cut to 255 and terminated. */
+	assert_int_equal(strlen(ev.path), sizeof(ev.path) - 1);
+
+	/* Drained: nothing to poll for, and a timeout that is only that. */
+	assert_int_equal(poll(&p, 1, 0), 0);
 	errno = 0;
 	assert_int_equal(sg_next_event(c, &ev, 100), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	/* An event stream answers no requests. */
+	errno = 0;
+	assert_int_equal(sg_next_event(c, &ev, 0), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+
+	/* An event stream answers no requests, nor a second subscription. */
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
 	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(sg_subscribe(c), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fake_get(&f, &f.requests), 1);
 
 	/* The daemon going away ends the stream. */
 	fake_down(&f);
@@ -596,8 +1391,49 @@ static void test_events(void **state)
 	assert_int_equal(sg_next_event(c, &ev, 2000), -1);
 	assert_int_equal(errno, ECONNRESET);
 	sg_disconnect(c);
+	fake_check_clean(&f);
 	rmdir(f.dir);
+	pthread_mutex_destroy(&f.lock);
 	close(fd);
+}
+
+/* A farewell ends the stream with its errno; a malformed event with
+ * EBADMSG.  Either way the events before it were delivered. */
+static void test_events_end(void **state)
+{
+	struct admin a = { .admin = true, .farewell = true };
+	struct fake f;
+	struct sg_event_info ev;
+	struct sg_conn *c;
+
+	fake_start(&f, answer_admin, &a);
+	for (int round = 0; round < 2; round++) {
+		c = sg_connect(f.path, 2000);
+		assert_non_null(c);
+		assert_int_equal(sg_subscribe(c), 0);
+		assert_int_equal(sg_next_event(c, &ev, 1000), 0);
+		assert_int_equal(sg_next_event(c, &ev, 1000), 0);
+		errno = 0;
+		assert_int_equal(sg_next_event(c, &ev, 1000), -1);
+		assert_int_equal(errno, round == 0 ? ESHUTDOWN : EBADMSG);
+		/* And the stream is over for good. */
+		assert_int_equal(sg_conn_fd(c), -1);
+		sg_disconnect(c);
+		a.farewell = false;
+		a.bad_event = true;
+	}
+
+	/* Refused: the connection is still a request connection. */
+	a.admin = false;
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	errno = 0;
+	assert_int_equal(sg_subscribe(c), -1);
+	assert_int_equal(errno, EPERM);
+	a.admin = true;
+	assert_int_equal(sg_reload(c, NULL, NULL, 0), 0);
+	sg_disconnect(c);
+	fake_stop(&f);
 }
 
 struct collected {
@@ -612,36 +1448,95 @@ static int collect(const struct sg_sealed_file *file, void *data)
 	struct collected *c = data;
 	char want[32];
 
+	char long_path[sizeof(file->path)];
+
+	/* A path that fills the record is cut by one byte for the NUL. */
+	memset(long_path, 'q', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
 	snprintf(want, sizeof(want), "/dev/shm/f%llu", (unsigned long long)file->ino);
-	if (file->ino != c->next_ino || strcmp(file->path, want) != 0 || file->seals != SG_SEAL_GROW ||
-	    file->dev_minor != 42)
+	if (file->ino != c->next_ino ||
+	    strcmp(file->path, file->ino == LONG_PATH_INO ? long_path : want) != 0 || file->seals != SG_SEAL_GROW ||
+	    file->dev_major != 7 || file->dev_minor != 42 || file->uid != 1000 ||
+	    file->pid != file->ino * 2 || file->sealed_at != 1700000000 + file->ino)
 		c->in_order = false;
 	c->next_ino = file->ino + 1;
 	return ++c->n == c->stop_at ? 99 : 0;
 }
 
+/* Walks the fake registry; returns sg_list()'s value. */
+static int list_walk(struct fake *f, struct sg_conn *c, struct registry *reg, struct collected *col)
+{
+	*reg = (struct registry){ .size = reg->size, .fail_at = reg->fail_at,
+				  .empty_but_more = reg->empty_but_more };
+	*col = (struct collected){ .next_ino = 1000, .in_order = true, .stop_at = col->stop_at };
+	return sg_list(c, collect, col);
+}
+
 static void test_list_pages(void **state)
 {
+	const int pages = (130 + SG_LIST_PAGE - 1) / SG_LIST_PAGE;
+	struct registry reg = { .size = 130 };
+	struct collected col = { .stop_at = -1 };
 	struct fake f;
 	struct sg_conn *c;
-	struct collected all = { .next_ino = 1000, .in_order = true, .stop_at = -1 };
-	struct collected some = { .next_ino = 1000, .in_order = true, .stop_at = 60 };
 
-	fake_start(&f, answer_list, NULL);
+	fake_start(&f, answer_list, &reg);
 	c = sg_connect(f.path, 2000);
 	assert_non_null(c);
-	assert_int_equal(sg_list(c, collect, &all), 0);
-	assert_int_equal(all.n, REGISTRY_SIZE);
-	assert_true(all.in_order);
-	/* Three pages of SG_LIST_PAGE. */
-	assert_int_equal(fake_get(&f, &f.requests), (REGISTRY_SIZE + SG_LIST_PAGE - 1) / SG_LIST_PAGE);
 
-	/* The callback stops the walk, and its value is returned. */
-	assert_int_equal(sg_list(c, collect, &some), 99);
-	assert_int_equal(some.n, 60);
+	/* Three pages of SG_LIST_PAGE, each continuing after the last key. */
+	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(col.n, 130);
+	assert_true(col.in_order);
+	assert_int_equal(reg.requests, pages);
+	assert_int_equal(reg.errors, 0);
+
+	/* The callback stops the walk, its value is returned, and no page
+	 * is asked for after it: mid-page, and at a page's last entry. */
+	col.stop_at = 60;
+	assert_int_equal(list_walk(&f, c, &reg, &col), 99);
+	assert_int_equal(col.n, 60);
+	assert_int_equal(reg.requests, 2);
+	col.stop_at = SG_LIST_PAGE;
+	assert_int_equal(list_walk(&f, c, &reg, &col), 99);
+	assert_int_equal(col.n, SG_LIST_PAGE);
+	assert_int_equal(reg.requests, 1);
+
+	/* Exactly one full page: "more" is 0, one request. */
+	col.stop_at = -1;
+	reg.size = SG_LIST_PAGE;
+	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(col.n, SG_LIST_PAGE);
+	assert_int_equal(reg.requests, 1);
+
+	/* Nothing sealed: no callback. */
+	reg.size = 0;
+	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(col.n, 0);
+	assert_int_equal(reg.requests, 1);
+
+	/* "more" with an empty page: the library stops rather than loop. */
+	reg.size = 10;
+	reg.empty_but_more = true;
+	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(col.n, 0);
+	assert_int_equal(reg.requests, 1);
+	reg.empty_but_more = false;
+
+	/* A page refused midway: the error, after the entries before it. */
+	reg.size = 130;
+	reg.fail_at = 2;
+	errno = 0;
+	assert_int_equal(list_walk(&f, c, &reg, &col), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(col.n, SG_LIST_PAGE);
+	assert_int_equal(reg.errors, 0);
+
 	sg_disconnect(c);
 	fake_stop(&f);
 }
+
+/* ---- threads, fork, environment ------------------------------------------ */
 
 struct worker {
 	struct sg_conn *c;
@@ -668,6 +1563,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Calls from several threads on one connection take turns: each gets its
+ * own answer, on the one connection, in sequence. */
 static void test_threads(void **state)
 {
 	struct worker w[8];
@@ -687,6 +1584,8 @@ static void test_threads(void **state)
 		assert_int_equal(w[i].wrong, 0);
 	}
 	assert_int_equal(fake_get(&f, &f.requests), 8 * 200);
+	/* Neither connection was dropped (the seq check is in fake_stop). */
+	assert_int_equal(fake_get(&f, &f.connections), 2);
 	sg_disconnect(c);
 	fake_stop(&f);
 }
@@ -701,12 +1600,14 @@ static void test_fork(void **state)
 	fake_start(&f, answer_seals, NULL);
 	assert_int_equal(sg_get_seals(fd), 3);
 	pid = fork();
+	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(sg_get_seals(fd) == 3 ? 0 : 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(sg_get_seals(fd), 3);
 	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_int_equal(fake_get(&f, &f.requests), 3);
 	fake_stop(&f);
 	close(fd);
 }
@@ -723,9 +1624,35 @@ static void test_env_change(void **state)
 	assert_int_equal(sg_get_seals(fd), 4);
 	assert_int_equal(fake_get(&a, &a.requests), 1);
 	assert_int_equal(fake_get(&b, &b.requests), 1);
+	/* And back, to a's still open socket. */
+	setenv(SG_SOCKET_ENV, a.path, 1);
+	assert_int_equal(sg_get_seals(fd), 4);
+	assert_int_equal(fake_get(&a, &a.requests), 2);
+	assert_int_equal(fake_get(&a, &a.connections), 2);
 	fake_stop(&a);
 	fake_stop(&b);
 	close(fd);
+}
+
+static void test_denied_op_name(void **state)
+{
+	/* The public enum is the kernel's, value for value. */
+	assert_int_equal(SG_DENIED_WRITE, SG_EV_WRITE);
+	assert_int_equal(SG_DENIED_FALLOCATE, SG_EV_FALLOCATE);
+	assert_int_equal(SG_DENIED_MMAP, SG_EV_MMAP);
+	assert_int_equal(SG_DENIED_MPROTECT, SG_EV_MPROTECT);
+	assert_int_equal(SG_DENIED_TRUNCATE, SG_EV_TRUNCATE);
+	assert_int_equal(SG_DENIED_CHMOD, SG_EV_CHMOD);
+	assert_int_equal(SG_DENIED_OP_COUNT, SG_EV_OP_COUNT);
+
+	assert_string_equal(sg_denied_op_name(SG_DENIED_WRITE), "write");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_FALLOCATE), "fallocate");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_MMAP), "mmap");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_MPROTECT), "mprotect");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_TRUNCATE), "truncate");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_CHMOD), "chmod");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_OP_COUNT), "?");
+	assert_string_equal(sg_denied_op_name(~0u), "?");
 }
 
 int main(void)
@@ -733,22 +1660,31 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_and_get),
 		cmocka_unit_test(test_bad_fds_not_sent),
+		cmocka_unit_test(test_seq),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_timeout_then_answer),
+		cmocka_unit_test(test_default_timeout),
+		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_reconnect_after_close),
+		cmocka_unit_test(test_reconnect_once),
 		cmocka_unit_test(test_reconnect_after_restart),
-		cmocka_unit_test(test_stale_replies_skipped),
-		cmocka_unit_test(test_garbage_reply),
 		cmocka_unit_test(test_daemon_full),
 		cmocka_unit_test(test_daemon_full_unread),
-		cmocka_unit_test(test_status_reload),
+		cmocka_unit_test(test_stale_replies_skipped),
+		cmocka_unit_test(test_wrong_seq_only),
+		cmocka_unit_test(test_malformed_replies),
+		cmocka_unit_test(test_stray_fds),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_events_end),
 		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_env_change),
+		cmocka_unit_test(test_denied_op_name),
 	};
 
-	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,15 +201,19 @@ static void test_request_types(void **state)
 
 static void test_request_bodies(void **state)
 {
+	static const unsigned char zero[sizeof(struct sg_body_reload)];
+	_Alignas(struct sg_body_list_req) unsigned char list[sizeof(struct sg_body_list_req) + 8];
 	struct sg_body_seals b = { .seals = SG_SEAL_GROW };
 	union msg m;
 	struct sg_msg_hdr out;
 	size_t len;
 
-	/* ADD without its body, with a longer one, with reserved set. */
+	/* ADD without its body, with a shorter or longer one, with reserved set. */
 	len = build(&m, SG_OP_ADD_SEALS, 1, 0, NULL, 0);
 	assert_int_equal(sg_request_decode(m.b, len, 1, &out), -EBADMSG);
 	len = build(&m, SG_OP_ADD_SEALS, 1, 0, &b, sizeof(b) - 4);
+	assert_int_equal(sg_request_decode(m.b, len, 1, &out), -EBADMSG);
+	len = build(&m, SG_OP_ADD_SEALS, 1, 0, zero, sizeof(b) + 8);
 	assert_int_equal(sg_request_decode(m.b, len, 1, &out), -EBADMSG);
 	b.reserved = 1;
 	len = build(&m, SG_OP_ADD_SEALS, 1, 0, &b, sizeof(b));
@@ -219,6 +223,19 @@ static void test_request_bodies(void **state)
 	len = build(&m, SG_OP_GET_SEALS, 1, 0, &b, 4);
 	assert_int_equal(sg_request_decode(m.b, len, 1, &out), -EBADMSG);
 	len = build(&m, SG_OP_SUBSCRIBE, 1, 0, &b, 8);
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	len = build(&m, SG_OP_STATUS, 1, 0, zero, 1);
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	len = build(&m, SG_OP_RELOAD, 1, 0, zero, sizeof(struct sg_body_reload));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	/* LIST's body is exact too, either way: a valid one, cut or padded. */
+	memset(list, 0, sizeof(list));
+	((struct sg_body_list_req *)list)->max = SG_LIST_PAGE;
+	len = build(&m, SG_OP_LIST, 1, 0, list, sizeof(struct sg_body_list_req));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), 0);
+	len = build(&m, SG_OP_LIST, 1, 0, list, sizeof(struct sg_body_list_req) - 4);
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	len = build(&m, SG_OP_LIST, 1, 0, list, sizeof(struct sg_body_list_req) + 8);
 	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
 
 	/* flags belong to LIST only. */
@@ -275,6 +292,167 @@ static void test_request_list(void **state)
 	len = build(&m, SG_OP_LIST, 1, 0, &b, sizeof(b));
 	m.h.flags = SG_LIST_F_AFTER;
 	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	m.h.flags = 0;
+	memset(&b.after, 0, sizeof(b.after));
+	len = build(&m, SG_OP_LIST, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+}
+
+/* The edges of max, every field of the position, every flag bit. */
+static void test_request_list_edges(void **state)
+{
+	static const uint32_t max_ok[] = { 1, 2, SG_LIST_PAGE - 1, SG_LIST_PAGE };
+	static const uint32_t max_bad[] = { 0, SG_LIST_PAGE + 1, 0x100, 0x80000000u, UINT32_MAX };
+	struct sg_body_list_req b = { .max = SG_LIST_PAGE };
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(max_ok) / sizeof(max_ok[0]); i++) {
+		b.max = max_ok[i];
+		len = build(&m, SG_OP_LIST, 1, 0, &b, sizeof(b));
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), 0);
+	}
+	for (size_t i = 0; i < sizeof(max_bad) / sizeof(max_bad[0]); i++) {
+		b.max = max_bad[i];
+		len = build(&m, SG_OP_LIST, 1, 0, &b, sizeof(b));
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+		m.h.flags = SG_LIST_F_AFTER;
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	}
+
+	/* Any nonzero part of the position needs the flag. */
+	b.max = SG_LIST_PAGE;
+	for (int field = 0; field < 3; field++) {
+		memset(&b.after, 0, sizeof(b.after));
+		if (field == 0)
+			b.after.dev_major = 1;
+		else if (field == 1)
+			b.after.dev_minor = 1;
+		else
+			b.after.ino = 1ull << 63;
+		len = build(&m, SG_OP_LIST, 1, 0, &b, sizeof(b));
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+		m.h.flags = SG_LIST_F_AFTER;
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), 0);
+	}
+	/* With the flag, an all-zero key is a key like any other. */
+	memset(&b.after, 0, sizeof(b.after));
+	len = build(&m, SG_OP_LIST, 1, 0, &b, sizeof(b));
+	m.h.flags = SG_LIST_F_AFTER;
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), 0);
+
+	/* No flag but SG_LIST_F_AFTER, alone or with it. */
+	for (int bit = 1; bit < 32; bit++) {
+		m.h.flags = 1u << bit;
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+		m.h.flags |= SG_LIST_F_AFTER;
+		assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	}
+}
+
+/* What arrived of the header is copied out, zeros for the rest: the
+ * daemon answers a cut message with whatever seq it could read. */
+static void test_request_partial_header(void **state)
+{
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len = build_request(&m, SG_OP_STATUS, 0x11223344);
+
+	memset(&out, 0xa5, sizeof(out));
+	assert_int_equal(sg_request_decode(m.b, offsetof(struct sg_msg_hdr, seq), 0, &out), -EBADMSG);
+	assert_int_equal(out.magic, SG_PROTO_MAGIC);
+	assert_int_equal(out.version, SG_PROTO_VERSION);
+	assert_int_equal(out.type, SG_OP_STATUS);
+	assert_int_equal(out.size, len);
+	assert_int_equal(out.seq, 0);
+	assert_int_equal(out.result, 0);
+	assert_int_equal(out.flags, 0);
+
+	/* Cut after the seq: the answer can still be matched. */
+	m.h.flags = 0x5a5a5a5a;
+	memset(&out, 0xa5, sizeof(out));
+	assert_int_equal(sg_request_decode(m.b, offsetof(struct sg_msg_hdr, result), 0, &out), -EBADMSG);
+	assert_int_equal(out.seq, 0x11223344);
+	assert_int_equal(out.result, 0);
+	assert_int_equal(out.flags, 0);
+
+	/* Nothing at all. */
+	memset(&out, 0xa5, sizeof(out));
+	assert_int_equal(sg_request_decode(m.b, 0, 0, &out), -EBADMSG);
+	assert_int_equal(out.magic, 0);
+	assert_int_equal(out.type, 0);
+	assert_int_equal(out.seq, 0);
+
+	/* A body after the header is not copied into it. */
+	len = build_request(&m, SG_OP_ADD_SEALS, 9);
+	memset(&out, 0xa5, sizeof(out));
+	assert_int_equal(sg_request_decode(m.b, len, 1, &out), 0);
+	assert_memory_equal(&out, &m.h, sizeof(out));
+}
+
+/* Which error a message gets depends on the order of the checks
+ * (docs/protocol.md section 5); a client tells "other version" apart from
+ * "bad message" by it, so the order is part of the protocol. */
+static void test_request_check_order(void **state)
+{
+	static const unsigned char zero[40];
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	/* Another version wins over everything else that is wrong. */
+	len = build(&m, 0x77, 1, -1, zero, sizeof(zero));
+	m.h.version = 1;
+	m.h.size = 3;
+	m.h.flags = 9;
+	assert_int_equal(sg_request_decode(m.b, len, 2, &out), -EPROTO);
+	/* As soon as magic and version have arrived (6 bytes), not before. */
+	assert_int_equal(sg_request_decode(m.b, offsetof(struct sg_msg_hdr, type), 0, &out), -EPROTO);
+	assert_int_equal(sg_request_decode(m.b, offsetof(struct sg_msg_hdr, type) - 1, 0, &out), -EBADMSG);
+	/* Version 0 is another version too. */
+	m.h.version = 0;
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EPROTO);
+	/* Another magic with another version is garbage, not a version. */
+	m.h.magic = SG_PROTO_MAGIC + 1;
+	m.h.version = 1;
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+
+	/* Too long wins over a size field that disagrees and a bad type. */
+	len = build(&m, 0x77, 1, 0, NULL, 0);
+	m.h.size = 7;
+	assert_int_equal(sg_request_decode(m.b, SG_MSG_MAX + 1, 0, &out), -EMSGSIZE);
+	/* Exactly SG_MSG_MAX is not too long: the type check is reached. */
+	m.h.size = SG_MSG_MAX;
+	assert_int_equal(sg_request_decode(m.b, SG_MSG_MAX, 0, &out), -EOPNOTSUPP);
+	m.h.type = SG_OP_STATUS;
+	assert_int_equal(sg_request_decode(m.b, SG_MSG_MAX, 0, &out), -EBADMSG);
+
+	/* The size field before the type: an unknown type of the wrong size
+	 * is just malformed. */
+	len = build(&m, 0x77, 1, 0, NULL, 0);
+	m.h.size = (uint32_t)len + 1;
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	/* The type before result, body, flags and fds. */
+	len = build(&m, 0x77, 1, -5, zero, sizeof(zero));
+	m.h.flags = 3;
+	assert_int_equal(sg_request_decode(m.b, len, 5, &out), -EOPNOTSUPP);
+}
+
+/* Requests carry no result, whatever their type and sign. */
+static void test_request_result(void **state)
+{
+	static const int32_t bad[] = { 1, -1, -EPERM, INT32_MIN, INT32_MAX };
+	union msg m;
+	struct sg_msg_hdr out;
+
+	for (uint16_t t = SG_OP_ADD_SEALS; t <= SG_OP_MAX; t++)
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			size_t len = build_request(&m, t, 1);
+
+			m.h.result = bad[i];
+			assert_int_equal(sg_request_decode(m.b, len, fds_wanted(t), &out), -EBADMSG);
+		}
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -382,6 +560,185 @@ static void test_reply_unasked(void **state)
 	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EBADMSG);
 }
 
+/* A well-formed reply of every kind decodes, its header copied out whole. */
+static void test_reply_round_trip(void **state)
+{
+	_Alignas(8) unsigned char list[sizeof(struct sg_body_list) + 2 * sizeof(struct sg_list_entry)];
+	struct sg_body_status st = { .daemon_pid = 1 };
+	struct sg_body_reload rb = { .generation = 2 };
+	struct sg_body_event ev = { .ev = { .op = SG_EV_TRUNCATE, .err = -EPERM } };
+	const struct {
+		uint16_t type, expect;
+		uint32_t seq;
+		int32_t result;
+		const void *body;
+		size_t len;
+	} ok[] = {
+		{ SG_OP_ADD_SEALS, SG_OP_ADD_SEALS, 1, 0, NULL, 0 },
+		{ SG_OP_GET_SEALS, SG_OP_GET_SEALS, 2, SG_SEAL_WRITE, NULL, 0 },
+		{ SG_OP_GET_SEALS, SG_OP_GET_SEALS, 3, 0, NULL, 0 },
+		{ SG_OP_STATUS, SG_OP_STATUS, 4, 0, &st, sizeof(st) },
+		{ SG_OP_LIST, SG_OP_LIST, 5, 0, list, sizeof(list) },
+		{ SG_OP_SUBSCRIBE, SG_OP_SUBSCRIBE, 6, 0, NULL, 0 },
+		{ SG_OP_RELOAD, SG_OP_RELOAD, 7, 0, &rb, sizeof(rb) },
+		{ SG_MSG_EVENT, SG_OP_SUBSCRIBE, 0, 0, &ev, sizeof(ev) },
+		{ SG_MSG_ERROR, SG_OP_GET_SEALS, 0, -EAGAIN, NULL, 0 },
+		/* Any seq is the client's to choose, 0 and UINT32_MAX included. */
+		{ SG_OP_ADD_SEALS, SG_OP_ADD_SEALS, 0, 0, NULL, 0 },
+		{ SG_OP_ADD_SEALS, SG_OP_ADD_SEALS, UINT32_MAX, -ENOTTY, NULL, 0 },
+	};
+	union msg m;
+	struct sg_msg_hdr out;
+
+	memset(list, 0, sizeof(list));
+	((struct sg_body_list *)list)->count = 2;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		size_t len = build(&m, ok[i].type, ok[i].seq, ok[i].result, ok[i].body, ok[i].len);
+
+		memset(&out, 0xa5, sizeof(out));
+		assert_int_equal(sg_reply_decode(m.b, len, ok[i].expect, &out), 0);
+		assert_memory_equal(&out, &m.h, sizeof(out));
+	}
+}
+
+/* Body and result rules of each reply type beyond the simple ones. */
+static void test_reply_bodies(void **state)
+{
+	static const unsigned char zero[sizeof(struct sg_body_status) + 8];
+	struct sg_body_reload rb = { .generation = 3 };
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	/* ADD and GET replies never have a body, whatever the result. */
+	len = build(&m, SG_OP_ADD_SEALS, 5, 0, zero, 8);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EBADMSG);
+	len = build(&m, SG_OP_ADD_SEALS, 5, -EBUSY, zero, 8);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EBADMSG);
+	len = build(&m, SG_OP_GET_SEALS, 5, SG_SEAL_GROW, zero, 4);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_GET_SEALS, &out), -EBADMSG);
+	len = build(&m, SG_OP_GET_SEALS, 5, -EINVAL, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_GET_SEALS, &out), 0);
+	len = build(&m, SG_OP_GET_SEALS, 5, -EINVAL, zero, 4);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_GET_SEALS, &out), -EBADMSG);
+	len = build(&m, SG_OP_GET_SEALS, 5, INT32_MAX, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_GET_SEALS, &out), -EBADMSG);
+
+	/* SUBSCRIBE: 0 or an errno, never a body. */
+	len = build(&m, SG_OP_SUBSCRIBE, 5, -EPERM, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), 0);
+	len = build(&m, SG_OP_SUBSCRIBE, 5, 1, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+	len = build(&m, SG_OP_SUBSCRIBE, 5, 0, zero, 8);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+
+	/* STATUS: exactly the body on success, nothing else. */
+	len = build(&m, SG_OP_STATUS, 5, 1, zero, sizeof(struct sg_body_status));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_STATUS, &out), -EBADMSG);
+	len = build(&m, SG_OP_STATUS, 5, 0, zero, sizeof(struct sg_body_status) + 8);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_STATUS, &out), -EBADMSG);
+	len = build(&m, SG_OP_STATUS, 5, 0, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_STATUS, &out), -EBADMSG);
+
+	/* RELOAD: the body whatever the result, or no body with an error. */
+	len = build(&m, SG_OP_RELOAD, 5, 1, &rb, sizeof(rb));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_RELOAD, &out), -EBADMSG);
+	len = build(&m, SG_OP_RELOAD, 5, 0, &rb, sizeof(rb) - 1);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_RELOAD, &out), -EBADMSG);
+	len = build(&m, SG_OP_RELOAD, 5, -EPERM, &rb, sizeof(rb) - 1);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_RELOAD, &out), -EBADMSG);
+	len = build(&m, SG_OP_RELOAD, 5, -EPERM, &rb, sizeof(rb));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_RELOAD, &out), 0);
+}
+
+/* Only the type asked for, or the daemon's unasked ones, are accepted. */
+static void test_reply_types(void **state)
+{
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	for (uint16_t t = SG_OP_ADD_SEALS; t <= SG_OP_MAX; t++) {
+		/* The daemon's answer to a message that was no request. */
+		len = build(&m, SG_MSG_INVALID, 5, -EOPNOTSUPP, NULL, 0);
+		assert_int_equal(sg_reply_decode(m.b, len, t, &out), -EBADMSG);
+		/* Nor a type the client does not know. */
+		len = build(&m, SG_MSG_ERROR + 1, 5, -EPERM, NULL, 0);
+		assert_int_equal(sg_reply_decode(m.b, len, t, &out), -EBADMSG);
+		/* Nor another request's reply, in a form valid for that one. */
+		len = build(&m, t == SG_OP_ADD_SEALS ? SG_OP_SUBSCRIBE : SG_OP_ADD_SEALS, 5, -EPERM, NULL, 0);
+		assert_int_equal(sg_reply_decode(m.b, len, t, &out), -EBADMSG);
+	}
+	/* Asking for type 0 or an event type accepts no reply either. */
+	len = build(&m, SG_MSG_INVALID, 5, -EBADMSG, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_MSG_INVALID, &out), -EBADMSG);
+	len = build(&m, SG_OP_ADD_SEALS, 5, 0, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_MSG_EVENT, &out), -EBADMSG);
+	len = build(&m, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_MSG_EVENT, &out), 0);
+}
+
+/* Header rules as the client sees them. */
+static void test_reply_header(void **state)
+{
+	struct sg_body_event ev = { .ev = { .op = SG_EV_WRITE } };
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	/* Results: a value or -1..-4095, nothing below. */
+	len = build(&m, SG_OP_SUBSCRIBE, 5, INT32_MIN, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+	len = build(&m, SG_MSG_ERROR, 0, -4096, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+	len = build(&m, SG_MSG_ERROR, 0, -4095, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), 0);
+	/* Unasked messages carry seq 0, and flags are 0 in everything. */
+	len = build(&m, SG_MSG_ERROR, 3, -EAGAIN, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+	len = build(&m, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
+	m.h.flags = 0x80000000u;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+	len = build(&m, SG_MSG_EVENT, 0, 0, &ev, sizeof(ev));
+	memcpy(m.b + len, "x", 1);
+	m.h.size = (uint32_t)len + 1;
+	assert_int_equal(sg_reply_decode(m.b, len + 1, SG_OP_SUBSCRIBE, &out), -EBADMSG);
+
+	/* Shorter than a header. */
+	len = build(&m, SG_OP_ADD_SEALS, 5, 0, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, 0, SG_OP_ADD_SEALS, &out), -EBADMSG);
+	assert_int_equal(sg_reply_decode(m.b, sizeof(m.h) - 1, SG_OP_ADD_SEALS, &out), -EBADMSG);
+	/* size disagreeing with the length, either way. */
+	m.h.size = (uint32_t)len + 1;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EBADMSG);
+	m.h.size = (uint32_t)len - 1;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EBADMSG);
+	m.h.size = 0;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EBADMSG);
+
+	/* A daemon of another version: -EPROTO, whatever the length, as
+	 * soon as magic and version are there; version 1 replies were 16
+	 * bytes long. */
+	len = build(&m, SG_OP_ADD_SEALS, 5, 0, NULL, 0);
+	m.h.version = 1;
+	assert_int_equal(sg_reply_decode(m.b, 16, SG_OP_ADD_SEALS, &out), -EPROTO);
+	assert_int_equal(sg_reply_decode(m.b, offsetof(struct sg_msg_hdr, type), SG_OP_ADD_SEALS, &out), -EPROTO);
+	assert_int_equal(sg_reply_decode(m.b, offsetof(struct sg_msg_hdr, type) - 1, SG_OP_ADD_SEALS, &out),
+			 -EBADMSG);
+	assert_int_equal(sg_reply_decode(m.b, SG_MSG_MAX + 1, SG_OP_ADD_SEALS, &out), -EPROTO);
+	m.h.version = SG_PROTO_VERSION + 1;
+	m.h.type = SG_MSG_EVENT;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_ADD_SEALS, &out), -EPROTO);
+
+	/* The header is copied out even from a reply that is refused. */
+	len = build(&m, SG_OP_GET_SEALS, 77, 0, NULL, 0);
+	m.h.flags = 1;
+	memset(&out, 0xa5, sizeof(out));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_GET_SEALS, &out), -EBADMSG);
+	assert_int_equal(out.seq, 77);
+	assert_int_equal(out.flags, 1);
+}
+
 static void test_reply_list(void **state)
 {
 	unsigned char body[sizeof(struct sg_body_list) + 3 * sizeof(struct sg_list_entry)];
@@ -419,7 +776,99 @@ static void test_reply_list(void **state)
 	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), -EBADMSG);
 	len = build(&m, SG_OP_LIST, 5, -EPERM, NULL, 0);
 	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), 0);
+	/* An error has no entries; success is exactly 0. */
+	len = build(&m, SG_OP_LIST, 5, -EPERM, body, sizeof(struct sg_body_list));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), -EBADMSG);
+	len = build(&m, SG_OP_LIST, 5, 1, body, sizeof(struct sg_body_list));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), -EBADMSG);
+	/* "more" with an empty page is allowed: the registry changed. */
+	b->count = 0;
+	b->more = 1;
+	len = build(&m, SG_OP_LIST, 5, 0, body, sizeof(struct sg_body_list));
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), 0);
 }
+
+/* A full page is the largest LIST reply; one entry more is refused even
+ * when count and size agree, and even though it fits in a message. */
+static void test_reply_list_page(void **state)
+{
+	static union msg m;
+	const size_t entry = sizeof(struct sg_list_entry);
+	struct sg_body_list b = { .count = SG_LIST_PAGE, .more = 1 };
+	struct sg_msg_hdr out;
+	size_t len, body_len;
+
+	body_len = sizeof(b) + SG_LIST_PAGE * entry;
+	memset(&m, 0, sizeof(m));
+	sg_hdr_init(&m.h, SG_OP_LIST, 5, 0, body_len);
+	memcpy(m.b + sizeof(m.h), &b, sizeof(b));
+	len = sizeof(m.h) + body_len;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), 0);
+
+	b.count = SG_LIST_PAGE + 1;
+	body_len += entry;
+	assert_true(sizeof(m.h) + body_len <= SG_MSG_MAX);
+	sg_hdr_init(&m.h, SG_OP_LIST, 5, 0, body_len);
+	memcpy(m.b + sizeof(m.h), &b, sizeof(b));
+	len = sizeof(m.h) + body_len;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), -EBADMSG);
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The bytes of docs/protocol.md section 8, as sg_hdr_init() and the body
+ * structs lay them out; a mismatch means the document or the format moved. */
+static void test_worked_example(void **state)
+{
+	static const unsigned char add_req[] = {
+		0x31, 0x44, 0x47, 0x53, 0x02, 0x00, 0x01, 0x00, 0x20, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const unsigned char add_ok[] = {
+		0x31, 0x44, 0x47, 0x53, 0x02, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const unsigned char add_busy[] = {
+		0x31, 0x44, 0x47, 0x53, 0x02, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0xf0, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const unsigned char busy[] = {
+		0x31, 0x44, 0x47, 0x53, 0x02, 0x00, 0x01, 0x01, 0x18, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0xf5, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const unsigned char list_req[] = {
+		0x31, 0x44, 0x47, 0x53, 0x02, 0x00, 0x04, 0x00, 0x30, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	struct sg_body_seals seals = { .seals = SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_WRITE };
+	struct sg_body_list_req list = { .max = SG_LIST_PAGE };
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	len = build(&m, SG_OP_ADD_SEALS, 1, 0, &seals, sizeof(seals));
+	assert_int_equal(len, sizeof(add_req));
+	assert_memory_equal(m.b, add_req, len);
+	assert_int_equal(sg_request_decode(add_req, sizeof(add_req), 1, &out), 0);
+
+	len = build(&m, SG_OP_ADD_SEALS, 1, 0, NULL, 0);
+	assert_memory_equal(m.b, add_ok, sizeof(add_ok));
+	assert_int_equal(sg_reply_decode(add_ok, sizeof(add_ok), SG_OP_ADD_SEALS, &out), 0);
+	len = build(&m, SG_OP_ADD_SEALS, 1, -EBUSY, NULL, 0);
+	assert_memory_equal(m.b, add_busy, sizeof(add_busy));
+	assert_int_equal(sg_reply_decode(add_busy, sizeof(add_busy), SG_OP_ADD_SEALS, &out), 0);
+	assert_int_equal(out.result, -16);
+	len = build(&m, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+	assert_memory_equal(m.b, busy, sizeof(busy));
+	assert_int_equal(sg_reply_decode(busy, sizeof(busy), SG_OP_LIST, &out), 0);
+	assert_int_equal(out.result, -11);
+
+	len = build(&m, SG_OP_LIST, 2, 0, &list, sizeof(list));
+	assert_int_equal(len, sizeof(list_req));
+	assert_memory_equal(m.b, list_req, len);
+	assert_int_equal(sg_request_decode(list_req, sizeof(list_req), 0, &out), 0);
+}
+#endif
 
 int main(void)
 {
@@ -434,10 +883,22 @@ int main(void)
 		cmocka_unit_test(test_request_bodies),
 		cmocka_unit_test(test_request_fd_counts),
 		cmocka_unit_test(test_request_list),
+		cmocka_unit_test(test_request_list_edges),
+		cmocka_unit_test(test_request_partial_header),
+		cmocka_unit_test(test_request_check_order),
+		cmocka_unit_test(test_request_result),
+		cmocka_unit_test(test_reply_round_trip),
 		cmocka_unit_test(test_reply_simple),
+		cmocka_unit_test(test_reply_bodies),
+		cmocka_unit_test(test_reply_types),
 		cmocka_unit_test(test_reply_rules),
+		cmocka_unit_test(test_reply_header),
 		cmocka_unit_test(test_reply_unasked),
 		cmocka_unit_test(test_reply_list),
+		cmocka_unit_test(test_reply_list_page),
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		cmocka_unit_test(test_worked_example),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

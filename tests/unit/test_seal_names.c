@@ -180,6 +180,22 @@ static void test_seal_name(void **state)
 	assert_null(sg_seal_name(SG_SEAL_WRITE | SG_SEAL_GROW));
 }
 
+/* Names of refused operations, indexed by enum sg_event_op: the daemon's
+ * log, sealctl and sg_denied_op_name() all print these. */
+static void test_op_name(void **state)
+{
+	assert_string_equal(sg_op_name(SG_EV_WRITE), "write");
+	assert_string_equal(sg_op_name(SG_EV_FALLOCATE), "fallocate");
+	assert_string_equal(sg_op_name(SG_EV_MMAP), "mmap");
+	assert_string_equal(sg_op_name(SG_EV_MPROTECT), "mprotect");
+	assert_string_equal(sg_op_name(SG_EV_TRUNCATE), "truncate");
+	assert_string_equal(sg_op_name(SG_EV_CHMOD), "chmod");
+	/* A value from a newer kernel side is printable, never NULL. */
+	assert_string_equal(sg_op_name(SG_EV_OP_COUNT), "?");
+	assert_string_equal(sg_op_name(0x100), "?");
+	assert_string_equal(sg_op_name(~0u), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_format_space),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_seal_name),
+		cmocka_unit_test(test_op_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
