@@ -46,8 +46,10 @@ struct sg_conn;
 
 /*
  * A connection to the daemon at socket_path (NULL: the default above).
- * Calls on it wait at most timeout_ms (<= 0: SG_DEFAULT_TIMEOUT_MS) and
- * reconnect once if the daemon restarted.  NULL with errno on failure.
+ * Calls on it wait at most timeout_ms (<= 0: SG_DEFAULT_TIMEOUT_MS) for
+ * their answer, counted from their turn on the connection (calls from
+ * several threads take turns), and reconnect once if the daemon
+ * restarted.  NULL with errno on failure.
  */
 struct sg_conn *sg_connect(const char *socket_path, int timeout_ms);
 void sg_disconnect(struct sg_conn *c);

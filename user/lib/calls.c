@@ -219,7 +219,7 @@ int sg_list(struct sg_conn *c, int (*fn)(const struct sg_sealed_file *f, void *d
 
 int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len)
 {
-	struct sg_body_reload rb;
+	struct sg_body_reload rb = { 0 }; /* an error reply may come without a body */
 	struct sg_call call = { .type = SG_OP_RELOAD, .fd = -1, .reply = &rb, .reply_cap = sizeof(rb) };
 	int r = sg_conn_call(c, &call);
 

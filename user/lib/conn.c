@@ -277,10 +277,15 @@ static bool stale_connection(int r)
 
 int sg_conn_call(struct sg_conn *c, struct sg_call *call)
 {
-	int64_t deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 5000);
+	int64_t deadline;
 	int r = 0;
 
+	/* The timeout counts from our turn on the connection: time spent
+	 * behind other threads' calls (each bounded by its own timeout) must
+	 * not make this one send a request and then give up on its answer,
+	 * which for a seal would report failure for a seal applied. */
 	pthread_mutex_lock(&c->lock);
+	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 5000);
 	if (c->subscribed) {
 		r = -EINVAL; /* an event stream answers no requests */
 		goto out;
