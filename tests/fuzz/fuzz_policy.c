@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harness for the policy parser: whatever a policy file holds,
+ * parsing must not crash or leak, must fail with "name:line:column: ..."
+ * and leave the policy untouched, or succeed with rules the daemon can
+ * rely on.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealguard_abi.h"
+#include "sg_policy.h"
+
+#define CHECK(cond)                                                      \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			fprintf(stderr, "invariant broken: %s\n", #cond); \
+			abort();                                         \
+		}                                                        \
+	} while (0)
+
+static void check_rule(const struct sg_rule *r)
+{
+	CHECK(r->name[0] && strlen(r->name) < sizeof(r->name));
+	CHECK(r->kind == SG_RULE_ALLOW || r->kind == SG_RULE_APPLY);
+	CHECK(r->seals && !(r->seals & ~SG_SEAL_ALL));
+	CHECK(r->process.nuids <= SG_POLICY_MAX_IDS && r->process.ngids <= SG_POLICY_MAX_IDS);
+	CHECK(!r->process.cgroup[0] || r->process.cgroup[0] == '/');
+	CHECK(!r->process.exe[0] || r->process.exe[0] == '/');
+	CHECK(!r->file.path[0] || r->file.path[0] == '/');
+	CHECK(!(r->file.fs & ~(SG_FS_TMPFS | SG_FS_MEMFD | SG_FS_HUGETLBFS | SG_FS_OTHER)));
+	if (r->kind == SG_RULE_APPLY) {
+		/* What the kernel side is given must be what it can do. */
+		CHECK(r->on == SG_ON_RECEIVE);
+		CHECK(!(r->seals & (SG_SEAL_WRITE | SG_SEAL_EXEC)));
+		CHECK(!r->process.ngids && !r->process.cgroup[0] && !r->process.comm[0]);
+		CHECK(!r->file.path[0] && !r->file.memfd[0] && !r->file.has_owner);
+	} else {
+		CHECK(r->on == SG_ON_NONE);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sg_policy p = { 0 };
+	char err[512] = "";
+	char *buf = malloc(size ? size : 1);
+	int r;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	r = sg_policy_parse(&p, "f.yaml", buf, size, err, sizeof(err));
+	if (r < 0) {
+		CHECK(r == -EINVAL || r == -ENOMEM);
+		CHECK(p.nrules == 0 && p.nfiles == 0);
+		CHECK(strncmp(err, "f.yaml:", 7) == 0);
+	} else {
+		CHECK(p.nfiles == 1);
+		for (size_t i = 0; i < p.nrules; i++)
+			check_rule(&p.rules[i]);
+		/* The same text again: every name is now a duplicate. */
+		r = sg_policy_parse(&p, "f.yaml", buf, size, err, sizeof(err));
+		CHECK(p.nrules == 0 ? r == 0 : r == -EINVAL);
+	}
+	sg_policy_free(&p);
+	free(buf);
+	return 0;
+}
