@@ -100,6 +100,9 @@ enum sg_event_op {
 	SG_EV_TRUNCATE = 4,  /* size change: truncate, ftruncate, O_TRUNC */
 	SG_EV_CHMOD = 5,     /* exec bits changed under EXEC */
 	SG_EV_OP_COUNT = 6,
+	/* Not a kernel refusal: a seal request the policy refused, reported
+	 * by the daemon to its subscribers (no counter in denials[]). */
+	SG_EV_REQUEST = 0x100,
 };
 
 /*

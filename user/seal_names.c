@@ -176,5 +176,7 @@ const char *sg_op_name(unsigned int op)
 		[SG_EV_TRUNCATE] = "truncate", [SG_EV_CHMOD] = "chmod",
 	};
 
+	if (op == SG_EV_REQUEST)
+		return "request";
 	return op < SG_EV_OP_COUNT ? names[op] : "?";
 }

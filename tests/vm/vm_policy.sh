@@ -77,6 +77,14 @@ as_nobody "$SEALCTL" seal "$f" write 2>"$TMP/err"; rc=$?
 check refused-bit-exit "1 yes" "$rc $(yes_if 'grep -q "Operation not permitted" "$TMP/err"')" "($(cat "$TMP/err"))"
 check refused-bit-not-applied grow "$("$SEALCTL" seals "$f")"
 check refused-bit-logged 1 "$(grep -c "refused seals write on $f for pid .* uid $NOBODY .*: the policy allows no write here" "$TMP/daemon.log")"
+# Subscribers see refused requests as events.
+"$SEALCTL" --json events --count 1 --timeout 20 >"$TMP/ev.json" 2>"$TMP/ev.err" &
+follow=$!
+for _ in $(seq 100); do grep -q following "$TMP/ev.err" && break; sleep 0.1; done
+as_nobody "$SEALCTL" seal "$f" exec 2>/dev/null
+wait "$follow"
+check refused-request-event "request EPERM $f $NOBODY exec" \
+	"$(jq -r '"\(.op) \(.error) \(.path) \(.uid) \(.seals | join(","))"' "$TMP/ev.json")" "($(cat "$TMP/ev.json" "$TMP/ev.err"))"
 g=$TMP/other/b; mkfile "$g"
 as_nobody "$SEALCTL" seal "$g" grow 2>/dev/null; check other-path-refused 1 $?
 check other-path-unsealed none "$("$SEALCTL" seals "$g")"

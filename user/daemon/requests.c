@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -39,6 +41,35 @@ static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, 
 		(unsigned int)c->peer.uid, cgroup, r < 0 ? ": " : "", r < 0 ? (why ? why : strerror(-r)) : "");
 }
 
+/* Subscribers learn of refused requests as of refused operations; the
+ * log line is log_request()'s, so the event is only fanned out. */
+static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int seals)
+{
+	struct sg_event ev = { .op = SG_EV_REQUEST, .err = -EPERM, .seals = seals };
+	char link[64], path[SG_PATH_MAX] = "";
+	struct timespec ts;
+	struct stat st;
+	ssize_t n;
+
+	if (!d->fan_out)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (fstat(fd, &st) == 0) {
+		ev.ino = st.st_ino;
+		ev.dev_major = major(st.st_dev);
+		ev.dev_minor = minor(st.st_dev);
+	}
+	ev.pid = ev.tid = (uint32_t)c->peer.pid;
+	ev.uid = c->peer.uid;
+	if (sg_peer_comm(&c->peer, ev.comm, sizeof(ev.comm)) < 0)
+		memset(ev.comm, 0, sizeof(ev.comm));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	d->fan_out(d, &ev, path);
+}
+
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *body, int fd)
 {
 	struct sg_body_seals b;
@@ -59,6 +90,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 		sg_seals_format(denied, names, sizeof(names));
 		snprintf(why, sizeof(why), "the policy allows no %s here", names);
 		log_request(d, c, fd, b.seals, r, cgroup, why);
+		report_refusal(d, c, fd, b.seals);
 		return r;
 	}
 	r = sg_seal_add(d, fd, b.seals);

@@ -84,28 +84,16 @@ static int send_msg(int fd, uint16_t type, uint32_t seq, int32_t result, const v
 	return (size_t)n == sizeof(h) + len ? 0 : -EMSGSIZE;
 }
 
-static void on_event(struct sg_daemon *d, const struct sg_event *ev)
+static void fan_out(struct sg_daemon *d, const struct sg_event *ev, const char *path)
 {
 	struct sg_body_event msg;
-	char comm[sizeof(ev->comm) + 1], path[sizeof(msg.path)];
-	const char *err = strerrorname_np(-ev->err);
 
 	memset(&msg, 0, sizeof(msg));
 	msg.ev = *ev;
-	sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, msg.path, sizeof(msg.path));
-	sg_printable(comm, ev->comm, sizeof(comm)); /* comm may fill all 16 bytes */
-	sg_printable(path, msg.path, sizeof(path));
-
-	/* One line per event, with every field, for journald and grep. */
-	fprintf(stderr,
-		"sealguardd: denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu",
-		sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
-		(unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
-		(unsigned long long)ev->cgroup_id);
-	if (ev->suppressed)
-		fprintf(stderr, " (+%u not reported)", ev->suppressed);
-	fputc('\n', stderr);
-
+	if (path)
+		snprintf(msg.path, sizeof(msg.path), "%s", path);
+	else
+		sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, msg.path, sizeof(msg.path));
 	for (unsigned int i = 0; i < SG_MAX_CLIENTS && d->nsubscribers; i++) {
 		struct sg_client *c = &d->clients[i];
 
@@ -116,6 +104,27 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 		if (send_msg(c->fd, SG_MSG_EVENT, 0, 0, &msg, sizeof(msg)) < 0)
 			d->counters.events_unsent++;
 	}
+}
+
+static void on_event(struct sg_daemon *d, const struct sg_event *ev)
+{
+	char comm[sizeof(ev->comm) + 1], raw[SG_PATH_MAX], path[SG_PATH_MAX];
+	const char *err = strerrorname_np(-ev->err);
+
+	sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, raw, sizeof(raw));
+	sg_printable(comm, ev->comm, sizeof(comm)); /* comm may fill all 16 bytes */
+	sg_printable(path, raw, sizeof(path));
+
+	/* One line per event, with every field, for journald and grep. */
+	fprintf(stderr,
+		"sealguardd: denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu",
+		sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
+		(unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
+		(unsigned long long)ev->cgroup_id);
+	if (ev->suppressed)
+		fprintf(stderr, " (+%u not reported)", ev->suppressed);
+	fputc('\n', stderr);
+	fan_out(d, ev, NULL);
 }
 
 int sg_server_open(struct sg_daemon *d, char *why, size_t len)
@@ -162,6 +171,7 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 	    (r = epoll_add(d, d->signal_fd, TAG_SIGNAL, EPOLLIN)) < 0)
 		goto fail;
 
+	d->fan_out = fan_out;
 	r = sg_events_open(d, on_event);
 	if (r < 0) {
 		snprintf(why, len, "cannot read the denial events ring buffer (%s)", strerror(-r));
