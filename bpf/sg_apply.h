@@ -65,11 +65,12 @@ static __always_inline bool sg_apply_matches(const struct sg_apply_rule *r, cons
 /* The seals every matching rule applies to this file for this receiver. */
 static __always_inline __u32 sg_apply_seals(struct file *file)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct task_struct *task;
 	struct sg_receiver who = {};
+	struct file *exe;
 	__u32 seals = 0, zero = 0, base;
 	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+	const struct sg_apply_rule *first;
 
 	if (!cfg)
 		return 0;
@@ -77,9 +78,15 @@ static __always_inline __u32 sg_apply_seals(struct file *file)
 	if (cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	base = cfg->apply_base ? SG_APPLY_MAX : 0;
+	/* No apply rules, the usual case: nothing to read about anyone. */
+	first = bpf_map_lookup_elem(&sg_apply, &base);
+	if (!first || !first->used)
+		return 0;
 
 	who.fs = sg_fs_kind(file);
 	who.uid = (__u32)bpf_get_current_uid_gid();
+	task = bpf_get_current_task_btf();
+	exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe) {
 		__u32 dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
 

@@ -47,7 +47,7 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 
 /* What the requester and its file are, for rule matching; fields that
  * cannot be read stay NULL and match no rule that names them. */
-static void describe(const struct sg_client *c, int fd, struct sg_request_facts *f)
+static void describe(const struct sg_client *c, int fd, const char *cgroup, struct sg_request_facts *f)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -59,8 +59,10 @@ static void describe(const struct sg_client *c, int fd, struct sg_request_facts 
 	f->subject.gid = c->peer.gid;
 	f->subject.groups = c->peer.groups;
 	f->subject.ngroups = c->peer.ngroups;
-	if (sg_peer_cgroup(&c->peer, f->cgroup, sizeof(f->cgroup)) == 0)
+	if (cgroup) {
+		snprintf(f->cgroup, sizeof(f->cgroup), "%s", cgroup);
 		f->subject.cgroup = f->cgroup;
+	}
 	if (sg_peer_proc_link(&c->peer, "exe", f->exe, sizeof(f->exe)) == 0)
 		f->subject.exe = f->exe;
 	if (sg_peer_comm(&c->peer, f->comm, sizeof(f->comm)) == 0)
@@ -91,14 +93,14 @@ static void describe(const struct sg_client *c, int fd, struct sg_request_facts 
 	}
 }
 
-int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int seals,
-			    unsigned int *denied)
+int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, const char *cgroup,
+			    unsigned int seals, unsigned int *denied)
 {
 	struct sg_request_facts f;
 
 	*denied = 0;
 	if (d->policy.builtin)
 		return 0;
-	describe(c, fd, &f);
+	describe(c, fd, cgroup, &f);
 	return sg_policy_allows(&d->policy, &f.subject, &f.object, seals, denied) ? 0 : -EPERM;
 }

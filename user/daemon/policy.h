@@ -22,8 +22,9 @@ struct sg_request_facts {
 };
 
 /* 0 when the policy grants adding seals to fd for client c, else -EPERM
- * with the bits it does not grant in *denied. */
-int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int seals,
-			    unsigned int *denied);
+ * with the bits it does not grant in *denied.  cgroup: the requester's,
+ * as read for this request (NULL: unknown). */
+int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, const char *cgroup,
+			    unsigned int seals, unsigned int *denied);
 
 #endif

@@ -73,17 +73,17 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *body, int fd)
 {
 	struct sg_body_seals b;
-	char raw[256] = "?", cgroup[256];
+	char raw[256], cgroup[256];
 	unsigned int denied;
+	bool known;
 	int r, seals;
 
 	memcpy(&b, body, sizeof(b));
 	/* Read at request time, and only trusted if the pid did not change
 	 * hands meanwhile (peer.c); the policy (issue #4) decides on it. */
-	if (sg_peer_cgroup(&c->peer, raw, sizeof(raw)) < 0)
-		snprintf(raw, sizeof(raw), "?");
-	sg_printable(cgroup, raw, sizeof(cgroup));
-	r = sg_policy_check_request(d, c, fd, b.seals & SG_SEAL_ALL, &denied);
+	known = sg_peer_cgroup(&c->peer, raw, sizeof(raw)) == 0;
+	sg_printable(cgroup, known ? raw : "?", sizeof(cgroup));
+	r = sg_policy_check_request(d, c, fd, known ? raw : NULL, b.seals & SG_SEAL_ALL, &denied);
 	if (r < 0) {
 		char names[SG_SEALS_FORMAT_MAX], why[128];
 
