@@ -151,7 +151,10 @@ static void check_unharmed(struct ctx *c, const char *name)
 	vmtest_pass(tname);
 
 	snprintf(tname, sizeof(tname), "badinput/%s/no-fd-leak", name);
-	for (i = 0; i < 50; i++) {
+	/* A leak never comes back; a daemon still serving the 70 requests
+	 * of vanished clients does, and under emulation with a second VM on
+	 * the same cores that took more than a second (seen on CI). */
+	for (i = 0; i < 500; i++) {
 		n = count_fds(c->daemon);
 		if (n == c->base_fds)
 			break;
