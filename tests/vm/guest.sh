@@ -80,6 +80,8 @@ run_program() {
 	local prog=$1 name status
 	name=$(basename "$prog")
 	echo "=== $name"
+	# If the VM dies, the host learns from this which program was running.
+	echo "$name" >"$OUT/running"
 	# stdout holds the result lines; stderr is only shown.
 	status=0
 	(cd "$WORK" && timeout -k 10 "$TEST_TIMEOUT" "$prog") >"$OUT/$name.out" 2>"$OUT/$name.err" || status=$?
