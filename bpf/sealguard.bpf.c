@@ -15,7 +15,7 @@
 #include "sg_rules.h"
 #include "sg_add.h"
 #include "sg_report.h"
-#include "sg_apply.h"
+#include "sg_krules.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -195,6 +195,11 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	seals = sg_seals_of(inode);
 	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
 		return 0;
+	seals &= ~sg_exempt_seals(file->f_path.dentry, inode);
+	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW))) {
+		sg_take_access(file, &acc); /* not left for a later call */
+		return 0;
+	}
 	if (!sg_take_access(file, &acc)) {
 		/* A write path we cannot measure: refuse what might grow. */
 		r = -EPERM;
@@ -211,32 +216,31 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 
 /* ---- mappings ---------------------------------------------------------- */
 
-SEC("lsm/mmap_file")
-int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
-	     unsigned long flags, int ret)
+/* A writable shared mapping of a write-sealed file: EPERM, as
+ * shmem_mmap_prepare (memfd_check_seals_mmap) answers. */
+static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 {
-	unsigned long type = flags & MAP_TYPE;
+	struct inode *inode = file->f_inode;
 	__u32 tid, idx, seals;
 	__s64 *bucket;
 
-	if (ret)
-		return ret;
-	if (!file || !(prot & PROT_WRITE) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
+	if (!(prot & PROT_WRITE))
 		return 0;
 	/* Without FMODE_WRITE do_mmap refuses with EACCES, as natively. */
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 
-	idx = (__u32)file->f_inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	idx = (__u32)inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
 	bucket = bpf_map_lookup_elem(&sg_inflight, &idx);
 	if (!bucket)
 		return 0;
 	/* Counted before the seals are read: see sg_add.h. */
 	__sync_fetch_and_add(bucket, 1);
-	seals = sg_seals_of(file->f_inode);
-	if (seals & SG_SEAL_ANY_WRITE) {
+	seals = sg_seals_of(inode);
+	if ((seals & SG_SEAL_ANY_WRITE) &&
+	    ((seals & ~sg_exempt_seals(file->f_path.dentry, inode)) & SG_SEAL_ANY_WRITE)) {
 		__sync_fetch_and_add(bucket, -1);
-		return sg_refuse(file->f_inode, seals, SG_EV_MMAP, -EPERM);
+		return sg_refuse(inode, seals, SG_EV_MMAP, -EPERM);
 	}
 	tid = sg_tid();
 	if (bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_ANY))
@@ -244,6 +248,25 @@ int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 		 * only weakens the EBUSY race check, never a seal. */
 		__sync_fetch_and_add(bucket, -1);
 	return 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	unsigned long type = flags & MAP_TYPE;
+	int r;
+
+	if (ret)
+		return ret;
+	if (!file || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
+		return 0;
+	r = sg_mmap_check(file, prot);
+	/* Policy seals go on after the mapping is allowed: like a holder that
+	 * maps, then seals, the mapping that triggered them keeps working. */
+	if (!r)
+		sg_kapply(SG_KSET_MMAP, file);
+	return r;
 }
 
 SEC("fexit/vm_mmap_pgoff")
@@ -288,7 +311,8 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	if (!(vm_flags & VM_SHARED) || (vm_flags & VM_WRITE))
 		return 0;
 	seals = sg_seals_of(file->f_inode);
-	if (seals & SG_SEAL_ANY_WRITE)
+	if ((seals & SG_SEAL_ANY_WRITE) &&
+	    ((seals & ~sg_exempt_seals(file->f_path.dentry, file->f_inode)) & SG_SEAL_ANY_WRITE))
 		return sg_refuse(file->f_inode, seals, SG_EV_MPROTECT, -EACCES);
 	return 0;
 }
@@ -307,8 +331,9 @@ static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
 	if (!inode)
 		return 0;
 	seals = sg_seals_of(inode);
-	if (!seals)
+	if (!(seals & (SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_EXEC)))
 		return 0;
+	seals &= ~sg_exempt_seals(dentry, inode);
 	if (valid & ATTR_SIZE) {
 		__s64 newsize = attr->ia_size, oldsize = inode->i_size;
 
@@ -385,12 +410,15 @@ int BPF_PROG(sg_inode_free_security, struct inode *inode)
 SEC("lsm/file_receive")
 int BPF_PROG(sg_file_receive, struct file *file, int ret)
 {
-	__u32 add;
+	if (!ret)
+		sg_kapply(SG_KSET_RECEIVE, file);
+	return ret;
+}
 
-	if (ret)
-		return ret;
-	add = sg_apply_seals(file);
-	if (add)
-		sg_apply_to(file->f_inode, add);
-	return 0;
+SEC("lsm/file_open")
+int BPF_PROG(sg_file_open, struct file *file, int ret)
+{
+	if (!ret)
+		sg_kapply(SG_KSET_OPEN, file);
+	return ret;
 }

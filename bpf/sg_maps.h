@@ -92,12 +92,29 @@ struct {
 	__type(value, struct sg_sealed_rec);
 } sg_sealed SEC(".maps");
 
-/* Apply rules compiled from the policy by the daemon (sealguard_abi.h). */
+/* Apply and exempt rules compiled from the policy by the daemon, in two
+ * halves (sealguard_abi.h, "rules the kernel enforces"). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * SG_APPLY_MAX);
+	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, struct sg_apply_rule);
-} sg_apply SEC(".maps");
+	__type(value, struct sg_kpolicy);
+} sg_kpolicy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SG_KMATCH_MAX);
+	__type(key, struct sg_kmatch_key);
+	__type(value, __u64);
+} sg_kmatch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SG_KMATCH_MAX);
+	__type(key, struct sg_kname_key);
+	__type(value, __u64);
+} sg_kname SEC(".maps");
 
 #endif

@@ -64,8 +64,8 @@ struct sg_inode {
 struct sg_config {
 	__u32 daemon_tgid; /* only this process may issue SG_IOC_* */
 	__u32 features;    /* SG_FEAT_* chosen by the loader */
-	__u32 apply_base;  /* 0 or SG_APPLY_MAX: the half of "sg_apply" in force */
-	__u32 pad;
+	__u32 kpol_half;   /* 0 or 1: the half of "sg_kpolicy"/"sg_kmatch" in force */
+	__u32 kpol_sets;   /* SG_KSET_F_*: which kinds of kernel rule are installed */
 };
 
 /* What a write-permission check is about, recorded per task by fentry. */
@@ -167,36 +167,84 @@ struct sg_sealed_rec {
 
 #define SG_SEALED_MAX 65536
 
-/* ---- seals applied by policy, in the kernel (array "sg_apply") -------- */
+/* ---- rules the kernel enforces: apply and exempt ----------------------- */
 
 /*
- * "sg_apply" holds two sets of SG_APPLY_MAX rules: the daemon fills the one
- * not in force, then switches sg_config.apply_base, so a policy change
- * takes effect in one map update.
+ * The daemon compiles the policy's apply and exempt rules (docs/policy.md)
+ * into two maps, each in two halves: it fills the half not in force, then
+ * switches sg_config.kpol_half, so a policy change takes effect in one map
+ * update.  A rule is a bit in a __u64, so matching costs one lookup per
+ * attribute of the process or file, whatever the number of rules:
  *
- * An apply rule as the daemon compiles it for the kernel (docs/policy.md):
- * when a process matching it receives a matching file over SCM_RIGHTS,
- * seals are added with no request.  Matching is on numbers only: the
- * executable by (dev, ino) as the kernel encodes dev, uids, and
- * filesystem kinds.
+ *  - "sg_kmatch" (hash): (half, attribute, value) -> the rules whose
+ *    condition on that attribute accepts this value;
+ *  - "sg_kname" (hash): the same for memfd names and name prefixes;
+ *  - "sg_kpolicy" (array, key = half): which rules each trigger runs, which
+ *    rules have no condition on an attribute, which rules carry each seal.
+ * No loop in the kernel runs over the rules.
  */
-#define SG_APPLY_MAX      32
-#define SG_APPLY_MAX_UIDS 16
+#define SG_KRULE_MAX     64 /* apply + exempt rules: bits of a __u64 */
+#define SG_KPATH_DEPTH   16 /* directories a path condition looks up through */
+#define SG_KCGROUP_DEPTH 16 /* cgroup levels a cgroup condition looks up through */
+#define SG_KMEMFD_MAX    64 /* bytes of a memfd name prefix the kernel compares */
+#define SG_KMATCH_MAX    4096 /* entries in sg_kmatch, and in sg_kname */
 
-#define SG_APPLY_FS_TMPFS     0x1u /* same bits as the policy's SG_FS_* */
-#define SG_APPLY_FS_MEMFD     0x2u
-#define SG_APPLY_FS_HUGETLBFS 0x4u
-#define SG_APPLY_FS_OTHER     0x8u
+/* Sets of rules in sg_kpolicy.set[]; SG_KSET_F_* in sg_config.kpol_sets. */
+enum sg_kset {
+	SG_KSET_RECEIVE, /* apply, on: receive (file_receive) */
+	SG_KSET_MMAP,    /* apply, on: mmap (a shared mmap_file) */
+	SG_KSET_OPEN,    /* apply, on: open (file_open) */
+	SG_KSET_EXEMPT,  /* exempt: checked before a refusal */
+	SG_KSET_COUNT,
+};
+#define SG_KSET_F(s) (1u << (s))
 
-struct sg_apply_rule {
-	__u32 used;     /* 0: empty slot; slots are filled from 0 */
-	__u32 seals;    /* SG_SEAL_*, never WRITE/EXEC (they need checks a hook cannot wait for) */
-	__u32 fs;       /* SG_APPLY_FS_*; 0: any */
-	__u32 has_exe;
-	__u64 exe_dev;  /* kernel dev_t: major << 20 | minor */
-	__u64 exe_ino;
-	__u32 nuids;    /* 0: any uid */
-	__u32 uids[SG_APPLY_MAX_UIDS];
+/* Attributes looked up in sg_kmatch. */
+enum sg_kattr {
+	SG_KATTR_UID,    /* a: effective uid */
+	SG_KATTR_GID,    /* a: effective gid or a supplementary group */
+	SG_KATTR_EXE,    /* a: kernel dev_t (major << 20 | minor), b: inode of the executable */
+	SG_KATTR_COMM,   /* a, b: the 16 bytes of the task name, NUL padded */
+	SG_KATTR_CGROUP, /* a: cgroup v2 id of the process's cgroup or an ancestor */
+	SG_KATTR_DIR,    /* a: kernel dev_t, b: inode of the file or a directory above it */
+	SG_KATTR_OWNER,  /* a: the file's owner uid */
+	SG_KATTR_COUNT,
+};
+
+/* Filesystem kinds, the index of sg_kpolicy.fs[] (and the policy's SG_FS_* bit order). */
+enum sg_kfs {
+	SG_KFS_TMPFS,
+	SG_KFS_MEMFD,
+	SG_KFS_HUGETLBFS,
+	SG_KFS_OTHER,
+	SG_KFS_COUNT,
+};
+
+struct sg_kmatch_key {
+	__u32 half;
+	__u32 attr; /* SG_KATTR_* */
+	__u64 a, b; /* unused words are 0 */
+};
+
+/* memfd names, in "sg_kname": (half, len, first len bytes of the name,
+ * zero padded) -> the rules with that prefix; len 0 is an exact name. */
+struct sg_kname_key {
+	__u32 half;
+	__u32 len;
+	char name[SG_KMEMFD_MAX + 8]; /* room for a prefix and its NUL */
+};
+
+#define SG_KSEAL_BITS  6 /* SG_SEAL_SEAL .. SG_SEAL_EXEC */
+#define SG_KMEMFD_LENS 8 /* distinct memfd prefix lengths */
+
+struct sg_kpolicy {
+	__u64 set[SG_KSET_COUNT];         /* rules in each set */
+	__u64 any[SG_KATTR_COUNT];        /* rules with no condition on the attribute */
+	__u64 fs[SG_KFS_COUNT];           /* rules accepting each filesystem kind */
+	__u64 sealed_by[SG_KSEAL_BITS];   /* rules whose seals include bit 1 << i */
+	__u64 memfd;                      /* rules with a memfd name condition */
+	__u32 memfd_exact;                /* some rule names an exact memfd name */
+	__u32 memfd_lens[SG_KMEMFD_LENS]; /* prefix lengths in use; 0 ends the list */
 	__u32 pad;
 };
 

@@ -124,20 +124,25 @@ static void test_bad_inputs(void **state)
 	expect_error(HEAD "  - name: r\n    kind: apply\n    seals: [grow]\n",
 		     "t.yaml:3:5: apply rule 'r' has no trigger ('on: receive', 'mmap' or 'open')");
 	expect_error(HEAD RULE "    on: receive\n", "t.yaml:6:9: 'on' belongs to apply rules; 'r' is an allow rule");
-	/* Rules this sealguard would parse but not enforce are errors. */
-	expect_error(HEAD "  - name: r\n    kind: exempt\n",
-		     "t.yaml:4:11: exempt rules are not enforced by this sealguard yet");
-	expect_error(HEAD "  - name: r\n    kind: apply\n    on: mmap\n    seals: [grow]\n",
-		     "t.yaml:5:9: apply rules on 'mmap' are not enforced by this sealguard yet (only 'receive')");
+	/* Apply and exempt rules run in the kernel: only what it can do is accepted. */
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink, write]\n",
 		     "t.yaml:6:12: apply rule 'r' cannot apply write or exec: they must fail while the file is "
-		     "mapped writable or executable, which a seal added on arrival cannot; use future-write");
+		     "mapped writable or executable, which a seal added on a trigger cannot; use future-write");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: mmap\n    seals: [exec]\n",
+		     "t.yaml:6:12: apply rule 'r' cannot apply write or exec: they must fail while the file is "
+		     "mapped writable or executable, which a seal added on a trigger cannot; use future-write");
+	expect_error(HEAD "  - name: r\n    kind: exempt\n    seals: [seal, write]\n",
+		     "t.yaml:5:12: exempt rule 'r' cannot exempt from seal: it stops new seals, not an operation "
+		     "(exempt from shrink, grow, write, future-write, exec)");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink]\n"
-		     "    process: { comm: weston }\n",
-		     "t.yaml:3:5: apply rule 'r': only uid and exe can match the process in the kernel yet");
-	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink]\n"
-		     "    file: { path: /dev/shm }\n",
-		     "t.yaml:3:5: apply rule 'r': only fs can match the file in the kernel yet");
+		     "    file: { memfd: 'buf-*-x' }\n",
+		     "t.yaml:3:5: apply rule 'r': the kernel matches memfd names exactly or by a prefix ending in "
+		     "'*' (at most 63 bytes), not 'buf-*-x'");
+	expect_error(HEAD "  - name: r\n    kind: exempt\n    file: { memfd: 'buf-?' }\n",
+		     "t.yaml:3:5: exempt rule 'r': the kernel matches memfd names exactly or by a prefix ending in "
+		     "'*' (at most 63 bytes), not 'buf-?'");
+	expect_error(HEAD "  - name: r\n    kind: exempt\n    on: open\n",
+		     "t.yaml:5:9: 'on' belongs to apply rules; 'r' is an exempt rule");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: close\n    seals: [grow]\n",
 		     "t.yaml:5:9: unknown trigger 'close' (known: receive, mmap, open)");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: open\n    seals: [grow]\n",
@@ -166,6 +171,64 @@ static void test_bad_inputs(void **state)
 	expect_error("version: 1\n\trules: []\n",
 		     "t.yaml:2:1: YAML syntax: found a tab character that violates indentation");
 	expect_error("version: 1\n---\nrules: []\n", "t.yaml:3:1: a second YAML document; one per file");
+}
+
+/* Apply and exempt rules take every condition the kernel can check. */
+static void test_kernel_rules(void **state)
+{
+	static const char text[] =
+		"version: 1\n"
+		"rules:\n"
+		"  - name: readers\n"
+		"    kind: apply\n"
+		"    on: open\n"
+		"    process: { gid: [100, 5], cgroup: /user.slice, comm: reader }\n"
+		"    file: { path: /dev/shm/cw, owner: 1000, fs: tmpfs }\n"
+		"    seals: future-write\n"
+		"  - name: mapped\n"
+		"    kind: apply\n"
+		"    on: mmap\n"
+		"    file: { memfd: 'cursor-*' }\n"
+		"    seals: [shrink, grow]\n"
+		"  - name: writer\n"
+		"    kind: exempt\n"
+		"    process: { exe: /usr/libexec/cw-writer }\n"
+		"    file: { memfd: exact-name }\n";
+	struct sg_policy p = { 0 };
+	char err[512] = "", *big;
+	size_t off = 0, cap = 1 << 16;
+
+	assert_int_equal(parse(&p, text, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(p.nrules, 3);
+	assert_int_equal(p.rules[0].on, SG_ON_OPEN);
+	assert_int_equal(p.rules[0].process.ngids, 2);
+	assert_string_equal(p.rules[0].process.comm, "reader");
+	assert_int_equal(p.rules[1].on, SG_ON_MMAP);
+	assert_int_equal(p.rules[2].kind, SG_RULE_EXEMPT);
+	assert_int_equal(p.rules[2].seals, 0); /* no seals named: exempt from all */
+	sg_policy_free(&p);
+
+	/* At most SG_KRULE_MAX of them; allow rules do not count. */
+	big = malloc(cap);
+	assert_non_null(big);
+	off += snprintf(big + off, cap - off, HEAD RULE);
+	for (int i = 0; i <= SG_KRULE_MAX; i++)
+		off += snprintf(big + off, cap - off, "  - name: e%d\n    kind: exempt\n", i);
+	assert_int_equal(parse(&p, big, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:134:5: more than 64 apply and exempt rules in the policy");
+	assert_int_equal(p.nrules, 0);
+
+	/* The kernel looks a name up once per prefix length: at most 8 lengths. */
+	off = 0;
+	off += snprintf(big + off, cap - off, HEAD);
+	for (int i = 1; i <= SG_KMEMFD_LENS + 1; i++)
+		off += snprintf(big + off, cap - off, "  - name: m%d\n    kind: exempt\n    file: { memfd: '%.*s*' }\n",
+				i, i, "abcdefghij");
+	assert_int_equal(parse(&p, big, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:27:5: rule 'm9': memfd prefixes of more than 8 different lengths in "
+				 "apply and exempt rules");
+	free(big);
 }
 
 static void test_not_utf8(void **state)
@@ -306,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_kernel_rules),
 		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_atomic),

@@ -14,7 +14,7 @@
 #include "daemon.h"
 #include "kernel_check.h"
 #include "loader.h"
-#include "apply.h"
+#include "krules.h"
 #include "policy.h"
 #include "protocol.h"
 #include "server.h"
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 		sg_policy_free(&d.policy);
 		return 1;
 	}
-	r = sg_apply_install(&d, &d.policy, why, sizeof(why));
+	r = sg_krules_install(&d, &d.policy, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: %s\n", why);
 		sg_loader_close(&d);

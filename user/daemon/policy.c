@@ -8,7 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "krules.h"
 #include "peer.h"
 
 #define TMPFS_MAGIC     0x01021994
@@ -27,7 +27,7 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 		return r;
 	/* At start the programs are loaded after the policy is read. */
 	if (d->skel) {
-		r = sg_apply_install(d, &fresh, msg, len);
+		r = sg_krules_install(d, &fresh, msg, len);
 		if (r < 0) {
 			sg_policy_free(&fresh);
 			return r;

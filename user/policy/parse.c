@@ -331,32 +331,72 @@ static int rule_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, v
 	return fail_at(c, k, "unknown key '%s' in a rule (known: name, kind, seals, on, process, file)", key);
 }
 
+/* A memfd pattern the kernel can compare: a name, or a prefix ending in '*'. */
+static bool kernel_memfd_pattern(const char *pat)
+{
+	size_t n = strlen(pat), special = strcspn(pat, "*?[\\");
+
+	if (special == n)
+		return n < SG_KMEMFD_MAX; /* compared with its NUL */
+	return special == n - 1 && pat[n - 1] == '*' && n - 1 <= SG_KMEMFD_MAX;
+}
+
 /*
- * What this sealguard can enforce.  A rule it would accept but not honour
- * is worse than an error: the operator would believe in it.
+ * What the kernel can enforce of apply and exempt rules.  A rule it would
+ * accept but not honour is worse than an error: the operator would
+ * believe in it.
  */
 static int kernel_supported(struct ctx *c, const yaml_node_t *n, const struct sg_rule *r,
 			    const struct rule_parse *rp)
 {
-	const struct sg_match_process *p = &r->process;
-	const struct sg_match_file *f = &r->file;
-
-	if (r->kind == SG_RULE_EXEMPT)
-		return fail_at(c, rp->kind, "exempt rules are not enforced by this sealguard yet");
-	if (r->kind != SG_RULE_APPLY)
+	if (r->kind == SG_RULE_ALLOW)
 		return 0;
-	if (r->on != SG_ON_RECEIVE)
-		return fail_at(c, rp->on, "apply rules on '%s' are not enforced by this sealguard yet (only 'receive')",
-			       r->on == SG_ON_MMAP ? "mmap" : "open");
+	if (r->file.memfd[0] && !kernel_memfd_pattern(r->file.memfd))
+		return fail_at(c, n, "%s rule '%s': the kernel matches memfd names exactly or by a prefix "
+			       "ending in '*' (at most %d bytes), not '%s'", sg_rule_kind_name(r->kind), r->name,
+			       SG_KMEMFD_MAX - 1, r->file.memfd);
+	if (r->kind == SG_RULE_EXEMPT) {
+		if (r->seals & SG_SEAL_SEAL)
+			return fail_at(c, rp->seals, "exempt rule '%s' cannot exempt from seal: it stops new "
+				       "seals, not an operation (exempt from shrink, grow, write, future-write, exec)",
+				       r->name);
+		return 0;
+	}
 	if (r->seals & (SG_SEAL_WRITE | SG_SEAL_EXEC))
 		return fail_at(c, rp->seals, "apply rule '%s' cannot apply write or exec: they must fail while the "
-			       "file is mapped writable or executable, which a seal added on arrival cannot; "
+			       "file is mapped writable or executable, which a seal added on a trigger cannot; "
 			       "use future-write", r->name);
-	if (p->ngids || p->cgroup[0] || p->comm[0])
-		return fail_at(c, n, "apply rule '%s': only uid and exe can match the process in the kernel yet",
-			       r->name);
-	if (f->path[0] || f->memfd[0] || f->has_owner)
-		return fail_at(c, n, "apply rule '%s': only fs can match the file in the kernel yet", r->name);
+	return 0;
+}
+
+/* The length of a kernel rule's memfd prefix ("cursor-*": 7), or -1. */
+static int prefix_length(const struct sg_rule *r)
+{
+	size_t n = strlen(r->file.memfd);
+
+	return r->kind != SG_RULE_ALLOW && n > 1 && r->file.memfd[n - 1] == '*' ? (int)n - 1 : -1;
+}
+
+/* The kernel looks a memfd name up once per distinct prefix length. */
+static int prefix_lengths_fit(struct ctx *c, const yaml_node_t *n, const struct sg_policy *p,
+			      const struct sg_policy *scratch, const struct sg_rule *rule)
+{
+	int lens[SG_KMEMFD_LENS], nlens = 0, mine = prefix_length(rule);
+
+	if (mine < 0)
+		return 0;
+	for (size_t i = 0; i < p->nrules + scratch->nrules; i++) {
+		int l = prefix_length(i < p->nrules ? &p->rules[i] : &scratch->rules[i - p->nrules]), j;
+
+		for (j = 0; j < nlens && lens[j] != l; j++)
+			;
+		if (l < 0 || l == mine || j < nlens)
+			continue;
+		if (nlens == SG_KMEMFD_LENS - 1)
+			return fail_at(c, n, "rule '%s': memfd prefixes of more than %d different lengths in "
+				       "apply and exempt rules", rule->name, SG_KMEMFD_LENS);
+		lens[nlens++] = l;
+	}
 	return 0;
 }
 
@@ -456,14 +496,16 @@ static int parse_doc(struct ctx *c, struct sg_policy *p, struct sg_policy *scrat
 			if (strcmp(o->name, rule.name) == 0)
 				return fail_at(c, n, "duplicate rule name '%s' (first at %s)", rule.name, o->where);
 		}
-		if (rule.kind == SG_RULE_APPLY) {
-			size_t napply = 0;
+		if (rule.kind != SG_RULE_ALLOW) {
+			size_t nkernel = 0;
 
 			for (size_t i = 0; i < p->nrules + scratch->nrules; i++)
-				napply += (i < p->nrules ? &p->rules[i] : &scratch->rules[i - p->nrules])->kind ==
-					  SG_RULE_APPLY;
-			if (napply == SG_APPLY_MAX)
-				return fail_at(c, n, "more than %d apply rules in the policy", SG_APPLY_MAX);
+				nkernel += (i < p->nrules ? &p->rules[i] : &scratch->rules[i - p->nrules])->kind !=
+					   SG_RULE_ALLOW;
+			if (nkernel == SG_KRULE_MAX)
+				return fail_at(c, n, "more than %d apply and exempt rules in the policy", SG_KRULE_MAX);
+			if ((r = prefix_lengths_fit(c, n, p, scratch, &rule)) < 0)
+				return r;
 		}
 		if ((r = add_rule(scratch, &rule)) < 0)
 			return r;

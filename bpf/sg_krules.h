@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Policy rules the kernel enforces by itself (sealguard_abi.h, "rules the
+ * kernel enforces"): apply rules add seals on a trigger -- a file received
+ * over SCM_RIGHTS, a shared mmap, an open -- and exempt rules name the
+ * processes a seal does not bind.  A rule is a bit; each attribute of the
+ * process or file narrows the candidate bits with one map lookup, and only
+ * attributes some candidate has a condition on are read at all.
+ */
+#ifndef SG_KRULES_H
+#define SG_KRULES_H
+
+/* Seals a trigger can add: WRITE and EXEC must fail while the file is
+ * mapped writable or executable, which a seal added at a moment the holder
+ * does not choose cannot check (the parser refuses them too). */
+/* Supplementary groups a gid condition looks through. */
+#define SG_KPOLICY_GROUPS 16
+
+#define SG_KAPPLY_SEALS (SG_SEAL_SEAL | SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_FUTURE_WRITE)
+
+/* memfds live on the internal shm (or hugetlbfs) mount as "memfd:NAME". */
+static __always_inline bool sg_is_memfd(struct dentry *dentry)
+{
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	char prefix[6];
+
+	if (bpf_probe_read_kernel(prefix, sizeof(prefix), name))
+		return false;
+	return prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' &&
+	       prefix[4] == 'd' && prefix[5] == ':';
+}
+
+static __always_inline __u32 sg_fs_kind(struct dentry *dentry, struct inode *inode)
+{
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+
+	if (magic == TMPFS_MAGIC)
+		return sg_is_memfd(dentry) ? SG_KFS_MEMFD : SG_KFS_TMPFS;
+	if (magic == HUGETLBFS_MAGIC)
+		return sg_is_memfd(dentry) ? SG_KFS_MEMFD : SG_KFS_HUGETLBFS;
+	return SG_KFS_OTHER;
+}
+
+/* The policy in force if it has rules of this set, else NULL. */
+static __always_inline const struct sg_kpolicy *sg_kpol(__u32 set, __u32 *half)
+{
+	__u32 zero = 0;
+	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+
+	if (!cfg || !(cfg->kpol_sets & SG_KSET_F(set)))
+		return NULL;
+	*half = cfg->kpol_half & 1;
+	return bpf_map_lookup_elem(&sg_kpolicy, half);
+}
+
+/* The rules whose condition on attr accepts the value (a, b). */
+static __always_inline __u64 sg_kbits(__u32 half, __u32 attr, __u64 a, __u64 b)
+{
+	struct sg_kmatch_key key;
+	__u64 *bits;
+
+	key.half = half;
+	key.attr = attr;
+	key.a = a;
+	key.b = b;
+	bits = bpf_map_lookup_elem(&sg_kmatch, &key);
+	return bits ? *bits : 0;
+}
+
+/* Effective gid and supplementary groups (SO_PEERCRED's view, as for allow). */
+static __always_inline __u64 sg_gid_bits(__u32 half, struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct group_info *gi = BPF_CORE_READ(cred, group_info);
+	__u64 bits = sg_kbits(half, SG_KATTR_GID, BPF_CORE_READ(cred, egid.val), 0);
+	int n = gi ? BPF_CORE_READ(gi, ngroups) : 0;
+
+	for (int i = 0; i < SG_KPOLICY_GROUPS; i++) {
+		kgid_t g;
+
+		if (i >= n)
+			break;
+		if (bpf_core_read(&g, sizeof(g), &gi->gid[i]))
+			break;
+		bits |= sg_kbits(half, SG_KATTR_GID, g.val, 0);
+	}
+	return bits;
+}
+
+static __always_inline __u64 sg_exe_bits(__u32 half, struct task_struct *task)
+{
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+
+	if (!exe)
+		return 0;
+	return sg_kbits(half, SG_KATTR_EXE, BPF_CORE_READ(exe, f_inode, i_sb, s_dev),
+			BPF_CORE_READ(exe, f_inode, i_ino));
+}
+
+static __always_inline __u64 sg_comm_bits(__u32 half)
+{
+	__u64 comm[2] = {};
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	return sg_kbits(half, SG_KATTR_COMM, comm[0], comm[1]);
+}
+
+/* The process's cgroup v2 and its ancestors: a rule names a subtree. */
+static __always_inline __u64 sg_cgroup_bits(__u32 half, struct task_struct *task)
+{
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	__u64 bits = 0;
+
+	for (int i = 0; i < SG_KCGROUP_DEPTH && cg; i++) {
+		bits |= sg_kbits(half, SG_KATTR_CGROUP, BPF_CORE_READ(cg, kn, id), 0);
+		cg = BPF_CORE_READ(cg, self.parent, cgroup);
+	}
+	return bits;
+}
+
+/* The file and the directories above it, up to its filesystem's root: a
+ * rule names a directory by (dev, ino).  (dev, 0) says whether any rule
+ * names a directory on this filesystem at all, so most files cost one
+ * lookup. */
+static __always_inline __u64 sg_dir_bits(__u32 half, struct dentry *d, struct inode *inode)
+{
+	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev), bits = 0;
+
+	if (!sg_kbits(half, SG_KATTR_DIR, dev, 0))
+		return 0;
+	for (int i = 0; i < SG_KPATH_DEPTH && d; i++) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		struct inode *di = BPF_CORE_READ(d, d_inode);
+
+		if (di)
+			bits |= sg_kbits(half, SG_KATTR_DIR, dev, BPF_CORE_READ(di, i_ino));
+		if (parent == d)
+			break;
+		d = parent;
+	}
+	return bits;
+}
+
+/* The rules whose memfd condition accepts this file's name: the whole
+ * name, then each prefix length some rule uses.  A name shorter than a
+ * prefix reads with its NUL inside the prefix, so it cannot match. */
+static __always_inline __u64 sg_memfd_bits(const struct sg_kpolicy *pol, __u32 half, struct dentry *d)
+{
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name) + 6; /* after "memfd:" */
+	struct sg_kname_key key;
+	__u64 bits = 0, *hit;
+	long n;
+
+	if (!sg_is_memfd(d))
+		return 0;
+	if (pol->memfd_exact) {
+		__builtin_memset(&key, 0, sizeof(key));
+		key.half = half;
+		n = bpf_probe_read_kernel_str(key.name, sizeof(key.name), name);
+		if (n > 0 && n <= SG_KMEMFD_MAX) {
+			hit = bpf_map_lookup_elem(&sg_kname, &key);
+			bits |= hit ? *hit : 0;
+		}
+	}
+	for (int i = 0; i < SG_KMEMFD_LENS; i++) {
+		__u32 len = pol->memfd_lens[i];
+
+		if (!len || len > SG_KMEMFD_MAX)
+			break;
+		__builtin_memset(&key, 0, sizeof(key));
+		key.half = half;
+		key.len = len;
+		if (bpf_probe_read_kernel_str(key.name, len + 1, name) < 0)
+			break;
+		hit = bpf_map_lookup_elem(&sg_kname, &key);
+		bits |= hit ? *hit : 0;
+	}
+	return bits;
+}
+
+/*
+ * The rules among cand whose process and file conditions hold for the
+ * current task and this file.  Each attribute is read only if a remaining
+ * candidate has a condition on it.
+ */
+static __always_inline __u64 sg_kmatch_rules(const struct sg_kpolicy *pol, __u32 half, __u64 cand,
+					     struct dentry *dentry, struct inode *inode)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 fs = sg_fs_kind(dentry, inode);
+
+	if (fs < SG_KFS_COUNT)
+		cand &= pol->fs[fs];
+	if (cand & ~pol->any[SG_KATTR_UID])
+		cand &= pol->any[SG_KATTR_UID] |
+			sg_kbits(half, SG_KATTR_UID, BPF_CORE_READ(task, cred, euid.val), 0);
+	if (cand & ~pol->any[SG_KATTR_GID])
+		cand &= pol->any[SG_KATTR_GID] | sg_gid_bits(half, task);
+	if (cand & ~pol->any[SG_KATTR_EXE])
+		cand &= pol->any[SG_KATTR_EXE] | sg_exe_bits(half, task);
+	if (cand & ~pol->any[SG_KATTR_COMM])
+		cand &= pol->any[SG_KATTR_COMM] | sg_comm_bits(half);
+	if (cand & ~pol->any[SG_KATTR_CGROUP])
+		cand &= pol->any[SG_KATTR_CGROUP] | sg_cgroup_bits(half, task);
+	if (cand & ~pol->any[SG_KATTR_OWNER])
+		cand &= pol->any[SG_KATTR_OWNER] |
+			sg_kbits(half, SG_KATTR_OWNER, BPF_CORE_READ(inode, i_uid.val), 0);
+	if (cand & ~pol->any[SG_KATTR_DIR])
+		cand &= pol->any[SG_KATTR_DIR] | sg_dir_bits(half, dentry, inode);
+	if (cand & pol->memfd)
+		cand &= ~pol->memfd | sg_memfd_bits(pol, half, dentry);
+	return cand;
+}
+
+static __always_inline __u32 sg_krule_seals(const struct sg_kpolicy *pol, __u64 rules)
+{
+	__u32 seals = 0;
+
+#pragma unroll
+	for (int b = 0; b < SG_KSEAL_BITS; b++)
+		if (rules & pol->sealed_by[b])
+			seals |= 1u << b;
+	return seals;
+}
+
+/* The seals that do not bind the current task on this file (exempt rules).
+ * Called only on the way to a refusal, never for an unsealed file. */
+static __always_inline __u32 sg_exempt_seals(struct dentry *dentry, struct inode *inode)
+{
+	const struct sg_kpolicy *pol;
+	__u32 half;
+	__u64 rules;
+
+	pol = sg_kpol(SG_KSET_EXEMPT, &half);
+	if (!pol)
+		return 0;
+	rules = sg_kmatch_rules(pol, half, pol->set[SG_KSET_EXEMPT], dentry, inode);
+	return rules ? sg_krule_seals(pol, rules) : 0;
+}
+
+/* Adds seals unless SEAL is in force; a WRITE pending in the daemon's
+ * hands is left to it (its revert set gains the bits). */
+static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
+{
+	struct sg_inode *st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!st)
+		return;
+	bpf_spin_lock(&st->lock);
+	if (!((st->pending ? st->revert : st->seals) & SG_SEAL_SEAL)) {
+		st->seals |= add;
+		if (st->pending)
+			st->revert |= add;
+	}
+	bpf_spin_unlock(&st->lock);
+}
+
+/* Runs the apply rules of one trigger for the current task and file. */
+static __always_inline void sg_kapply(__u32 set, struct file *file)
+{
+	struct inode *inode = file->f_inode; /* a BTF pointer: inode storage needs one */
+	const struct sg_kpolicy *pol;
+	__u32 half, add;
+	__u64 rules;
+
+	if (set >= SG_KSET_COUNT)
+		return;
+	pol = sg_kpol(set, &half);
+	if (!pol)
+		return;
+	/* The daemon receives and opens its clients' files: never seal them
+	 * on its account. */
+	if (sg_from_daemon())
+		return;
+	rules = sg_kmatch_rules(pol, half, pol->set[set], file->f_path.dentry, inode);
+	if (!rules)
+		return;
+	add = sg_krule_seals(pol, rules) & SG_KAPPLY_SEALS;
+	/* Already there, the usual case for a second open or mapping: no lock. */
+	if (add && (sg_seals_of(inode) & add) != add)
+		sg_apply_to(inode, add);
+}
+
+#endif

@@ -1,0 +1,32 @@
+# Sourced by the vm_*.sh tests (not run by guest.sh: not vm_*, not
+# executable).  The caller sets SUITE (the result-name prefix) first.
+# shellcheck shell=bash
+
+BUILD=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SRC=$(cd "$BUILD" && sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' CMakeCache.txt)
+SEALCTL=$BUILD/user/sealctl
+DAEMON=$BUILD/user/sealguardd
+SOCK=${SEALGUARD_SOCKET:?guest.sh exports SEALGUARD_SOCKET}
+NOBODY=65534
+
+check() { # name expected actual [detail]
+	if [[ $2 == "$3" ]]; then echo "PASS $SUITE/$1"; else echo "FAIL $SUITE/$1: expected '$2', got '$3' ${4:-}"; fi
+}
+yes_if() { if eval "$1"; then echo yes; else echo no; fi; }
+as_nobody() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$@"; }
+
+# Stops the running daemon and starts one with these options, logging to
+# $DAEMON_LOG; guest.sh learns its pid from SG_DAEMON_PIDFILE.
+start_daemon() {
+	local old
+	old=$("$SEALCTL" --json status 2>/dev/null | jq -r .pid)
+	if [[ -n $old && $old != null ]]; then
+		kill -TERM "$old"
+		for _ in $(seq 100); do [[ -d /proc/$old && $(awk '{print $3}' /proc/$old/stat 2>/dev/null) != Z ]] || break; sleep 0.1; done
+	fi
+	rm -f "$SOCK"
+	"$DAEMON" --socket "$SOCK" "$@" >>"${DAEMON_LOG:?}" 2>&1 &
+	echo $! >"${SG_DAEMON_PIDFILE:?guest.sh exports SG_DAEMON_PIDFILE}"
+	for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
+	[[ -S $SOCK ]]
+}
