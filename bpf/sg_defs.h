@@ -38,4 +38,7 @@
 #define TMPFS_MAGIC 0x01021994
 #define HUGETLBFS_MAGIC 0x958458f6
 
+#define S_IFMT  00170000
+#define S_IFREG 0100000
+
 #endif

@@ -265,6 +265,10 @@ static __always_inline void sg_kapply(__u32 set, struct file *file)
 
 	if (set >= SG_KSET_COUNT)
 		return;
+	/* Seals are for regular files (F_ADD_SEALS says EINVAL to others);
+	 * an open rule's directory is opened too. */
+	if ((inode->i_mode & S_IFMT) != S_IFREG)
+		return;
 	pol = sg_kpol(set, &half);
 	if (!pol)
 		return;

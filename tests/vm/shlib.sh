@@ -22,7 +22,7 @@ start_daemon() {
 	old=$("$SEALCTL" --json status 2>/dev/null | jq -r .pid)
 	if [[ -n $old && $old != null ]]; then
 		kill -TERM "$old"
-		for _ in $(seq 100); do [[ -d /proc/$old && $(awk '{print $3}' /proc/$old/stat 2>/dev/null) != Z ]] || break; sleep 0.1; done
+		for _ in $(seq 100); do [[ -d /proc/$old && $(awk '{print $3}' /proc/"$old"/stat 2>/dev/null) != Z ]] || break; sleep 0.1; done
 	fi
 	rm -f "$SOCK"
 	"$DAEMON" --socket "$SOCK" "$@" >>"${DAEMON_LOG:?}" 2>&1 &

@@ -6,39 +6,18 @@
 # Restarts the daemon, and leaves it running with the built-in policy.
 set -uo pipefail
 
-BUILD=$(cd "$(dirname "$0")/../.." && pwd)
-SRC=$(cd "$BUILD" && sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' CMakeCache.txt)
-SEALCTL=$BUILD/user/sealctl
-DAEMON=$BUILD/user/sealguardd
-SOCK=${SEALGUARD_SOCKET:?guest.sh exports SEALGUARD_SOCKET}
-NOBODY=65534
+SUITE=policy
+# shellcheck source=tests/vm/shlib.sh
+source "$(dirname "$0")/shlib.sh"
 TMP=$(mktemp -d /dev/shm/sg-policy.XXXXXX)
 chmod 755 "$TMP"
+DAEMON_LOG=$TMP/daemon.log
 POL=$TMP/policies.d
 mkdir -p "$POL" "$TMP/allowed" "$TMP/other"
 chmod 777 "$TMP/allowed" "$TMP/other"
 trap 'rm -rf "$TMP"; [[ -n ${HOLDER:-} ]] && kill "$HOLDER" 2>/dev/null' EXIT
 
-check() { # name expected actual [detail]
-	if [[ $2 == "$3" ]]; then echo "PASS policy/$1"; else echo "FAIL policy/$1: expected '$2', got '$3' ${4:-}"; fi
-}
-yes_if() { if eval "$1"; then echo yes; else echo no; fi; }
-as_nobody() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$@"; }
 mkfile() { printf 'data' >"$1"; chown "${2:-$NOBODY}" "$1"; }
-
-start_daemon() { # daemon options
-	local old
-	old=$("$SEALCTL" --json status 2>/dev/null | jq -r .pid)
-	if [[ -n $old && $old != null ]]; then
-		kill -TERM "$old"
-		for _ in $(seq 100); do [[ -d /proc/$old && $(awk '{print $3}' /proc/$old/stat 2>/dev/null) != Z ]] || break; sleep 0.1; done
-	fi
-	rm -f "$SOCK"
-	"$DAEMON" --socket "$SOCK" "$@" >>"$TMP/daemon.log" 2>&1 &
-	echo $! >"${SG_DAEMON_PIDFILE:?guest.sh exports SG_DAEMON_PIDFILE}"
-	for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
-	[[ -S $SOCK ]]
-}
 
 # ---- the shipped policies are valid --------------------------------------------
 for f in "$SRC"/policies/*.yaml; do

@@ -46,6 +46,7 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 			json_object_array_add(all, o);
 		} else if (r == 0) {
 			printf("%s: ok, %zu rules\n", argv[i], p.nrules - before);
+			fflush(stdout); /* in file order when stderr goes to the same place */
 		} else {
 			fprintf(stderr, "%s\n", err);
 		}
