@@ -255,6 +255,38 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 	bpf_spin_unlock(&st->lock);
 }
 
+/*
+ * Lists a file the policy sealed in the registry "sg_sealed" (sealctl
+ * list), as the daemon does for requests; inode_free_security removes it
+ * with the inode.  The three trigger hooks may call bpf_d_path.
+ */
+static __always_inline void sg_register(struct file *file, struct inode *inode, __u32 seals)
+{
+	__u32 dev = BPF_CORE_READ(inode, i_sb, s_dev), zero = 0;
+	struct sg_file_key key = {};
+	struct sg_sealed_rec *rec;
+
+	key.dev_major = dev >> SG_MINORBITS;
+	key.dev_minor = dev & ((1u << SG_MINORBITS) - 1);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	rec = bpf_map_lookup_elem(&sg_sealed, &key);
+	if (rec) {
+		rec->seals |= seals; /* a lost race only shows fewer bits in the list */
+		return;
+	}
+	rec = bpf_map_lookup_elem(&sg_rec_scratch, &zero);
+	if (!rec)
+		return;
+	rec->seals = seals;
+	rec->uid = BPF_CORE_READ(bpf_get_current_task_btf(), cred, euid.val);
+	rec->pid = bpf_get_current_pid_tgid() >> 32;
+	rec->flags = SG_REC_POLICY | SG_REC_BOOTTIME;
+	rec->sealed_at = bpf_ktime_get_boot_ns();
+	if (bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
+		rec->path[0] = '\0';
+	bpf_map_update_elem(&sg_sealed, &key, rec, BPF_NOEXIST);
+}
+
 /* Runs the apply rules of one trigger for the current task and file. */
 static __always_inline void sg_kapply(__u32 set, struct file *file)
 {
@@ -281,8 +313,10 @@ static __always_inline void sg_kapply(__u32 set, struct file *file)
 		return;
 	add = sg_krule_seals(pol, rules) & SG_KAPPLY_SEALS;
 	/* Already there, the usual case for a second open or mapping: no lock. */
-	if (add && (sg_seals_of(inode) & add) != add)
-		sg_apply_to(inode, add);
+	if (!add || (sg_seals_of(inode) & add) == add)
+		return;
+	sg_apply_to(inode, add);
+	sg_register(file, inode, sg_seals_of(inode));
 }
 
 #endif

@@ -92,6 +92,14 @@ struct {
 	__type(value, struct sg_sealed_rec);
 } sg_sealed SEC(".maps");
 
+/* A registry record being built: too big for the stack next to the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_sealed_rec);
+} sg_rec_scratch SEC(".maps");
+
 /* Apply and exempt rules compiled from the policy by the daemon, in two
  * halves (sealguard_abi.h, "rules the kernel enforces"). */
 struct {

@@ -93,7 +93,8 @@ struct sg_sealed_file {
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
 	uint32_t seals;
-	uint32_t uid, pid;     /* of the latest request */
+	uint32_t uid, pid;     /* of the latest request, or of the process that triggered a policy seal */
+	uint32_t by_policy;    /* 1: the seals were added by a policy apply rule, not requested */
 	uint64_t sealed_at;    /* seconds since the epoch, first seal */
 	char path[256];        /* as the requester's fd named it */
 };

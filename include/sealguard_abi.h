@@ -156,13 +156,18 @@ struct sg_file_key {
 
 #define SG_PATH_MAX 256
 
+/* sg_sealed_rec.flags */
+#define SG_REC_POLICY   0x1u /* added by an apply rule: uid and pid are the triggering process's */
+#define SG_REC_BOOTTIME 0x2u /* sealed_at is CLOCK_BOOTTIME ns (kernel-written; the daemon
+			      * converts it before it leaves the daemon) */
+
 struct sg_sealed_rec {
-	__u32 seals;     /* after the latest request */
+	__u32 seals;     /* after the latest request, or when the policy added them */
 	__u32 uid;       /* uid of the latest requester */
 	__u32 pid;       /* pid of the latest requester */
-	__u32 pad;
+	__u32 flags;     /* SG_REC_* */
 	__u64 sealed_at; /* CLOCK_REALTIME seconds of the first seal */
-	char path[SG_PATH_MAX]; /* as /proc/self/fd/N read at request time */
+	char path[SG_PATH_MAX]; /* as /proc/self/fd/N read at request time, or d_path() */
 };
 
 #define SG_SEALED_MAX 65536

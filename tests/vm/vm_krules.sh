@@ -120,6 +120,9 @@ check exempt-size 4 "$(stat -c %s "$a")"
 # A refusal the exemption lifts is no denial: only the truncate is reported.
 sleep 0.5
 check exempt-denials "truncate" "$(sed -n 's/^sealguardd: denied \([a-z]*\) .* comm writer .*/\1/p' "$DAEMON_LOG" | sort -u | paste -sd,)"
+# Listed like a requested seal, marked as the policy's.
+entry=$("$SEALCTL" --json list | jq -c --arg p "$a" '.[] | select(.path == $p) | [.by, (.seals | join(",")), .uid, (.sealed_at | startswith("'"$(date +%Y)"'"))]')
+check listed-by-policy '["policy","shrink,future-write",0,true]' "$entry"
 "$PROBE" open "$TMP/cw/sub/d" >/dev/null
 check open-below $((FUTURE_WRITE | SHRINK)) "$("$PROBE" seals "$TMP/cw/sub/d")"
 check open-sibling-prefix 0 "$("$PROBE" seals "$TMP/cwx/e")"
@@ -163,6 +166,8 @@ check mmap-private-unsealed 0 "$("$PROBE" seals "$(fd "$cur")")"
 check mmap-shared ok "$("$PROBE" mmap-ro "$(fd "$cur")")"
 check mmap-prefix-seals $((SHRINK | GROW)) "$("$PROBE" seals "$(fd "$cur")")"
 check mmap-truncate EPERM "$("$PROBE" truncate "$(fd "$cur")" 0)"
+entry=$("$SEALCTL" --json list | jq -c '.[] | select(.path == "/memfd:cursor-1 (deleted)") | [.by, .mask]')
+check mmap-listed '["policy",6]' "$entry"
 check mmap-size 4096 "$(stat -L -c %s "$(fd "$cur")")"
 # The mapping that triggered the seals is allowed as it was: a writable one too.
 check mmap-rw-trigger ok "$("$PROBE" mmap-rw "$(fd "$cur2")")"

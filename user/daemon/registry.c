@@ -23,6 +23,23 @@ static int key_of(int fd, struct sg_file_key *key)
 	return 0;
 }
 
+/* When the file was first sealed, in CLOCK_REALTIME seconds: the kernel
+ * writes CLOCK_BOOTTIME nanoseconds, having no wall clock. */
+static uint64_t sealed_at(const struct sg_sealed_rec *rec)
+{
+	struct timespec real, boot;
+	uint64_t boot_ns;
+
+	if (!(rec->flags & SG_REC_BOOTTIME))
+		return rec->sealed_at;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	boot_ns = (uint64_t)boot.tv_sec * 1000000000ull + (uint64_t)boot.tv_nsec;
+	if (rec->sealed_at > boot_ns)
+		return (uint64_t)real.tv_sec;
+	return (uint64_t)real.tv_sec - (boot_ns - rec->sealed_at) / 1000000000ull;
+}
+
 int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals)
 {
 	struct sg_sealed_rec rec, old;
@@ -41,7 +58,7 @@ int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, 
 	rec.uid = peer->uid;
 	rec.pid = (uint32_t)peer->pid;
 	if (bpf_map_lookup_elem(d->sealed_fd, &key, &old) == 0)
-		rec.sealed_at = old.sealed_at;
+		rec.sealed_at = sealed_at(&old);
 	else
 		rec.sealed_at = (uint64_t)time(NULL);
 	/* The name the requester's fd had; "/memfd:x (deleted)" for a memfd. */
@@ -87,6 +104,8 @@ int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
 			continue;
 		out[n].key = cur;
 		out[n].rec.path[sizeof(out[n].rec.path) - 1] = '\0';
+		out[n].rec.sealed_at = sealed_at(&out[n].rec);
+		out[n].rec.flags &= SG_REC_POLICY; /* the only flag clients see */
 		n++;
 	}
 	*more = bpf_map_get_next_key(d->sealed_fd, prev, &next) == 0;

@@ -199,7 +199,8 @@ int sg_list(struct sg_conn *c, int (*fn)(const struct sg_sealed_file *f, void *d
 			struct sg_sealed_file f = {
 				.dev_major = e->key.dev_major, .dev_minor = e->key.dev_minor,
 				.ino = e->key.ino, .seals = e->rec.seals, .uid = e->rec.uid,
-				.pid = e->rec.pid, .sealed_at = e->rec.sealed_at,
+				.pid = e->rec.pid, .by_policy = !!(e->rec.flags & SG_REC_POLICY),
+				.sealed_at = e->rec.sealed_at,
 			};
 
 			memcpy(f.path, e->rec.path, sizeof(f.path));

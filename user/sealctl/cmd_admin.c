@@ -125,13 +125,14 @@ static int list_one(const struct sg_sealed_file *f, void *data)
 		json_object_object_add(o, "mask", u64(f->seals));
 		json_object_object_add(o, "uid", u64(f->uid));
 		json_object_object_add(o, "pid", u64(f->pid));
+		json_object_object_add(o, "by", json_object_new_string(f->by_policy ? "policy" : "request"));
 		json_object_object_add(o, "sealed_at", json_object_new_string(when));
 		json_object_array_add(out->array, o);
 		return 0;
 	}
 	sg_seals_format(f->seals, seals, sizeof(seals));
-	printf("%-28s %-9s %-10llu %-6u %-7u %-24s %s\n", seals, dev, (unsigned long long)f->ino, f->uid,
-	       f->pid, when, f->path);
+	printf("%-28s %-9s %-10llu %-6u %-7u %-7s %-24s %s\n", seals, dev, (unsigned long long)f->ino, f->uid,
+	       f->pid, f->by_policy ? "policy" : "request", when, f->path);
 	return 0;
 }
 
@@ -153,8 +154,8 @@ int sealctl_cmd_list(struct sealctl *ctl, int argc, char **argv)
 	if (ctl->json)
 		out.array = json_object_new_array();
 	else
-		printf("%-28s %-9s %-10s %-6s %-7s %-24s %s\n", "SEALS", "DEV", "INODE", "UID", "PID",
-		       "SEALED-AT", "PATH");
+		printf("%-28s %-9s %-10s %-6s %-7s %-7s %-24s %s\n", "SEALS", "DEV", "INODE", "UID", "PID",
+		       "BY", "SEALED-AT", "PATH");
 	r = sg_list(c, list_one, &out);
 	sg_disconnect(c);
 	if (r < 0) {
