@@ -23,24 +23,38 @@
 		}                                                        \
 	} while (0)
 
+/* What the kernel compares: a memfd name under 64 bytes, or "prefix*". */
+static int kernel_pattern(const char *pat)
+{
+	size_t n = strlen(pat), special = strcspn(pat, "*?[\\");
+
+	return special == n ? n < SG_KMEMFD_MAX : special == n - 1 && n - 1 <= SG_KMEMFD_MAX;
+}
+
 static void check_rule(const struct sg_rule *r)
 {
 	CHECK(r->name[0] && strlen(r->name) < sizeof(r->name));
-	CHECK(r->kind == SG_RULE_ALLOW || r->kind == SG_RULE_APPLY);
-	CHECK(r->seals && !(r->seals & ~SG_SEAL_ALL));
+	CHECK(r->kind == SG_RULE_ALLOW || r->kind == SG_RULE_APPLY || r->kind == SG_RULE_EXEMPT);
+	CHECK(!(r->seals & ~SG_SEAL_ALL));
+	CHECK(r->seals || r->kind == SG_RULE_EXEMPT);
 	CHECK(r->process.nuids <= SG_POLICY_MAX_IDS && r->process.ngids <= SG_POLICY_MAX_IDS);
 	CHECK(!r->process.cgroup[0] || r->process.cgroup[0] == '/');
 	CHECK(!r->process.exe[0] || r->process.exe[0] == '/');
 	CHECK(!r->file.path[0] || r->file.path[0] == '/');
 	CHECK(!(r->file.fs & ~(SG_FS_TMPFS | SG_FS_MEMFD | SG_FS_HUGETLBFS | SG_FS_OTHER)));
+	if (r->kind == SG_RULE_ALLOW) {
+		CHECK(r->on == SG_ON_NONE);
+		return;
+	}
+	/* What the kernel side is given must be what it can do. */
+	CHECK(!r->file.memfd[0] || kernel_pattern(r->file.memfd));
 	if (r->kind == SG_RULE_APPLY) {
-		/* What the kernel side is given must be what it can do. */
-		CHECK(r->on == SG_ON_RECEIVE);
+		CHECK(r->on == SG_ON_RECEIVE || r->on == SG_ON_MMAP || r->on == SG_ON_OPEN);
 		CHECK(!(r->seals & (SG_SEAL_WRITE | SG_SEAL_EXEC)));
-		CHECK(!r->process.ngids && !r->process.cgroup[0] && !r->process.comm[0]);
-		CHECK(!r->file.path[0] && !r->file.memfd[0] && !r->file.has_owner);
+		CHECK(r->on != SG_ON_OPEN || r->file.path[0]);
 	} else {
 		CHECK(r->on == SG_ON_NONE);
+		CHECK(!(r->seals & SG_SEAL_SEAL));
 	}
 }
 
@@ -60,9 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(p.nrules == 0 && p.nfiles == 0);
 		CHECK(strncmp(err, "f.yaml:", 7) == 0);
 	} else {
+		size_t nkernel = 0;
+
 		CHECK(p.nfiles == 1);
-		for (size_t i = 0; i < p.nrules; i++)
+		for (size_t i = 0; i < p.nrules; i++) {
 			check_rule(&p.rules[i]);
+			nkernel += p.rules[i].kind != SG_RULE_ALLOW;
+		}
+		CHECK(nkernel <= SG_KRULE_MAX);
 		/* The same text again: every name is now a duplicate. */
 		r = sg_policy_parse(&p, "f.yaml", buf, size, err, sizeof(err));
 		CHECK(p.nrules == 0 ? r == 0 : r == -EINVAL);
