@@ -220,11 +220,24 @@ wpid=$W_PID
 read -r -t 20 line <&"${W[0]}"
 check cw-writer-ready ready "$line"
 check cw-seals $((FUTURE_WRITE | SHRINK)) "$("$PROBE" seals "$win")"
-check cw-reader-write EPERM "$("$PROBE" write "$win")"
-check cw-reader-append EPERM "$("$PROBE" append "$win")"
-check cw-reader-mmap-rw EPERM "$("$PROBE" mmap-rw "$win")"
-check cw-reader-mprotect EACCES "$("$PROBE" mprotect "$win")"
-check cw-reader-truncate EPERM "$("$PROBE" truncate "$win" 0)"
+# Each refusal is what a memfd sealed natively with the same seals answers.
+python3 -c '
+import fcntl, os, time
+fd = os.memfd_create("native", os.MFD_ALLOW_SEALING)
+os.ftruncate(fd, 4096)
+fcntl.fcntl(fd, 1033, 0x10 | 0x2)  # F_ADD_SEALS: FUTURE_WRITE | SHRINK
+print(fd, flush=True)
+time.sleep(60)' >"$TMP/native" &
+HOLDER=$!
+for _ in $(seq 100); do [[ -s $TMP/native ]] && break; sleep 0.1; done
+nat=/proc/$HOLDER/fd/$(cat "$TMP/native")
+for op in write append mmap-rw mprotect "truncate 0"; do
+	# shellcheck disable=SC2086
+	native=$("$PROBE" $op "$nat") mine=$("$PROBE" $op "$win")
+	case $op in mprotect) doc=EACCES ;; *) doc=EPERM ;; esac
+	check "cw-reader-${op%% *}" "$doc $doc" "$native $mine" "(native, sealguard)"
+done
+kill "$HOLDER"; HOLDER=
 chmod 666 "$win" # so another user may open it for writing at all
 check cw-reader-as-nobody EPERM "$(as_nobody "$PROBE" write "$win" 2>&1)"
 # The reader watches through a read-only mapping while the writer adds rows.
