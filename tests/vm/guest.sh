@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage (INSIDE the VM): guest.sh BUILD_DIR OUT_DIR [test|demo]
+# Usage (INSIDE the VM): guest.sh BUILD_DIR OUT_DIR [test|demo|bench [SG_BENCH_ARGS...]]
 # Runs as root in a virtme-ng guest that sees the host filesystem read-only.
 # OUT_DIR is a --rwdir shared with the host; everything the host needs lands
 # there: kernel, lsm, sealguardd.log, results.txt, and last `done` holding our
@@ -7,7 +7,8 @@
 #
 # test mode runs every $BUILD/tests/vm/vm_* program. Each prints one line per
 # case -- "PASS <name>", "FAIL <name>: <detail>", "SKIP <name>: <why>" -- and
-# those lines are collected in results.txt. demo mode runs demo_cursorwindow.
+# those lines are collected in results.txt. demo mode runs demo_cursorwindow;
+# bench mode runs bench/sg_bench (no daemon) into bench.md.
 set -euo pipefail
 
 BUILD=${1:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
@@ -116,7 +117,8 @@ if [[ ,$lsm, != *,bpf,* ]]; then
 	finish
 fi
 
-daemon_start || finish
+# The benchmark loads its own programs: no daemon there.
+[[ $MODE == bench ]] || daemon_start || finish
 
 case $MODE in
 test)
@@ -144,6 +146,12 @@ demo)
 	status=0
 	(cd "$WORK" && "$BUILD/tests/vm/demo_cursorwindow") || status=$?
 	((status == 0)) || fail demo_cursorwindow "exited with status $status"
+	;;
+bench)
+	status=0
+	(cd "$WORK" && "$BUILD/bench/sg_bench" "${@:4}") >"$OUT/bench.md" 2>"$OUT/bench.err" || status=$?
+	cat "$OUT/bench.md" "$OUT/bench.err"
+	((status == 0)) || fail sg_bench "exited with status $status"
 	;;
 *)
 	fail guest "unknown mode '$MODE'"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "kernel_check.h"
 #include "lsm_list.h"
+#include "sealguard.skel.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -151,4 +152,18 @@ void sg_kernel_explain_load_error(int err, char *why, size_t len)
 		snprintf(why, len, "this kernel's verifier rejected sealguard's BPF programs (%s): this "
 			 "kernel is not supported yet; run with --verbose to see the verifier's log",
 			 strerror(-err));
+}
+
+void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kernel_features *f)
+{
+	bpf_program__set_autoload(skel->progs.sg_inode_setattr, !f->setattr_has_idmap);
+	bpf_program__set_autoload(skel->progs.sg_inode_setattr_idmap, f->setattr_has_idmap);
+	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
+	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
+	bpf_program__set_autoload(skel->progs.sg_io_write, f->has_io_write);
+	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
+	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
+	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
+	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
+	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
 }

@@ -24,6 +24,12 @@ struct sg_kernel_features {
  */
 int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len);
 
+struct sealguard_bpf;
+
+/* Loads only the programs this kernel has hooks and helpers for, and the
+ * variant of each that matches its BTF. */
+void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kernel_features *f);
+
 /* The sentence for a program load refused with err (negative errno). */
 void sg_kernel_explain_load_error(int err, char *why, size_t len);
 

@@ -60,20 +60,6 @@ static int set_map_pins(struct sealguard_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
-static void choose_variants(struct sealguard_bpf *skel, const struct sg_kernel_features *f)
-{
-	bpf_program__set_autoload(skel->progs.sg_inode_setattr, !f->setattr_has_idmap);
-	bpf_program__set_autoload(skel->progs.sg_inode_setattr_idmap, f->setattr_has_idmap);
-	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
-	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
-	bpf_program__set_autoload(skel->progs.sg_io_write, f->has_io_write);
-	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
-	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
-	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
-	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
-	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
-}
-
 /* Attach every loaded program, then swap the pins: old links go away only
  * once the new ones are live. */
 static int attach_and_pin(struct sealguard_bpf *skel, const char *pin_dir, char *why, size_t len)
@@ -185,7 +171,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 		snprintf(why, len, "cannot open the embedded BPF object (%s)", strerror(-r));
 		return r;
 	}
-	choose_variants(skel, &feat);
+	sg_kernel_select_programs(skel, &feat);
 	r = set_map_pins(skel, d->pin_dir);
 	if (r == 0)
 		r = sealguard_bpf__load(skel);

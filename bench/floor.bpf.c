@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The benchmark's floor: a program that decides nothing on every hook and
+ * probe sealguard uses, named as sealguard's, so sg_bench loads exactly
+ * the same set.  What it costs is what any BPF LSM design pays for the
+ * trampolines; sealguard's own cost is measured against it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define SG_FLOOR_LSM(hook, name, ...)                 \
+	SEC("lsm/" #hook)                             \
+	int BPF_PROG(name, __VA_ARGS__, int ret)      \
+	{                                             \
+		return ret;                           \
+	}
+
+#define SG_FLOOR_TRACE(kind, fn, name)                \
+	SEC(#kind "/" #fn)                            \
+	int BPF_PROG(name)                            \
+	{                                             \
+		return 0;                             \
+	}
+
+SG_FLOOR_TRACE(fentry, vfs_writev, sg_vfs_writev)
+SG_FLOOR_TRACE(fentry, aio_write, sg_aio_write)
+SG_FLOOR_TRACE(fentry, io_write, sg_io_write)
+SG_FLOOR_TRACE(fentry, rw_verify_area, sg_rw_verify_area)
+SG_FLOOR_TRACE(fentry, vfs_fallocate, sg_vfs_fallocate)
+SG_FLOOR_TRACE(fentry, do_madvise, sg_do_madvise)
+SG_FLOOR_TRACE(fexit, do_madvise, sg_do_madvise_exit)
+SG_FLOOR_TRACE(fexit, vm_mmap_pgoff, sg_vm_mmap_pgoff_exit)
+SG_FLOOR_TRACE(fexit, do_shmat, sg_do_shmat_exit)
+SG_FLOOR_TRACE(fexit, __x64_sys_remap_file_pages, sg_remap_file_pages_exit)
+
+SG_FLOOR_LSM(file_permission, sg_file_permission, struct file *file, int mask)
+SG_FLOOR_LSM(mmap_file, sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags)
+SG_FLOOR_LSM(file_mprotect, sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot)
+SG_FLOOR_LSM(inode_setattr, sg_inode_setattr, struct dentry *dentry, struct iattr *attr)
+SG_FLOOR_LSM(inode_setattr, sg_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr)
+SG_FLOOR_LSM(file_ioctl, sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+SG_FLOOR_LSM(file_receive, sg_file_receive, struct file *file)
+SG_FLOOR_LSM(file_open, sg_file_open, struct file *file)
+
+SEC("lsm/inode_free_security")
+int BPF_PROG(sg_inode_free_security, struct inode *inode)
+{
+	return 0;
+}

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sg_bench: what enforcement costs, measured in one boot (run as root in
+ * the VM by `script/bench`; not a test).
+ *
+ * Configurations, switched by attaching and detaching links of programs
+ * loaded once, and interleaved repetition by repetition so drift hits
+ * them alike:
+ *   none      no BPF program attached (twice: "none" and "none-b", the A/A row)
+ *   floor     bench/floor.bpf.c: programs that decide nothing, on the same hooks
+ *   sealguard sealguard's programs, no policy, the measured file unsealed
+ * Phase 2 repeats the three with N other inodes sealed.  Every figure is
+ * the minimum over the repetitions of the mean over one repetition's
+ * iterations: under emulation minima repeat within a few percent, medians
+ * do not (docs/benchmarks.md).
+ *
+ * Then, with sealguard attached and kernel.bpf_stats_enabled on, each
+ * operation runs again and each program's run count and average run time
+ * are read back, with the instructions its verification processed.
+ *
+ * Usage: sg_bench [--reps N] [--iters N] [--sealed N]
+ * Prints Markdown tables on stdout.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "floor.skel.h"
+#include "kernel_check.h"
+#include "sealguard.skel.h"
+#include "sealguard_abi.h"
+
+#define DIR_PATH "/dev/shm/sg-bench"
+#define MAX_LINKS 32
+#define BIG (4096 * 4)
+
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x10
+#endif
+
+enum config { CFG_NONE, CFG_NONE_B, CFG_FLOOR, CFG_SEALGUARD, CFG_COUNT };
+static const char *const config_names[CFG_COUNT] = { "none", "none-b", "floor", "sealguard" };
+
+/* The one context: files, loaded objects, attached links. */
+struct bench {
+	int reps, iters;
+	long sealed;
+	int fd, rfd, tfd;                  /* plain file, its reader, a file to truncate */
+	int sealed_fd, native_fd;          /* sealguard-sealed file, natively sealed memfd */
+	char *map;                         /* shared RW mapping of the plain file */
+	char buf[BIG];
+	struct sealguard_bpf *sg;
+	struct floor_bpf *floor;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+};
+
+typedef int (*op_fn)(struct bench *b);
+
+static int op_getpid(struct bench *b)
+{
+	return (int)syscall(SYS_getpid) > 0 ? 0 : -1;
+}
+
+static int op_write1(struct bench *b)
+{
+	return write(b->fd, b->buf, 1) == 1 ? 0 : -1;
+}
+
+static int op_write4k(struct bench *b)
+{
+	return write(b->fd, b->buf, 4096) == 4096 ? 0 : -1;
+}
+
+static int op_read4k(struct bench *b)
+{
+	return read(b->rfd, b->buf, 4096) == 4096 ? 0 : -1;
+}
+
+static int op_pwrite(struct bench *b)
+{
+	return pwrite(b->fd, b->buf, 1, 0) == 1 ? 0 : -1;
+}
+
+static int op_mmap(struct bench *b)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+
+	return p == MAP_FAILED ? -1 : munmap(p, 4096);
+}
+
+/* Two calls: adding write (the hook's interesting case), then dropping it. */
+static int op_mprotect(struct bench *b)
+{
+	if (mprotect(b->map, 4096, PROT_READ | PROT_WRITE) < 0)
+		return -1;
+	return mprotect(b->map, 4096, PROT_READ);
+}
+
+static int op_ftruncate(struct bench *b)
+{
+	return ftruncate(b->tfd, BIG); /* same size: the whole path, no page freed */
+}
+
+static int op_open(struct bench *b)
+{
+	int fd = open(DIR_PATH "/plain", O_RDWR);
+
+	return fd < 0 ? -1 : close(fd);
+}
+
+/* The refusal paths: -1 with EPERM is the expected outcome. */
+static int refused(ssize_t r)
+{
+	return r < 0 && errno == EPERM ? 0 : -1;
+}
+
+static int op_refuse_sg(struct bench *b)
+{
+	return refused(pwrite(b->sealed_fd, b->buf, 1, 0));
+}
+
+static int op_refuse_native(struct bench *b)
+{
+	return refused(pwrite(b->native_fd, b->buf, 1, 0));
+}
+
+static int op_refuse_mmap_sg(struct bench *b)
+{
+	return refused(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b->sealed_fd, 0) == MAP_FAILED ? -1 : 0);
+}
+
+static int op_refuse_mmap_native(struct bench *b)
+{
+	return refused(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b->native_fd, 0) == MAP_FAILED ? -1 : 0);
+}
+
+struct op {
+	const char *name;
+	op_fn fn;
+	bool rewind;  /* sequential write/read: back to offset 0 before each repetition */
+	bool refusal;
+	bool sg_only; /* refused only with sealguard attached */
+};
+
+static const struct op ops[] = {
+	{ .name = "getpid (control)", .fn = op_getpid },
+	{ .name = "write 1 B", .fn = op_write1, .rewind = true },
+	{ .name = "write 4 KiB", .fn = op_write4k, .rewind = true },
+	{ .name = "read 4 KiB", .fn = op_read4k, .rewind = true },
+	{ .name = "pwrite 1 B", .fn = op_pwrite },
+	{ .name = "mmap+munmap shared RW", .fn = op_mmap },
+	{ .name = "mprotect RW+RO", .fn = op_mprotect },
+	{ .name = "ftruncate", .fn = op_ftruncate },
+	{ .name = "open+close", .fn = op_open },
+	{ .name = "refused pwrite, sealguard seal", .fn = op_refuse_sg, .refusal = true, .sg_only = true },
+	{ .name = "refused pwrite, native seal", .fn = op_refuse_native, .refusal = true },
+	{ .name = "refused mmap RW, sealguard seal", .fn = op_refuse_mmap_sg, .refusal = true, .sg_only = true },
+	{ .name = "refused mmap RW, native seal", .fn = op_refuse_mmap_native, .refusal = true },
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Mean ns per call over one repetition; < 0 if the operation failed. */
+static double run_rep(struct bench *b, const struct op *op)
+{
+	double t0;
+
+	if (op->rewind && (lseek(b->fd, 0, SEEK_SET) < 0 || lseek(b->rfd, 0, SEEK_SET) < 0))
+		return -1;
+	t0 = now_ns();
+	for (int i = 0; i < b->iters; i++)
+		if (op->fn(b) < 0)
+			return -1;
+	return (now_ns() - t0) / b->iters;
+}
+
+static void detach(struct bench *b)
+{
+	for (int i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	b->nlinks = 0;
+}
+
+static int attach_obj(struct bench *b, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		l = bpf_program__attach(prog);
+		if (!l || b->nlinks == MAX_LINKS) {
+			fprintf(stderr, "sg_bench: cannot attach %s: %s\n", bpf_program__name(prog), strerror(errno));
+			bpf_link__destroy(l);
+			detach(b);
+			return -1;
+		}
+		b->links[b->nlinks++] = l;
+	}
+	return 0;
+}
+
+static int configure(struct bench *b, enum config c)
+{
+	detach(b);
+	if (c == CFG_FLOOR)
+		return attach_obj(b, b->floor->obj);
+	if (c == CFG_SEALGUARD)
+		return attach_obj(b, b->sg->obj);
+	return 0;
+}
+
+/* min[c][op] over the repetitions, configurations interleaved. */
+static int measure(struct bench *b, double min[CFG_COUNT][NOPS])
+{
+	for (int c = 0; c < CFG_COUNT; c++)
+		for (size_t o = 0; o < NOPS; o++)
+			min[c][o] = 1e18;
+	for (int r = 0; r < b->reps; r++) {
+		for (int c = 0; c < CFG_COUNT; c++) {
+			if (configure(b, (enum config)c) < 0)
+				return -1;
+			for (size_t o = 0; o < NOPS; o++) {
+				double t;
+
+				if (ops[o].sg_only && c != CFG_SEALGUARD)
+					continue;
+				t = run_rep(b, &ops[o]);
+
+				if (t < 0) {
+					fprintf(stderr, "sg_bench: %s failed under %s: %s\n", ops[o].name, config_names[c],
+						strerror(errno));
+					return -1;
+				}
+				if (t < min[c][o])
+					min[c][o] = t;
+			}
+		}
+	}
+	detach(b);
+	return 0;
+}
+
+static void print_table(const char *title, double min[CFG_COUNT][NOPS])
+{
+	printf("\n### %s\n\n", title);
+	printf("| operation | none ns | floor ns | sealguard ns | A/A (none-b/none) | floor/none | sealguard/floor | sealguard/none |\n");
+	printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t o = 0; o < NOPS; o++) {
+		if (ops[o].refusal)
+			continue;
+		printf("| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f |\n", ops[o].name, min[CFG_NONE][o],
+		       min[CFG_FLOOR][o], min[CFG_SEALGUARD][o], min[CFG_NONE_B][o] / min[CFG_NONE][o],
+		       min[CFG_FLOOR][o] / min[CFG_NONE][o], min[CFG_SEALGUARD][o] / min[CFG_FLOOR][o],
+		       min[CFG_SEALGUARD][o] / min[CFG_NONE][o]);
+	}
+}
+
+/* The refusal rows: sealguard's refusal under sealguard, against the
+ * native refusal with nothing attached and with sealguard attached. */
+static void print_refusals(double min[CFG_COUNT][NOPS])
+{
+	printf("\n### Refusal path (sealguard attached for its own seal)\n\n");
+	printf("| operation | sealguard seal ns | native seal, none ns | native seal, sealguard attached ns | sealguard / native (none) |\n");
+	printf("|---|---:|---:|---:|---:|\n");
+	for (size_t o = 0; o + 1 < NOPS; o++) {
+		if (!ops[o].refusal || ops[o].fn == op_refuse_native || ops[o].fn == op_refuse_mmap_native)
+			continue;
+		printf("| %s | %.0f | %.0f | %.0f | %.3f |\n", ops[o].name, min[CFG_SEALGUARD][o], min[CFG_NONE][o + 1],
+		       min[CFG_SEALGUARD][o + 1], min[CFG_SEALGUARD][o] / min[CFG_NONE][o + 1]);
+	}
+}
+
+static int seal_fd(struct bench *b, int fd, __u32 seals)
+{
+	struct sg_inode st = { .seals = seals };
+
+	return bpf_map_update_elem(bpf_map__fd(b->sg->maps.sg_inodes), &fd, &st, BPF_ANY);
+}
+
+/* N other tmpfs inodes, each with a seal: the hot path must not notice. */
+static int seal_many(struct bench *b, long n, double *secs)
+{
+	char path[64];
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), DIR_PATH "/many.%ld", i);
+		fd = open(path, O_RDWR | O_CREAT, 0600);
+		if (fd < 0 || seal_fd(b, fd, SG_SEAL_GROW) < 0) {
+			fprintf(stderr, "sg_bench: sealing %s: %s\n", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	*secs = (now_ns() - t0) / 1e9;
+	return 0;
+}
+
+/* Per-program average run time and verifier work, sealguard attached. */
+static void program_stats(struct bench *b)
+{
+	struct bpf_program *prog;
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (stats_fd < 0 || configure(b, CFG_SEALGUARD) < 0) {
+		printf("\n(per-program statistics unavailable: %s)\n", strerror(errno));
+		return;
+	}
+	for (size_t o = 0; o < NOPS; o++)
+		run_rep(b, &ops[o]);
+	detach(b);
+	close(stats_fd);
+	printf("\n### Per program (sealguard attached, one repetition of every operation above)\n\n");
+	printf("| program | runs | average ns per run | verifier: instructions processed |\n");
+	printf("|---|---:|---:|---:|\n");
+	bpf_object__for_each_program(prog, b->sg->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) < 0)
+			continue;
+		printf("| %s | %llu | %.0f | %u |\n", bpf_program__name(prog), (unsigned long long)info.run_cnt,
+		       info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0.0, info.verified_insns);
+	}
+}
+
+static int setup_files(struct bench *b)
+{
+	int memfd;
+
+	mkdir(DIR_PATH, 0700);
+	b->fd = open(DIR_PATH "/plain", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	b->rfd = open(DIR_PATH "/plain", O_RDONLY);
+	b->tfd = open(DIR_PATH "/truncated", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	b->sealed_fd = open(DIR_PATH "/sealed", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	memfd = (int)syscall(SYS_memfd_create, "sg-bench-native", 2 /* MFD_ALLOW_SEALING */);
+	b->native_fd = memfd;
+	if (b->fd < 0 || b->rfd < 0 || b->tfd < 0 || b->sealed_fd < 0 || memfd < 0)
+		return -1;
+	memset(b->buf, 'x', sizeof(b->buf));
+	/* Room for one repetition of sequential 4 KiB reads. */
+	for (int i = 0; i < b->iters; i++)
+		if (write(b->fd, b->buf, 4096) != 4096)
+			return -1;
+	if (ftruncate(b->tfd, BIG) < 0 || ftruncate(b->sealed_fd, BIG) < 0 || ftruncate(memfd, BIG) < 0)
+		return -1;
+	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0)
+		return -1;
+	b->map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, b->fd, 0);
+	return b->map == MAP_FAILED ? -1 : 0;
+}
+
+static int load(struct bench *b)
+{
+	struct sg_kernel_features feat;
+	struct bpf_program *prog;
+	char why[512];
+	int r;
+
+	r = sg_kernel_check(&feat, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sg_bench: %s\n", why);
+		return r;
+	}
+	b->sg = sealguard_bpf__open();
+	b->floor = floor_bpf__open();
+	if (!b->sg || !b->floor)
+		return -errno;
+	sg_kernel_select_programs(b->sg, &feat);
+	/* The floor loads exactly the programs sealguard loads. */
+	bpf_object__for_each_program(prog, b->floor->obj) {
+		struct bpf_program *twin = bpf_object__find_program_by_name(b->sg->obj, bpf_program__name(prog));
+
+		bpf_program__set_autoload(prog, twin && bpf_program__autoload(twin));
+	}
+	if ((r = sealguard_bpf__load(b->sg)) < 0 || (r = floor_bpf__load(b->floor)) < 0) {
+		fprintf(stderr, "sg_bench: cannot load the programs: %s\n", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench b = { .reps = 200, .iters = 1000, .sealed = 100000 };
+	static double phase1[CFG_COUNT][NOPS], phase2[CFG_COUNT][NOPS];
+	static const struct option opts[] = {
+		{ "reps", required_argument, NULL, 'r' },
+		{ "iters", required_argument, NULL, 'i' },
+		{ "sealed", required_argument, NULL, 's' },
+		{ 0 },
+	};
+	double seal_secs = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': b.reps = atoi(optarg); break;
+		case 'i': b.iters = atoi(optarg); break;
+		case 's': b.sealed = atol(optarg); break;
+		default:
+			fprintf(stderr, "usage: sg_bench [--reps N] [--iters N] [--sealed N]\n");
+			return 2;
+		}
+	}
+	if (b.reps < 1 || b.iters < 1 || b.sealed < 0) {
+		fprintf(stderr, "sg_bench: --reps and --iters must be positive, --sealed not negative\n");
+		return 2;
+	}
+	if (load(&b) < 0)
+		return 1;
+	if (setup_files(&b) < 0) {
+		fprintf(stderr, "sg_bench: cannot set up the files in %s: %s\n", DIR_PATH, strerror(errno));
+		return 1;
+	}
+	if (seal_fd(&b, b.sealed_fd, SG_SEAL_FUTURE_WRITE) < 0) {
+		fprintf(stderr, "sg_bench: cannot seal %s/sealed: %s\n", DIR_PATH, strerror(errno));
+		return 1;
+	}
+
+	printf("%d repetitions of %d calls per operation and configuration, interleaved; minimum of the "
+	       "per-repetition means.\n", b.reps, b.iters);
+	if (measure(&b, phase1) < 0)
+		return 1;
+	print_table("Unsealed tmpfs file, nothing else sealed", phase1);
+	print_refusals(phase1);
+
+	if (seal_many(&b, b.sealed, &seal_secs) < 0)
+		return 1;
+	if (measure(&b, phase2) < 0)
+		return 1;
+	print_table("Unsealed tmpfs file, other inodes sealed", phase2);
+	printf("\n%ld other inodes sealed in %.2f s (open, inode-storage update, close).\n", b.sealed, seal_secs);
+
+	program_stats(&b);
+	return 0;
+}
