@@ -231,11 +231,12 @@ time.sleep(60)' >"$TMP/native" &
 HOLDER=$!
 for _ in $(seq 100); do [[ -s $TMP/native ]] && break; sleep 0.1; done
 nat=/proc/$HOLDER/fd/$(cat "$TMP/native")
-for op in write append mmap-rw mprotect "truncate 0"; do
-	# shellcheck disable=SC2086
-	native=$("$PROBE" $op "$nat") mine=$("$PROBE" $op "$win")
-	case $op in mprotect) doc=EACCES ;; *) doc=EPERM ;; esac
-	check "cw-reader-${op%% *}" "$doc $doc" "$native $mine" "(native, sealguard)"
+for op in write append mmap-rw mprotect truncate; do
+	arg=() doc=EPERM
+	[[ $op == truncate ]] && arg=(0)
+	[[ $op == mprotect ]] && doc=EACCES
+	native=$("$PROBE" $op "$nat" "${arg[@]}") mine=$("$PROBE" $op "$win" "${arg[@]}")
+	check "cw-reader-$op" "$doc $doc" "$native $mine" "(native, sealguard)"
 done
 kill "$HOLDER"; HOLDER=
 chmod 666 "$win" # so another user may open it for writing at all
