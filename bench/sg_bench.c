@@ -301,17 +301,75 @@ static int seal_fd(struct bench *b, int fd, __u32 seals)
 	return bpf_map_update_elem(bpf_map__fd(b->sg->maps.sg_inodes), &fd, &st, BPF_ANY);
 }
 
-/* N other tmpfs inodes, each with a seal: the hot path must not notice. */
-static int seal_many(struct bench *b, long n, double *secs)
+/* A /proc/meminfo field in KiB, or -1. */
+static long meminfo_kb(const char *field)
 {
+	char line[128];
+	size_t n = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0 && line[n] == ':') {
+			v = atol(line + n + 1);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The map's own memory accounting, "memlock" in its fdinfo (bytes). */
+static long map_memlock(int map_fd)
+{
+	char path[64], line[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", map_fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "memlock:", 8) == 0)
+			v = atol(line + 8);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+struct scale {
+	double secs;           /* to seal them, files already created */
+	long slab_kb, memlock; /* growth of SUnreclaim and of the map's memlock */
+};
+
+/* N other tmpfs inodes, each with a seal: the hot path must not notice.
+ * The files are made first, so the memory measured while sealing them is
+ * the seals' own. */
+static int seal_many(struct bench *b, long n, struct scale *sc)
+{
+	int map_fd = bpf_map__fd(b->sg->maps.sg_inodes);
+	long slab0, lock0;
 	char path[64];
-	double t0 = now_ns();
+	double t0;
 
 	for (long i = 0; i < n; i++) {
 		int fd;
 
 		snprintf(path, sizeof(path), DIR_PATH "/many.%ld", i);
 		fd = open(path, O_RDWR | O_CREAT, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "sg_bench: creating %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	slab0 = meminfo_kb("SUnreclaim");
+	lock0 = map_memlock(map_fd);
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), DIR_PATH "/many.%ld", i);
+		fd = open(path, O_RDWR);
 		if (fd < 0 || seal_fd(b, fd, SG_SEAL_GROW) < 0) {
 			fprintf(stderr, "sg_bench: sealing %s: %s\n", path, strerror(errno));
 			if (fd >= 0)
@@ -320,7 +378,9 @@ static int seal_many(struct bench *b, long n, double *secs)
 		}
 		close(fd);
 	}
-	*secs = (now_ns() - t0) / 1e9;
+	sc->secs = (now_ns() - t0) / 1e9;
+	sc->slab_kb = meminfo_kb("SUnreclaim") - slab0;
+	sc->memlock = map_memlock(map_fd) - lock0;
 	return 0;
 }
 
@@ -421,7 +481,7 @@ int main(int argc, char **argv)
 		{ "sealed", required_argument, NULL, 's' },
 		{ 0 },
 	};
-	double seal_secs = 0;
+	struct scale sc = { 0 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -456,12 +516,16 @@ int main(int argc, char **argv)
 	print_table("Unsealed tmpfs file, nothing else sealed", phase1);
 	print_refusals(phase1);
 
-	if (seal_many(&b, b.sealed, &seal_secs) < 0)
+	if (seal_many(&b, b.sealed, &sc) < 0)
 		return 1;
 	if (measure(&b, phase2) < 0)
 		return 1;
 	print_table("Unsealed tmpfs file, other inodes sealed", phase2);
-	printf("\n%ld other inodes sealed in %.2f s (open, inode-storage update, close).\n", b.sealed, seal_secs);
+	printf("\n### Scale\n\n");
+	printf("| inodes sealed | time to seal (open, storage update, close) | unreclaimable slab growth | per inode | map memlock growth |\n");
+	printf("|---:|---:|---:|---:|---:|\n");
+	printf("| %ld | %.2f s | %ld KiB | %.0f B | %ld B |\n", b.sealed, sc.secs, sc.slab_kb,
+	       b.sealed ? sc.slab_kb * 1024.0 / b.sealed : 0.0, sc.memlock);
 
 	program_stats(&b);
 	return 0;
