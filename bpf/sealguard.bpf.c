@@ -179,12 +179,28 @@ int BPF_PROG(sg_do_madvise_exit)
 
 /* ---- write permission: write family, fallocate, MADV_REMOVE ----------- */
 
+/* The decision for one write-permission check, given what the fentry
+ * programs recorded about it (NULL: nothing, a path we cannot measure,
+ * where whatever might grow or change the file is refused). */
+static __always_inline int sg_check_write(struct file *file, struct inode *inode, __u32 seals,
+					  struct sg_access *acc)
+{
+	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
+		return 0;
+	if (!acc)
+		return -EPERM;
+	if (acc->kind == SG_ACCESS_FALLOCATE)
+		return sg_check_fallocate(inode, seals, acc);
+	return sg_check_rw(file, inode, seals, acc);
+}
+
 SEC("lsm/file_permission")
 int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 {
-	__u32 seals, op = SG_EV_WRITE;
+	__u32 seals, exempt, op = SG_EV_WRITE;
 	struct inode *inode;
 	struct sg_access acc;
+	bool measured;
 	int r;
 
 	if (ret)
@@ -195,19 +211,14 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	seals = sg_seals_of(inode);
 	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
 		return 0;
-	seals &= ~sg_exempt_seals(file->f_path.dentry, inode);
-	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW))) {
-		sg_take_access(file, &acc); /* not left for a later call */
-		return 0;
-	}
-	if (!sg_take_access(file, &acc)) {
-		/* A write path we cannot measure: refuse what might grow. */
-		r = -EPERM;
-	} else if (acc.kind == SG_ACCESS_FALLOCATE) {
+	measured = sg_take_access(file, &acc);
+	if (measured && acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-		r = sg_check_fallocate(inode, seals, &acc);
-	} else {
-		r = sg_check_rw(file, inode, seals, &acc);
+	r = sg_check_write(file, inode, seals, measured ? &acc : NULL);
+	/* Exempt rules are read only on the way to a refusal. */
+	if (r && (exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals)) {
+		seals &= ~exempt;
+		r = sg_check_write(file, inode, seals, measured ? &acc : NULL);
 	}
 	if (r)
 		r = sg_refuse(inode, seals, op, r);
@@ -333,16 +344,16 @@ static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
 	seals = sg_seals_of(inode);
 	if (!(seals & (SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_EXEC)))
 		return 0;
-	seals &= ~sg_exempt_seals(dentry, inode);
 	if (valid & ATTR_SIZE) {
 		__s64 newsize = attr->ia_size, oldsize = inode->i_size;
+		__u32 binding = (newsize < oldsize ? SG_SEAL_SHRINK : 0) | (newsize > oldsize ? SG_SEAL_GROW : 0);
 
-		if ((newsize < oldsize && (seals & SG_SEAL_SHRINK)) ||
-		    (newsize > oldsize && (seals & SG_SEAL_GROW)))
+		/* Exempt rules are read only on the way to a refusal. */
+		if ((seals & binding) && (seals & binding & ~sg_exempt_seals(dentry, inode)))
 			return sg_refuse(inode, seals, SG_EV_TRUNCATE, -EPERM);
 	}
-	if ((valid & ATTR_MODE) && (seals & SG_SEAL_EXEC) &&
-	    ((inode->i_mode ^ attr->ia_mode) & 0111))
+	if ((valid & ATTR_MODE) && (seals & SG_SEAL_EXEC) && ((inode->i_mode ^ attr->ia_mode) & 0111) &&
+	    !(sg_exempt_seals(dentry, inode) & SG_SEAL_EXEC))
 		return sg_refuse(inode, seals, SG_EV_CHMOD, -EPERM);
 	return 0;
 }
