@@ -12,7 +12,7 @@
  * full request (identity, policy, the kernel ioctl, the registry), on a
  * file that already carries the seal after the first call.
  *
- * Usage: sg_bench_request [--calls N]   (per thread; default 2000)
+ * Usage: sg_bench_request [--calls N]   (per thread; default 1000)
  * Prints a Markdown table.
  */
 #include <errno.h>
@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "calls", required_argument, NULL, 'c' }, { 0 } };
 	static const int thread_counts[] = { 1, 4, 16 };
-	int calls = 2000, c, status;
+	int calls = 1000, c, status;
 	pid_t server;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
