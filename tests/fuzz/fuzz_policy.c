@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sealguard_abi.h"
+#include "sg_kcompile.h"
 #include "sg_policy.h"
 
 #define CHECK(cond)                                                      \
@@ -58,6 +59,33 @@ static void check_rule(const struct sg_rule *r)
 	}
 }
 
+/* Whatever the parser accepts compiles for the kernel, within its bits. */
+static void check_compiled(const struct sg_policy *p)
+{
+	static const struct sg_kresolved res = { .exe_dev = 1, .exe_ino = 2, .dir_dev = 3, .dir_ino = 4,
+						 .cgroup_id = 5 };
+	struct sg_kcompiled k;
+	__u64 all = 0, used;
+
+	memset(&k, 0, sizeof(k));
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].kind != SG_RULE_ALLOW)
+			CHECK(sg_kcompile_rule(&k, 1, &p->rules[i], &res) == 0);
+	used = k.nrules == 64 ? ~0ull : (1ull << k.nrules) - 1;
+	for (int s = 0; s < SG_KSET_COUNT; s++) {
+		CHECK(!(k.pol.set[s] & all)); /* each rule in one set */
+		all |= k.pol.set[s];
+	}
+	CHECK(all == used);
+	for (size_t i = 0; i < k.n; i++)
+		CHECK(k.m[i].bits && !(k.m[i].bits & ~used) && k.m[i].key.half == 1);
+	for (size_t i = 0; i < k.nnames; i++)
+		CHECK(k.names[i].bits && !(k.names[i].bits & ~k.pol.memfd));
+	for (int l = 0; l < SG_KMEMFD_LENS; l++)
+		CHECK(k.pol.memfd_lens[l] <= SG_KMEMFD_MAX);
+	sg_kcompiled_free(&k);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sg_policy p = { 0 };
@@ -82,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nkernel += p.rules[i].kind != SG_RULE_ALLOW;
 		}
 		CHECK(nkernel <= SG_KRULE_MAX);
+		check_compiled(&p);
 		/* The same text again: every name is now a duplicate. */
 		r = sg_policy_parse(&p, "f.yaml", buf, size, err, sizeof(err));
 		CHECK(p.nrules == 0 ? r == 0 : r == -EINVAL);
