@@ -160,6 +160,8 @@ static void test_bad_inputs(void **state)
 		     "t.yaml:6:13: unknown key 'inode' in file (known: fs, path, memfd, owner)");
 	expect_error(HEAD RULE "    process: { user: root }\n",
 		     "t.yaml:6:16: unknown key 'user' in process (known: uid, gid, cgroup, exe, comm)");
+	expect_error(HEAD RULE "    file: { owner: [1000, 1001] }\n", "t.yaml:6:20: owner must be one uid");
+	expect_error(HEAD RULE "    file: { owner: nobody }\n", "t.yaml:6:20: owner 'nobody' is not a number in 0..4294967294");
 	expect_error(HEAD RULE "    process: { uid: -1 }\n", "t.yaml:6:21: uid '-1' is not a number in 0..4294967294");
 	expect_error(HEAD RULE "    process: { uid: [] }\n", "t.yaml:6:21: uid is an empty list");
 	expect_error(HEAD RULE "    process: { comm: a-very-long-task-name }\n",

@@ -265,11 +265,11 @@ static int file_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, v
 	if (strcmp(key, "memfd") == 0)
 		return copy_string(c, v, "memfd", m->memfd, sizeof(m->memfd));
 	if (strcmp(key, "owner") == 0) {
-		unsigned int n = 0;
-
+		/* One uid: a list would be parsed into room for one. */
+		if (v->type != YAML_SCALAR_NODE)
+			return fail_at(c, v, "owner must be one uid");
 		m->has_owner = true;
-		return parse_ids(c, v, "owner", &m->owner, &n) < 0 ? -EINVAL :
-		       n == 1 ? 0 : fail_at(c, v, "owner must be one uid");
+		return parse_id(c, v, "owner", &m->owner);
 	}
 	return fail_at(c, k, "unknown key '%s' in file (known: fs, path, memfd, owner)", key);
 }
