@@ -16,20 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "protocol.h"
 
 static const uint16_t expect_types[] = {
 	SG_OP_ADD_SEALS, SG_OP_GET_SEALS, SG_OP_STATUS, SG_OP_LIST,
 	SG_OP_SUBSCRIBE, SG_OP_RELOAD,    0,            0x7fff,
 };
-
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "invariant broken: %s\n", #cond); \
-			abort();                                         \
-		}                                                        \
-	} while (0)
 
 /* What was accepted is what sg_hdr_init builds for the same fields. */
 static void check_as_built(const struct sg_msg_hdr *h, size_t len)

@@ -12,17 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "sealguard_abi.h"
 #include "sg_kcompile.h"
 #include "sg_policy.h"
-
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "invariant broken: %s\n", #cond); \
-			abort();                                         \
-		}                                                        \
-	} while (0)
 
 /* What the kernel compares: a memfd name under 64 bytes, or "prefix*". */
 static int kernel_pattern(const char *pat)
