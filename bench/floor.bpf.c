@@ -52,3 +52,11 @@ int BPF_PROG(sg_inode_free_security, struct inode *inode)
 {
 	return 0;
 }
+
+SG_FLOOR_LSM(bpf_map, sg_bpf_map, struct bpf_map *map, fmode_t fmode)
+SG_FLOOR_LSM(inode_unlink, sg_inode_unlink, struct inode *dir, struct dentry *dentry)
+SG_FLOOR_LSM(inode_rmdir, sg_inode_rmdir, struct inode *dir, struct dentry *dentry)
+SG_FLOOR_LSM(inode_rename, sg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry)
+SG_FLOOR_LSM(sb_umount, sg_sb_umount, struct vfsmount *mnt, int flags)
+SG_FLOOR_LSM(ptrace_access_check, sg_ptrace_access_check, struct task_struct *child, unsigned int mode)

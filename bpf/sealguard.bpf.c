@@ -16,6 +16,7 @@
 #include "sg_add.h"
 #include "sg_report.h"
 #include "sg_krules.h"
+#include "sg_guard.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -432,4 +433,46 @@ int BPF_PROG(sg_file_open, struct file *file, int ret)
 	if (!ret)
 		sg_kapply(SG_KSET_OPEN, file);
 	return ret;
+}
+
+/* ---- the tamper guard (sg_guard.h) ------------------------------------- */
+
+SEC("lsm/bpf_map")
+int BPF_PROG(sg_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
+{
+	return ret ? ret : sg_guard_map(map, fmode);
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(sg_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return ret ? ret : sg_guard_dentry(dentry);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(sg_inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return ret ? ret : sg_guard_dentry(dentry);
+}
+
+SEC("lsm/inode_rename")
+int BPF_PROG(sg_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	ret = sg_guard_dentry(old_dentry);
+	return ret ? ret : sg_guard_dentry(new_dentry);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(sg_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	return ret ? ret : sg_guard_umount(mnt);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(sg_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	return ret ? ret : sg_guard_ptrace(child, mode);
 }

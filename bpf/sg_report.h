@@ -49,23 +49,21 @@ static __always_inline bool sg_rate_ok(struct sg_rl_key *key, __u32 *held)
 	return true;
 }
 
-/* Reports the refusal of op on inode and returns err, so call sites read
- * "return sg_refuse(...)". */
-static __always_inline int sg_refuse(struct inode *inode, __u32 seals, __u32 op, int err)
+/* Reports the refusal of op on (dev, ino) and returns err. */
+static __always_inline int sg_report(__u32 dev, __u64 ino, __u32 seals, __u32 op, int err)
 {
 	struct sg_event_stats *stats = sg_stats_cpu();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sg_rl_key key = {};
 	struct sg_event *ev;
-	__u32 dev, held;
+	__u32 held;
 
 	if (stats && op < SG_EV_OP_COUNT)
 		__sync_fetch_and_add(&stats->denials[op], 1);
 
-	dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	key.dev = dev;
 	key.tgid = pid_tgid >> 32;
-	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.ino = ino;
 	if (!sg_rate_ok(&key, &held)) {
 		if (stats)
 			__sync_fetch_and_add(&stats->suppressed, 1);
@@ -94,6 +92,13 @@ static __always_inline int sg_refuse(struct inode *inode, __u32 seals, __u32 op,
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, 0);
 	return err;
+}
+
+/* Reports the refusal of op on inode and returns err, so call sites read
+ * "return sg_refuse(...)". */
+static __always_inline int sg_refuse(struct inode *inode, __u32 seals, __u32 op, int err)
+{
+	return sg_report(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), seals, op, err);
 }
 
 #endif

@@ -66,10 +66,11 @@ enum sg_denied_op {
 	SG_DENIED_MPROTECT,
 	SG_DENIED_TRUNCATE,
 	SG_DENIED_CHMOD,
+	SG_DENIED_TAMPER, /* another process reached for sealguard's maps, pins or daemon */
 	SG_DENIED_OP_COUNT,
 };
 
-/* "write", "fallocate", "mmap", "mprotect", "truncate", "chmod", or "?". */
+/* "write", "fallocate", "mmap", "mprotect", "truncate", "chmod", "tamper", or "?". */
 const char *sg_denied_op_name(unsigned int op);
 
 struct sg_status {
@@ -110,6 +111,11 @@ int sg_list(struct sg_conn *c, int (*fn)(const struct sg_sealed_file *f, void *d
 /* Re-reads the policy (admin only).  0, or -1 with errno; message says
  * what happened (on failure: file:line:column: what is wrong). */
 int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len);
+
+/* Stops enforcement (root only, EPERM otherwise): the daemon removes
+ * every pin, which detaches the programs and forgets every seal, answers,
+ * and exits.  0 or -1 with errno. */
+int sg_unload(struct sg_conn *c);
 
 struct sg_event_info {
 	uint64_t ts_ns;        /* CLOCK_MONOTONIC */

@@ -61,11 +61,21 @@ struct sg_inode {
 #define SG_INFLIGHT_BUCKETS 1024
 
 /* Global configuration, array map "sg_config", one element. */
+#define SG_EXE_NAME_MAX 16
+
 struct sg_config {
 	__u32 daemon_tgid; /* only this process may issue SG_IOC_* */
 	__u32 features;    /* SG_FEAT_* chosen by the loader */
 	__u32 kpol_half;   /* 0 or 1: the half of "sg_kpolicy"/"sg_kmatch" in force */
 	__u32 kpol_sets;   /* SG_KSET_F_*: which kinds of kernel rule are installed */
+	/* Who may open sealguard's maps for writing and remove its pins
+	 * (bpf/sg_guard.h): the daemon_tgid above, or a process running an
+	 * executable named exe_name in the daemon's directory, so that a
+	 * restarted or upgraded daemon can adopt the pins. */
+	__u64 exe_dir_ino;
+	__u32 exe_dir_dev;  /* kernel encoding: major << 20 | minor */
+	__u32 pin_dev;      /* the BPF filesystem holding the pins, same encoding */
+	char exe_name[SG_EXE_NAME_MAX];
 };
 
 /* What a write-permission check is about, recorded per task by fentry. */
@@ -99,7 +109,9 @@ enum sg_event_op {
 	SG_EV_MPROTECT = 3,  /* PROT_WRITE on a read-only shared mapping */
 	SG_EV_TRUNCATE = 4,  /* size change: truncate, ftruncate, O_TRUNC */
 	SG_EV_CHMOD = 5,     /* exec bits changed under EXEC */
-	SG_EV_OP_COUNT = 6,
+	SG_EV_TAMPER = 6,    /* another process reached for sealguard's own maps,
+			      * pins or daemon (bpf/sg_guard.h) */
+	SG_EV_OP_COUNT = 7,
 	/* Not a kernel refusal: a seal request the policy refused, reported
 	 * by the daemon to its subscribers (no counter in denials[]). */
 	SG_EV_REQUEST = 0x100,

@@ -131,6 +131,7 @@ int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg
 	switch (out->type) {
 	case SG_OP_ADD_SEALS:
 	case SG_OP_SUBSCRIBE:
+	case SG_OP_UNLOAD:
 		/* F_ADD_SEALS succeeds with exactly 0. */
 		return out->result <= 0 && body_len == 0 ? 0 : -EBADMSG;
 	case SG_OP_GET_SEALS:

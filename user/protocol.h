@@ -15,7 +15,7 @@
 #include "sealguard_abi.h"
 
 #define SG_PROTO_MAGIC   0x53474431u /* "SGD1" */
-#define SG_PROTO_VERSION 2u
+#define SG_PROTO_VERSION 3u
 
 #define SG_DEFAULT_SOCKET "/run/sealguard/control.sock"
 #define SG_SOCKET_ENV     "SEALGUARD_SOCKET"
@@ -31,7 +31,8 @@ enum sg_msg_type {
 	SG_OP_LIST = 4,      /* admin; sg_body_list_req -> sg_body_list + entries */
 	SG_OP_SUBSCRIBE = 5, /* admin -> 0, then SG_MSG_EVENT messages */
 	SG_OP_RELOAD = 6,    /* admin -> sg_body_reload */
-	SG_OP_MAX = SG_OP_RELOAD,
+	SG_OP_UNLOAD = 7,    /* root -> 0, then the pins are removed and the daemon exits */
+	SG_OP_MAX = SG_OP_UNLOAD,
 
 	/* Reply to a message whose type is not a request's (or unreadable). */
 	SG_MSG_INVALID = 0,

@@ -174,6 +174,7 @@ const char *sg_op_name(unsigned int op)
 		[SG_EV_WRITE] = "write",       [SG_EV_FALLOCATE] = "fallocate",
 		[SG_EV_MMAP] = "mmap",         [SG_EV_MPROTECT] = "mprotect",
 		[SG_EV_TRUNCATE] = "truncate", [SG_EV_CHMOD] = "chmod",
+		[SG_EV_TAMPER] = "tamper",
 	};
 
 	if (op == SG_EV_REQUEST)

@@ -574,6 +574,9 @@ static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 		}
 		return true;
 	}
+	case SG_OP_UNLOAD:
+		reply(conn, h->type, h->seq, 0, NULL, 0);
+		return true;
 	case SG_OP_SUBSCRIBE: {
 		struct sg_body_event ev = {
 			.ev = { .ts_ns = 123456789, .cgroup_id = 4242, .ino = 99, .dev_major = 8,
@@ -1272,6 +1275,26 @@ static void test_status(void **state)
 	fake_stop(&f);
 }
 
+static void test_unload(void **state)
+{
+	struct admin a = { .admin = true };
+	struct fake f;
+	struct sg_conn *c;
+
+	fake_start(&f, answer_admin, &a);
+	c = sg_connect(f.path, 2000);
+	assert_non_null(c);
+	assert_int_equal(sg_unload(c), 0);
+	assert_int_equal(fake_last(&f).h.type, SG_OP_UNLOAD);
+	assert_int_equal(fake_last(&f).h.size, sizeof(struct sg_msg_hdr));
+	a.admin = false;
+	errno = 0;
+	assert_int_equal(sg_unload(c), -1);
+	assert_int_equal(errno, EPERM);
+	sg_disconnect(c);
+	fake_stop(&f);
+}
+
 static void test_reload(void **state)
 {
 	struct admin a = { .admin = true };
@@ -1643,6 +1666,7 @@ static void test_denied_op_name(void **state)
 	assert_int_equal(SG_DENIED_MPROTECT, SG_EV_MPROTECT);
 	assert_int_equal(SG_DENIED_TRUNCATE, SG_EV_TRUNCATE);
 	assert_int_equal(SG_DENIED_CHMOD, SG_EV_CHMOD);
+	assert_int_equal(SG_DENIED_TAMPER, SG_EV_TAMPER);
 	assert_int_equal(SG_DENIED_OP_COUNT, SG_EV_OP_COUNT);
 
 	assert_string_equal(sg_denied_op_name(SG_DENIED_WRITE), "write");
@@ -1651,6 +1675,7 @@ static void test_denied_op_name(void **state)
 	assert_string_equal(sg_denied_op_name(SG_DENIED_MPROTECT), "mprotect");
 	assert_string_equal(sg_denied_op_name(SG_DENIED_TRUNCATE), "truncate");
 	assert_string_equal(sg_denied_op_name(SG_DENIED_CHMOD), "chmod");
+	assert_string_equal(sg_denied_op_name(SG_DENIED_TAMPER), "tamper");
 	assert_string_equal(sg_denied_op_name(SG_DENIED_OP_COUNT), "?");
 	assert_string_equal(sg_denied_op_name(~0u), "?");
 }
@@ -1677,6 +1702,7 @@ int main(void)
 		cmocka_unit_test(test_stray_fds),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_unload),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_events_end),
 		cmocka_unit_test(test_list_pages),

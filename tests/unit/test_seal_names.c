@@ -190,6 +190,7 @@ static void test_op_name(void **state)
 	assert_string_equal(sg_op_name(SG_EV_MPROTECT), "mprotect");
 	assert_string_equal(sg_op_name(SG_EV_TRUNCATE), "truncate");
 	assert_string_equal(sg_op_name(SG_EV_CHMOD), "chmod");
+	assert_string_equal(sg_op_name(SG_EV_TAMPER), "tamper");
 	/* A value from a newer kernel side is printable, never NULL. */
 	assert_string_equal(sg_op_name(SG_EV_OP_COUNT), "?");
 	assert_string_equal(sg_op_name(SG_EV_REQUEST), "request"); /* daemon-side */

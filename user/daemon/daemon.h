@@ -77,6 +77,7 @@ struct sg_daemon {
 	struct sg_policy policy; /* in force; replaced whole by a reload */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
+	bool unload; /* an UNLOAD was answered: remove the pins and exit */
 };
 
 #endif

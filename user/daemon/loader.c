@@ -19,6 +19,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "kernel_check.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
@@ -125,14 +126,18 @@ fail:
 	return r;
 }
 
-static int register_daemon(struct sealguard_bpf *skel)
+static int register_daemon(struct sealguard_bpf *skel, const char *pin_dir)
 {
 	struct sg_config cfg = { 0 };
 	__u32 zero = 0;
+	int r;
 
 	/* The apply rules in force stay so until this daemon installs its own. */
 	bpf_map_lookup_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg);
 	cfg.daemon_tgid = (__u32)getpid();
+	r = sg_guard_identity(&cfg, pin_dir);
+	if (r < 0)
+		return r;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sg_config), &zero, &cfg, BPF_ANY) < 0)
 		return -errno;
 	return 0;
@@ -176,15 +181,23 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	if (r == 0)
 		r = sealguard_bpf__load(skel);
 	if (r) {
-		sg_kernel_explain_load_error(r, why, len);
+		snprintf(path, sizeof(path), "%s/maps/sg_config", d->pin_dir);
+		if (r == -EPERM && access(path, F_OK) == 0)
+			snprintf(why, len, "the tamper guard refuses this process the pinned maps in %s/maps: "
+				 "they belong to a sealguardd run from another path; run that one, or stop "
+				 "enforcement first with 'sealctl unload'", d->pin_dir);
+		else
+			sg_kernel_explain_load_error(r, why, len);
 		sealguard_bpf__destroy(skel);
 		return r;
 	}
-	r = register_daemon(skel);
+	r = register_daemon(skel, d->pin_dir);
 	if (r == 0)
 		r = attach_and_pin(skel, d->pin_dir, why, len);
 	else
 		snprintf(why, len, "cannot write the configuration map (%s)", strerror(-r));
+	if (r == 0)
+		r = sg_guard_arm(skel, d->pin_dir, why, len);
 	if (r) {
 		sealguard_bpf__destroy(skel);
 		return r;
@@ -219,6 +232,29 @@ static int remove_dir(const char *path)
 	if (rmdir(path) < 0 && errno != ENOENT)
 		r = r ? r : -errno;
 	return r;
+}
+
+pid_t sg_loader_owner(const char *pin_dir)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	struct sg_config cfg = { 0 };
+	char path[512], exe[64];
+	__u32 zero = 0;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/maps/sg_config", pin_dir);
+	fd = bpf_obj_get_opts(path, &ro);
+	if (fd < 0)
+		return 0;
+	r = bpf_map_lookup_elem(fd, &zero, &cfg);
+	close(fd);
+	if (r < 0 || !cfg.daemon_tgid || cfg.daemon_tgid == (__u32)getpid())
+		return 0;
+	/* A daemon that died and was not reaped yet has no exe link.  (A
+	 * reused pid errs on the side of refusing.) */
+	snprintf(path, sizeof(path), "/proc/%u/exe", cfg.daemon_tgid);
+	r = (int)readlink(path, exe, sizeof(exe) - 1);
+	return r > 0 ? (pid_t)cfg.daemon_tgid : 0;
 }
 
 int sg_loader_unload(const char *pin_dir)

@@ -3,6 +3,7 @@
 #define SG_LOADER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "daemon.h"
 
@@ -13,6 +14,10 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len);
 
 /* Drops this process's handles; pinned links keep enforcing. */
 void sg_loader_close(struct sg_daemon *d);
+
+/* The pid of the live daemon registered in pin_dir's pinned maps, other
+ * than this process; 0 when there is none. */
+pid_t sg_loader_owner(const char *pin_dir);
 
 /* Removes every pin: enforcement stops and all seals are forgotten. */
 int sg_loader_unload(const char *pin_dir);

@@ -133,6 +133,15 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_log);
 
 	if (unload) {
+		/* A running daemon owns the pins; going around it would leave it
+		 * serving requests with nothing enforcing them. */
+		pid_t owner = sg_loader_owner(d.pin_dir);
+
+		if (owner > 0) {
+			fprintf(stderr, "sealguardd: sealguardd (pid %d) holds the pins in %s; use 'sealctl unload'\n",
+				(int)owner, d.pin_dir);
+			return 1;
+		}
 		r = sg_loader_unload(d.pin_dir);
 		if (r < 0) {
 			fprintf(stderr, "sealguardd: cannot remove the pins in %s: %s\n", d.pin_dir, strerror(-r));
@@ -192,6 +201,16 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: event loop failed: %s\n", strerror(-r));
 		return 1;
+	}
+	if (d.unload) {
+		/* Still registered: the tamper guard lets this process unpin. */
+		r = sg_loader_unload(d.pin_dir);
+		if (r < 0) {
+			fprintf(stderr, "sealguardd: cannot remove the pins in %s: %s\n", d.pin_dir, strerror(-r));
+			return 1;
+		}
+		fprintf(stderr, "sealguardd: unloaded; no seal is enforced any more\n");
+		return 0;
 	}
 	fprintf(stderr, "sealguardd: stopped; seals stay enforced by the pinned programs\n");
 	return 0;

@@ -170,6 +170,17 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		break;
 	}
 
+	/* Stopping enforcement for everyone is root's alone, not the admin
+	 * group's: it is what the tamper guard keeps everyone else from. */
+	if (h->type == SG_OP_UNLOAD) {
+		if (c->peer.uid != 0)
+			return -EPERM;
+		fprintf(stderr, "sealguardd: unload asked by pid %d: removing every pin and exiting\n",
+			(int)c->peer.pid);
+		d->unload = true;
+		return 0;
+	}
+
 	/* Everything else shows other users' files or changes the daemon. */
 	if (!c->peer.admin) {
 		if (h->type == SG_OP_RELOAD) {

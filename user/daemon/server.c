@@ -386,7 +386,7 @@ int sg_server_run(struct sg_daemon *d)
 	bool stop = false;
 	int i, n;
 
-	while (!stop) {
+	while (!stop && !d->unload) {
 		n = epoll_wait(d->epoll_fd, evs, 32, expire_idle(d));
 		if (n < 0) {
 			if (errno == EINTR)

@@ -10,7 +10,7 @@
  * sentence in why on failure. */
 int sg_server_open(struct sg_daemon *d, char *why, size_t len);
 
-/* Serves until SIGTERM or SIGINT.  0 or -errno. */
+/* Serves until SIGTERM or SIGINT, or an answered UNLOAD.  0 or -errno. */
 int sg_server_run(struct sg_daemon *d);
 
 void sg_server_close(struct sg_daemon *d);

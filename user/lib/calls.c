@@ -234,6 +234,16 @@ int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len
 	return call.result < 0 ? fail(call.result) : 0;
 }
 
+int sg_unload(struct sg_conn *c)
+{
+	struct sg_call call = { .type = SG_OP_UNLOAD, .fd = -1 };
+	int r = sg_conn_call(c, &call);
+
+	if (r < 0)
+		return fail(r);
+	return call.result < 0 ? fail(call.result) : 0;
+}
+
 int sg_subscribe(struct sg_conn *c)
 {
 	struct sg_call call = { .type = SG_OP_SUBSCRIBE, .fd = -1 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* sealctl status / list / reload: the daemon's admin requests. */
+/* sealctl status / list / reload / unload: the daemon's admin requests. */
 #include <errno.h>
 #include <time.h>
 
@@ -203,5 +203,40 @@ int sealctl_cmd_reload(struct sealctl *ctl, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	printf("policy generation %u: %s\n", gen, message);
+	return sealctl_flush();
+}
+
+int sealctl_cmd_unload(struct sealctl *ctl, int argc, char **argv)
+{
+	const struct sealctl_cmd *cmd = sealctl_find_cmd("unload");
+	struct sg_conn *c;
+	int r, err;
+
+	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc)
+		return sealctl_usage_error(cmd, "unload takes no arguments");
+	c = sealctl_connect(ctl, &r);
+	if (!c)
+		return r;
+	r = sg_unload(c);
+	err = errno;
+	sg_disconnect(c);
+	if (r < 0) {
+		errno = err;
+		if (err == EPERM) {
+			fprintf(stderr, "sealctl: unload is for root only\n");
+			return EXIT_FAILED;
+		}
+		return sealctl_call_failed(ctl, "unload failed");
+	}
+	if (ctl->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		return sealctl_print_json(o);
+	}
+	printf("unloaded: sealguardd removed its pins and exits; no seal is enforced any more\n");
 	return sealctl_flush();
 }

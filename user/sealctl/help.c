@@ -147,6 +147,26 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_reload,
 	},
 	{
+		"unload", "stop enforcing and forget every seal (root)",
+		"NAME\n"
+		"  sealctl unload - make sealguardd remove its pins and exit\n"
+		"\n"
+		"SYNOPSIS\n"
+		"  sealctl unload [--json]\n"
+		"\n"
+		"DESCRIPTION\n"
+		"  The daemon removes every pin under its pin directory, which detaches\n"
+		"  the BPF programs and frees the seal state: every seal sealguard added\n"
+		"  is gone, native memfd seals stay. It then exits. Only root may ask;\n"
+		"  the daemon's tamper guard keeps other processes from removing the pins\n"
+		"  or opening its maps for writing, so this is the way to unload.\n"
+		"\n"
+		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS "\n"
+		"EXAMPLES\n"
+		"  sealctl unload\n",
+		sealctl_cmd_unload,
+	},
+	{
 		"policy", "check policy files",
 		"NAME\n"
 		"  sealctl policy - check sealguard policy files\n"

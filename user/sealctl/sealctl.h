@@ -65,6 +65,7 @@ int sealctl_cmd_seals(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_status(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_list(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_reload(struct sealctl *ctl, int argc, char **argv);
+int sealctl_cmd_unload(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_events(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_help(struct sealctl *ctl, int argc, char **argv);

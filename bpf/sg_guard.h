@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tamper guard: sealguard's seals live in its own maps and its
+ * programs stay attached through pinned links, so anyone who could write
+ * those maps, remove those pins or take over the daemon could undo every
+ * seal.  Only "the daemon" may: the registered daemon process, or a
+ * process running an executable of the daemon's name in the daemon's
+ * directory, which is how a restarted or upgraded daemon adopts the pins
+ * (the kernel keeps no other identity a new process could prove).
+ * Everyone may still open the maps read-only.
+ *
+ * Links need no guard of their own: tracing and LSM links have no detach
+ * or update operation, so a link fd obtained from a pin only keeps the
+ * link alive; what can end a link is dropping its pin (unlink, rename
+ * over it, unmounting the BPF filesystem), and that is guarded.
+ */
+#ifndef SG_GUARD_H
+#define SG_GUARD_H
+
+#define PTRACE_MODE_ATTACH 0x02
+#define BPF_FS_MAGIC 0xcafe4a11
+
+/* Ids of sealguard's maps, written by the daemon after loading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_guard_maps SEC(".maps");
+
+/* sealguard's pins and pin directories, marked by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} sg_guard_inodes SEC(".maps");
+
+static __always_inline struct sg_config *sg_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sg_config, &zero);
+}
+
+/* The current executable is cfg->exe_name in cfg's directory. */
+static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *exe = BPF_CORE_READ(task, mm, exe_file, f_path.dentry);
+	char name[SG_EXE_NAME_MAX] = {};
+	struct inode *dir;
+	int i;
+
+	if (!exe || !cfg->exe_dir_ino)
+		return false;
+	dir = BPF_CORE_READ(exe, d_parent, d_inode);
+	if (BPF_CORE_READ(dir, i_ino) != cfg->exe_dir_ino ||
+	    BPF_CORE_READ(dir, i_sb, s_dev) != cfg->exe_dir_dev)
+		return false;
+	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(exe, d_name.name)) < 0)
+		return false;
+	for (i = 0; i < SG_EXE_NAME_MAX; i++)
+		if (name[i] != cfg->exe_name[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool sg_is_daemon(const struct sg_config *cfg)
+{
+	return cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32) || sg_exe_is_daemon(cfg);
+}
+
+static __always_inline int sg_tamper(__u32 dev, __u64 ino)
+{
+	return sg_report(dev, ino, 0, SG_EV_TAMPER, -EPERM);
+}
+
+/* Writable fds of a guarded map (BPF_OBJ_GET of its pin, or by id). */
+static __always_inline int sg_guard_map(struct bpf_map *map, fmode_t fmode)
+{
+	struct sg_config *cfg;
+	__u32 id;
+
+	if (!(fmode & FMODE_WRITE))
+		return 0;
+	id = BPF_CORE_READ(map, id);
+	if (!bpf_map_lookup_elem(&sg_guard_maps, &id))
+		return 0;
+	cfg = sg_cfg();
+	if (!cfg || sg_is_daemon(cfg))
+		return 0;
+	return sg_tamper(0, id);
+}
+
+/* Removing or replacing a pin (unlink, rmdir, rename). */
+static __always_inline int sg_guard_dentry(struct dentry *dentry)
+{
+	struct inode *inode = dentry->d_inode;
+	struct sg_config *cfg;
+
+	/* Pins live on the BPF filesystem: everywhere else, no lookup. */
+	if (!inode || inode->i_sb->s_magic != BPF_FS_MAGIC ||
+	    !bpf_inode_storage_get(&sg_guard_inodes, inode, 0, 0))
+		return 0;
+	cfg = sg_cfg();
+	if (!cfg || sg_is_daemon(cfg))
+		return 0;
+	return sg_tamper(inode->i_sb->s_dev, inode->i_ino);
+}
+
+/* Unmounting the BPF filesystem that holds the pins drops them all. */
+static __always_inline int sg_guard_umount(struct vfsmount *mnt)
+{
+	struct sg_config *cfg = sg_cfg();
+	__u32 dev = BPF_CORE_READ(mnt, mnt_sb, s_dev);
+
+	if (!cfg || !cfg->pin_dev || dev != cfg->pin_dev || sg_is_daemon(cfg))
+		return 0;
+	return sg_tamper(dev, 0);
+}
+
+/* ptrace, /proc/PID/mem, process_vm_writev and pidfd_getfd on the daemon
+ * would hand its map fds to someone else. */
+static __always_inline int sg_guard_ptrace(struct task_struct *child, unsigned int mode)
+{
+	struct sg_config *cfg;
+	__u32 me;
+
+	if (!(mode & PTRACE_MODE_ATTACH))
+		return 0;
+	cfg = sg_cfg();
+	me = bpf_get_current_pid_tgid() >> 32;
+	if (!cfg || !cfg->daemon_tgid || BPF_CORE_READ(child, tgid) != cfg->daemon_tgid ||
+	    me == cfg->daemon_tgid)
+		return 0;
+	return sg_tamper(0, cfg->daemon_tgid);
+}
+
+#endif

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sg_attack: what a root process with CAP_BPF could try against
+ * sealguard's own objects, one attempt per run, its outcome on stdout
+ * ("ok" or the errno's name), for vm_tamper.sh (not vm_*).
+ *
+ *   sg_attack map-open PIN        BPF_OBJ_GET, read-write
+ *   sg_attack map-open-ro PIN     BPF_OBJ_GET, BPF_F_RDONLY
+ *   sg_attack map-by-id PIN       the pinned map's id (read-only), then
+ *                                 BPF_MAP_GET_FD_BY_ID read-write
+ *   sg_attack map-delete-ro PIN   delete the first key through a
+ *                                 read-only fd
+ *   sg_attack link-detach PIN     BPF_OBJ_GET of a link pin, then
+ *                                 BPF_LINK_DETACH: "<open> <detach>"
+ *   sg_attack ptrace PID          PTRACE_ATTACH
+ *   sg_attack getfd PID FD        pidfd_getfd() of PID's fd FD
+ *   sg_attack open-rw PATH        open(O_RDWR), e.g. /proc/PID/mem
+ *   sg_attack umount PATH         umount2(PATH, 0)
+ *   sg_attack umount-lazy PATH    umount2(PATH, MNT_DETACH)
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *outcome(int r)
+{
+	return r >= 0 ? "ok" : strerrorname_np(errno);
+}
+
+static int open_ro(const char *pin)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+
+	return bpf_obj_get_opts(pin, &opts);
+}
+
+static int map_by_id(const char *pin)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = open_ro(pin);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		fprintf(stderr, "sg_attack: cannot learn the id of %s: %m\n", pin);
+		exit(2);
+	}
+	close(fd);
+	return bpf_map_get_fd_by_id(info.id);
+}
+
+static int map_delete_ro(const char *pin)
+{
+	char key[512];
+	int fd = open_ro(pin);
+
+	if (fd < 0 || bpf_map_get_next_key(fd, NULL, key) < 0) {
+		fprintf(stderr, "sg_attack: %s has no key to delete: %m\n", pin);
+		exit(2);
+	}
+	return bpf_map_delete_elem(fd, key);
+}
+
+static int do_ptrace(pid_t pid)
+{
+	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
+		return -1;
+	waitpid(pid, NULL, __WALL);
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return 0;
+}
+
+static int getfd(pid_t pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pidfd < 0) {
+		fprintf(stderr, "sg_attack: pidfd_open(%d): %m\n", (int)pid);
+		exit(2);
+	}
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 2 ? argv[1] : "";
+	int r;
+
+	if (!strcmp(op, "map-open"))
+		r = bpf_obj_get(argv[2]);
+	else if (!strcmp(op, "map-open-ro"))
+		r = open_ro(argv[2]);
+	else if (!strcmp(op, "map-by-id"))
+		r = map_by_id(argv[2]);
+	else if (!strcmp(op, "map-delete-ro"))
+		r = map_delete_ro(argv[2]);
+	else if (!strcmp(op, "link-detach")) {
+		int fd = bpf_obj_get(argv[2]);
+
+		printf("%s ", outcome(fd));
+		r = fd < 0 ? fd : bpf_link_detach(fd);
+	} else if (!strcmp(op, "ptrace"))
+		r = do_ptrace(atoi(argv[2]));
+	else if (!strcmp(op, "getfd") && argc > 3)
+		r = getfd(atoi(argv[2]), atoi(argv[3]));
+	else if (!strcmp(op, "open-rw"))
+		r = open(argv[2], O_RDWR);
+	else if (!strcmp(op, "umount"))
+		r = umount2(argv[2], 0);
+	else if (!strcmp(op, "umount-lazy"))
+		r = umount2(argv[2], MNT_DETACH);
+	else {
+		fprintf(stderr, "usage: sg_attack OP ARG... (see the source)\n");
+		return 2;
+	}
+	puts(outcome(r));
+	return 0;
+}
