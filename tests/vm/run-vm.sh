@@ -43,10 +43,17 @@ echo "run-vm: booting $(basename "$vmlinuz") (TCG, no KVM) results in $rw" >&2
 # whole process group (vng and qemu) so a hung guest fails instead of hanging.
 # --verbose keeps the kernel's console (an oops, a panic) in console.log;
 # its timestamped lines are left out of what is shown as the guest runs.
+# One TCG thread for both vCPUs (SG_VM_TCG_THREAD=multi to change): with a
+# thread per vCPU, a vCPU can run a stale copy of kernel text that another
+# one just patched, so attaching or detaching BPF trampolines while other
+# tasks run the hooked functions hits a leftover int3 and panics the guest
+# ("Oops: int3" in bpf_lsm_file_permission, seen on 6.12 in vm_restart.sh:
+# twice in two runs with threads, never with one).  The vCPUs still
+# interleave, so the race tests still race.
 status=0
 timeout -k 30 "${SG_VM_TIMEOUT:-1200}" \
 	vng -r "$vmlinuz" --disable-kvm --verbose --memory "${SG_VM_MEMORY:-2G}" --cpus "${SG_VM_CPUS:-2}" \
-	"${kopts[@]}" --rwdir "$rw=$rw" -e "$guest_cmd" </dev/null 2>&1 | tee "$rw/console.log" |
+	--qemu-opts="-accel tcg,thread=${SG_VM_TCG_THREAD:-single}" "${kopts[@]}" --rwdir "$rw=$rw" -e "$guest_cmd" </dev/null 2>&1 | tee "$rw/console.log" |
 	grep --line-buffered -Ev '^\[ *[0-9]+\.[0-9]+\] ' || status=${PIPESTATUS[0]}
 
 if [[ -n $out ]]; then

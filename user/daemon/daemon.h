@@ -49,6 +49,8 @@ struct sg_counters {
 
 struct sg_daemon {
 	const char *socket_path;
+	dev_t socket_dev; /* of the socket file we bound, to unlink only ours */
+	ino_t socket_ino;
 	const char *pin_dir;
 	bool verbose;
 	gid_t admin_gid;      /* besides root; (gid_t)-1 when none */

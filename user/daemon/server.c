@@ -131,6 +131,7 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	sigset_t mask;
+	struct stat st;
 	int r;
 
 	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
@@ -154,8 +155,10 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 	if (bind(d->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail_errno;
 	/* Anyone may ask; what is granted is decided per request. */
-	if (chmod(d->socket_path, 0666) < 0 || listen(d->listen_fd, 64) < 0)
+	if (chmod(d->socket_path, 0666) < 0 || listen(d->listen_fd, 64) < 0 || stat(d->socket_path, &st) < 0)
 		goto fail_errno;
+	d->socket_dev = st.st_dev;
+	d->socket_ino = st.st_ino;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -430,8 +433,12 @@ void sg_server_close(struct sg_daemon *d)
 			drop_client(d, &d->clients[i]);
 	sg_events_close(d);
 	if (d->listen_fd >= 0) {
+		struct stat st;
+
 		close(d->listen_fd);
-		unlink(d->socket_path);
+		/* In an overlapping restart the path is the new daemon's by now. */
+		if (stat(d->socket_path, &st) == 0 && st.st_dev == d->socket_dev && st.st_ino == d->socket_ino)
+			unlink(d->socket_path);
 	}
 	if (d->epoll_fd >= 0)
 		close(d->epoll_fd);
