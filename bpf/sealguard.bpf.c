@@ -17,6 +17,7 @@
 #include "sg_report.h"
 #include "sg_krules.h"
 #include "sg_guard.h"
+#include "sg_bypass.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -380,6 +381,8 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 {
 	if (ret)
 		return ret;
+	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
+		return sg_guard_loop(file, cmd, arg);
 	if (cmd < SG_IOC_ADD || cmd > SG_IOC_ABORT || !sg_from_daemon())
 		return 0;
 	switch (cmd) {

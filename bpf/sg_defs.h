@@ -7,6 +7,7 @@
 #define EAGAIN  11
 #define ENOMEM  12
 #define EACCES  13
+#define EFAULT  14
 #define EBUSY   16
 #define EINVAL  22
 

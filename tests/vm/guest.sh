@@ -16,6 +16,8 @@ OUT=${2:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
 MODE=${3:-test}
 TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}
 export SEALGUARD_SOCKET=/run/sealguard/control.sock
+# Kernel modules a test may insmod (run-vm.sh puts them there).
+export SG_VM_MODULES=$OUT/modules
 # A program that restarts the daemon on purpose writes the new pid here.
 export SG_DAEMON_PIDFILE=/run/sealguard/restarted.pid
 RESULTS=$OUT/results.txt

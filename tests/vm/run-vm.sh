@@ -33,6 +33,17 @@ lsms=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "$config")
 
 # A fresh shared dir per boot, so stale results can never be mistaken for new.
 rw=$(mktemp -d)
+# Modules the tests load (loop): the guest cannot see the kernel cache, so
+# they travel in the shared dir, decompressed for any insmod.
+mkdir -p "$rw/modules"
+mods=$(dirname "$vmlinuz")/../lib/modules/${vmlinuz##*/vmlinuz-}
+for m in drivers/block/loop; do
+	if [[ -f $mods/kernel/$m.ko ]]; then
+		cp "$mods/kernel/$m.ko" "$rw/modules/"
+	elif [[ -f $mods/kernel/$m.ko.xz ]]; then
+		xz -dc "$mods/kernel/$m.ko.xz" >"$rw/modules/${m##*/}.ko"
+	fi
+done
 # The guest does not inherit our environment: pass what guest.sh reads.
 guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" \
 	"$here/guest.sh" "$build" "$rw" "${guest_args[@]}")

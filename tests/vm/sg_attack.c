@@ -17,13 +17,19 @@
  *   sg_attack open-rw PATH        open(O_RDWR), e.g. /proc/PID/mem
  *   sg_attack umount PATH         umount2(PATH, 0)
  *   sg_attack umount-lazy PATH    umount2(PATH, MNT_DETACH)
+ *   sg_attack loop-set-fd FILE    a free loop device on FILE (O_RDWR) with
+ *                                 LOOP_SET_FD; detached again if it worked
+ *   sg_attack loop-configure FILE [ro]   the same with LOOP_CONFIGURE
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -88,6 +94,37 @@ static int getfd(pid_t pid, int fd)
 	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 }
 
+static int loop_attach(const char *path, bool configure, bool ro)
+{
+	struct loop_config cfg = { 0 };
+	int ctl, n, loop, fd, r;
+	char dev[32];
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	n = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
+	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+	loop = n < 0 ? -1 : open(dev, O_RDWR | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (loop < 0 || fd < 0) {
+		fprintf(stderr, "sg_attack: cannot open a loop device or %s: %m\n", path);
+		exit(2);
+	}
+	if (configure) {
+		cfg.fd = (__u32)fd;
+		cfg.info.lo_flags = ro ? LO_FLAGS_READ_ONLY : 0;
+		r = ioctl(loop, LOOP_CONFIGURE, &cfg);
+	} else {
+		r = ioctl(loop, LOOP_SET_FD, fd);
+	}
+	if (r == 0) {
+		int err = errno;
+
+		ioctl(loop, LOOP_CLR_FD, 0);
+		errno = err;
+	}
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 2 ? argv[1] : "";
@@ -112,6 +149,10 @@ int main(int argc, char **argv)
 		r = getfd(atoi(argv[2]), atoi(argv[3]));
 	else if (!strcmp(op, "open-rw"))
 		r = open(argv[2], O_RDWR);
+	else if (!strcmp(op, "loop-set-fd"))
+		r = loop_attach(argv[2], false, false);
+	else if (!strcmp(op, "loop-configure"))
+		r = loop_attach(argv[2], true, argc > 3 && !strcmp(argv[3], "ro"));
 	else if (!strcmp(op, "umount"))
 		r = umount2(argv[2], 0);
 	else if (!strcmp(op, "umount-lazy"))

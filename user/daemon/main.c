@@ -48,7 +48,9 @@ static void usage(FILE *out)
 		"      --client-timeout SEC\n"
 		"                      close connections idle this long (default %d)\n"
 		"      --check         only check that this kernel can run sealguard\n"
-		"      --unload        remove every pin: stops enforcement, forgets all seals\n"
+		"      --unload        remove every pin when no daemon holds them: stops\n"
+		"                      enforcement, forgets all seals (a running daemon:\n"
+		"                      sealctl unload)\n"
 		"  -v, --verbose       log each request and libbpf's messages\n"
 		"  -h, --help          show this help\n"
 		"      --version       show the version\n",

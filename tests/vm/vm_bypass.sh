@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Ways around the write hooks (issue #5, point 8), tried as an attacker
+# would: other names for the sealed inode (hard links, renames,
+# /proc/PID/fd, /proc/PID/map_files) and the loop driver, which writes its
+# backing file without passing file_permission.  Each attack is first
+# shown to work on an unsealed file, so a refusal means the seal refused
+# it.
+set -uo pipefail
+SUITE=bypass
+# shellcheck source=shlib.sh
+source "$(dirname "$0")/shlib.sh"
+ATTACK=$BUILD/tests/vm/sg_attack
+PROBE=$BUILD/tests/vm/sg_probe
+TMP=$(mktemp -d /dev/shm/sg-bypass.XXXXXX)
+trap 'rm -rf "$TMP"; [[ -n ${WATCH:-} ]] && kill "$WATCH" 2>/dev/null; [[ -n ${LOOPDEV:-} ]] && losetup -d "$LOOPDEV" 2>/dev/null' EXIT
+
+try_append() { if printf 'x' >>"$1" 2>/dev/null; then echo ok; else echo refused; fi; }
+
+s=$TMP/sealed
+printf 'sealed content' >"$s"
+"$SEALCTL" seal "$s" write,shrink,grow >/dev/null
+
+# --- other names for the same inode --------------------------------------
+ln "$s" "$TMP/hardlink"
+check hardlink-append refused "$(try_append "$TMP/hardlink")"
+check hardlink-mmap-rw EPERM "$("$PROBE" mmap-rw "$TMP/hardlink")"
+check hardlink-seals "shrink,grow,write" "$("$SEALCTL" seals "$TMP/hardlink")"
+mv "$s" "$TMP/renamed"; s=$TMP/renamed
+check renamed-append refused "$(try_append "$s")"
+exec 7<>"$s"
+check proc-self-fd-append refused "$(try_append "/proc/$$/fd/7")"
+check proc-self-fd-truncate EPERM "$("$PROBE" truncate "/proc/$$/fd/7" 1)"
+exec 7>&-
+
+# A read-only shared mapping, reopened through /proc/PID/map_files.
+"$PROBE" watch "$s" 0 never >"$TMP/watch.out" &
+WATCH=$!
+for _ in $(seq 50); do [[ -s $TMP/watch.out ]] && break; sleep 0.1; done
+mf=
+for l in /proc/"$WATCH"/map_files/*; do
+	[[ $(readlink "$l") == "$s" ]] && { mf=$l; break; }
+done
+check map-files-found yes "$(yes_if '[[ -n $mf ]]')"
+check map-files-append refused "$(try_append "${mf:-/nonexistent}")"
+check map-files-mmap-rw EPERM "$("$PROBE" mmap-rw "${mf:-/nonexistent}")"
+check map-files-truncate EPERM "$("$PROBE" truncate "${mf:-/nonexistent}" 1)"
+kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null; WATCH=
+check content-after-names "sealed content" "$(cat "$s")"
+
+# --- the loop driver -------------------------------------------------------
+# vng leaves /lib/modules empty: run-vm.sh passes the module along.
+if [[ ! -e /dev/loop-control ]] && ! modprobe loop 2>/dev/null; then
+	insmod "${SG_VM_MODULES:-/nonexistent}/loop.ko" 2>"$TMP/insmod.err"
+	for _ in $(seq 50); do [[ -e /dev/loop-control ]] && break; sleep 0.1; done
+	check loop-module yes "$(yes_if '[[ -e /dev/loop-control ]]')" "($(cat "$TMP/insmod.err"))"
+fi
+u=$TMP/loop-unsealed w=$TMP/loop-write-sealed fw=$TMP/loop-future-write-sealed sz=$TMP/loop-size-sealed
+for f in "$u" "$w" "$fw" "$sz"; do head -c 1048576 /dev/zero >"$f"; done
+"$SEALCTL" seal "$w" write >/dev/null
+"$SEALCTL" seal "$fw" future-write >/dev/null
+"$SEALCTL" seal "$sz" shrink,grow >/dev/null
+
+# Unsealed: a writable loop device writes the file behind every write hook.
+check loop-unsealed-set-fd ok "$("$ATTACK" loop-set-fd "$u")"
+check loop-unsealed-configure ok "$("$ATTACK" loop-configure "$u")"
+LOOPDEV=$(losetup -f --show "$u")
+printf 'through the loop' | dd of="$LOOPDEV" bs=512 conv=notrunc,fsync status=none
+losetup -d "$LOOPDEV"; LOOPDEV=
+check loop-unsealed-written "through the loop" "$(head -c 16 "$u")"
+
+# Sealed WRITE or FUTURE_WRITE: refused when the loop device is set up.
+for f in "$w" "$fw"; do
+	n=${f##*/loop-}
+	check "loop-$n-set-fd" EPERM "$("$ATTACK" loop-set-fd "$f")"
+	check "loop-$n-configure" EPERM "$("$ATTACK" loop-configure "$f")"
+	msg=$(losetup -f --show "$f" 2>&1); rc=$?
+	check "loop-$n-losetup" "1 yes" "$rc $(yes_if '[[ $msg == *"not permitted"* ]]')" "($msg)"
+	check "loop-$n-not-attached" "" "$(losetup -j "$f")"
+	# Read-only loop devices read, as a read-only fd would.
+	check "loop-$n-configure-ro" ok "$("$ATTACK" loop-configure "$f" ro)"
+	LOOPDEV=$(losetup -r -f --show "$f")
+	check "loop-$n-ro-reads" 16 "$(head -c 16 "$LOOPDEV" | wc -c)"
+	printf 'x' | dd of="$LOOPDEV" bs=512 conv=notrunc status=none 2>/dev/null
+	check "loop-$n-ro-write-refused" 1 "$?"
+	losetup -d "$LOOPDEV"; LOOPDEV=
+	check "loop-$n-content" 0 "$(tr -d '\0' <"$f" | wc -c)"
+done
+# SHRINK and GROW alone: a loop device cannot resize its backing file.
+check loop-size-sealed-set-fd ok "$("$ATTACK" loop-set-fd "$sz")"
+check loop-refusal-reported yes "$(yes_if '(( $("$SEALCTL" --json status | jq .denials.write) > 0 ))')"
+exit 0
