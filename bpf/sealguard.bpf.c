@@ -383,6 +383,8 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		return ret;
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
 		return sg_guard_loop(file, cmd, arg);
+	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
+		return sg_guard_uffd(file, cmd, arg);
 	if (cmd < SG_IOC_ADD || cmd > SG_IOC_ABORT || !sg_from_daemon())
 		return 0;
 	switch (cmd) {

@@ -4,7 +4,10 @@
  * start.  The loop driver writes (and discards) through its backing file
  * with ->write_iter and ->fallocate directly, so file_permission never
  * sees /dev/loopN being written: a writable loop device is refused on a
- * write-sealed backing file when it is set up.
+ * write-sealed backing file when it is set up.  userfaultfd fills holes
+ * of a shared file mapping (UFFDIO_COPY and friends) without any write
+ * check, through a mapping that only has to be read-only: the fill is
+ * refused when the mapping is of a write-sealed file.
  */
 #ifndef SG_BYPASS_H
 #define SG_BYPASS_H
@@ -80,6 +83,74 @@ static __always_inline int sg_guard_loop(struct file *loop, unsigned int cmd, un
 	if (!rec || !(rec->seals & SG_SEAL_ANY_WRITE))
 		return 0;
 	return sg_report(dev, key.ino, rec->seals, SG_EV_WRITE, -EPERM);
+}
+
+/* ---- userfaultfd ----------------------------------------------------- */
+
+/* _IOWR(0xAA, nr, struct ...): each struct starts with the destination. */
+#define UFFDIO_COPY 0xC028AA03u
+#define UFFDIO_ZEROPAGE 0xC020AA04u
+#define UFFDIO_CONTINUE 0xC020AA07u
+#define UFFDIO_POISON 0xC020AA08u
+
+struct sg_uffd_probe {
+	__u32 seals;
+	__u32 dev;
+	__u64 ino;
+};
+
+static long sg_uffd_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct sg_uffd_probe *p = data;
+	struct file *file = vma->vm_file;
+
+	if (file && (vma->vm_flags & VM_SHARED)) {
+		p->seals = sg_seals_of(file->f_inode);
+		p->dev = file->f_inode->i_sb->s_dev;
+		p->ino = file->f_inode->i_ino;
+	}
+	return 0;
+}
+
+static __always_inline bool sg_is_uffd(struct file *file)
+{
+	static const char name[] = "[userfaultfd]";
+	char buf[sizeof(name)] = {};
+	int i;
+
+	if (bpf_probe_read_kernel_str(buf, sizeof(buf), BPF_CORE_READ(file, f_path.dentry, d_name.name)) < 0)
+		return false;
+	for (i = 0; i < sizeof(name); i++)
+		if (buf[i] != name[i])
+			return false;
+	return true;
+}
+
+/*
+ * A fill on a userfaultfd.  The destination range lies in one mapping of
+ * the userfaultfd's mm (the kernel requires it), looked up here in the
+ * caller's mm.  A fill from another process (the userfaultfd was passed
+ * on) cannot be looked up: BPF can only search a task's mappings, and the
+ * mm's owner is not reachable as one.  It is refused, since it could be
+ * aimed at a sealed file; such fills are rare (CRIU's lazy-pages daemon).
+ */
+static __always_inline int sg_guard_uffd(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct userfaultfd_ctx *ctx = file->private_data;
+	struct sg_uffd_probe p = {};
+	__u64 dst;
+
+	if (!sg_is_uffd(file))
+		return 0;
+	if ((__u64)BPF_CORE_READ(ctx, mm) != (__u64)task->mm)
+		return sg_report(0, 0, 0, SG_EV_WRITE, -EPERM);
+	/* The kernel copies it too, right after. */
+	if (bpf_probe_read_user(&dst, sizeof(dst), (void *)arg))
+		return -EFAULT;
+	if (bpf_find_vma(task, dst, sg_uffd_vma_cb, &p, 0) || !(p.seals & SG_SEAL_ANY_WRITE))
+		return 0;
+	return sg_report(p.dev, p.ino, p.seals, SG_EV_WRITE, -EPERM);
 }
 
 #endif

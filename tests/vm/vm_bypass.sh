@@ -47,6 +47,25 @@ check map-files-truncate EPERM "$("$PROBE" truncate "${mf:-/nonexistent}" 1)"
 kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null; WATCH=
 check content-after-names "sealed content" "$(cat "$s")"
 
+# --- userfaultfd: filling a hole through a read-only shared mapping --------
+# Page 0 written, page 1 a hole.
+for f in uffd-unsealed uffd-sealed uffd-future uffd-child; do
+	printf 'page zero' >"$TMP/$f"
+	truncate -s 8192 "$TMP/$f"
+done
+"$SEALCTL" seal "$TMP/uffd-sealed" write >/dev/null
+"$SEALCTL" seal "$TMP/uffd-future" future-write >/dev/null
+hole() { tail -c 4096 "$1" | tr -d '\0' | head -c 4; }
+check uffd-unsealed-fills "ok ok" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-unsealed")"
+check uffd-unsealed-filled UUUU "$(hole "$TMP/uffd-unsealed")"
+check uffd-write-sealed "ok EPERM" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-sealed")"
+check uffd-write-sealed-hole "" "$(hole "$TMP/uffd-sealed")"
+check uffd-future-write-sealed "ok EPERM" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-future")"
+check uffd-future-write-sealed-hole "" "$(hole "$TMP/uffd-future")"
+# From another process, the target cannot be looked up: refused even here.
+check uffd-fill-from-child "ok EPERM" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-child" child)"
+check uffd-fill-from-child-hole "" "$(hole "$TMP/uffd-child")"
+
 # --- the loop driver -------------------------------------------------------
 # vng leaves /lib/modules empty: run-vm.sh passes the module along.
 if [[ ! -e /dev/loop-control ]] && ! modprobe loop 2>/dev/null; then
