@@ -66,6 +66,12 @@ for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
 check restarted-socket yes "$([[ -S $SOCK ]] && echo yes || echo no)" "$(cat "$TMP/restart.log")"
 check seals-after-restart write "$("$SEALCTL" seals "$g")"
 check enforced-after-restart refused "$(try_append "$g")"
+# Least privilege: once serving, only CAP_BPF, CAP_DAC_READ_SEARCH and
+# CAP_SYS_PTRACE are left, in every set (bits 39, 2 and 19).
+dpid=$(cat "$SG_DAEMON_PIDFILE")
+for set in CapEff CapPrm CapBnd; do
+	check "caps-$set" 0000008000080004 "$(awk -v s="$set:" '$1 == s {print $2}' /proc/"$dpid"/status)"
+done
 h=$TMP/after
 printf 'new' >"$h"
 "$SEALCTL" seal "$h" grow >/dev/null; check seal-after-restart 0 $?

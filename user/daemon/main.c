@@ -2,6 +2,7 @@
 /* sealguardd: loads and pins sealguard's BPF LSM programs and serves seal
  * requests on its control socket. */
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -16,6 +17,7 @@
 #include "loader.h"
 #include "krules.h"
 #include "policy.h"
+#include "privileges.h"
 #include "protocol.h"
 #include "server.h"
 
@@ -195,8 +197,17 @@ int main(int argc, char **argv)
 		sg_loader_close(&d);
 		return 1;
 	}
+	r = sg_drop_privileges(why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		sg_server_close(&d);
+		sg_loader_close(&d);
+		return 1;
+	}
 	fprintf(stderr, "sealguardd: enforcing; programs pinned in %s, serving %s\n", d.pin_dir, d.socket_path);
+	sd_notifyf(0, "READY=1\nSTATUS=enforcing; serving %s", d.socket_path);
 	r = sg_server_run(&d);
+	sd_notify(0, "STOPPING=1");
 	sg_server_close(&d);
 	sg_loader_close(&d);
 	sg_policy_free(&d.policy);

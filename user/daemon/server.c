@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <systemd/sd-daemon.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -354,9 +355,13 @@ static void handle_signal(struct sg_daemon *d, bool *stop)
 	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			char msg[256];
-			int r = sg_policy_reload(d, msg, sizeof(msg));
+			int r;
 
+			sd_notify(0, "RELOADING=1");
+			r = sg_policy_reload(d, msg, sizeof(msg));
 			fprintf(stderr, "sealguardd: SIGHUP reload%s: %s\n", r < 0 ? " failed" : "", msg);
+			sd_notifyf(0, "READY=1\nSTATUS=policy generation %u%s", d->policy_generation,
+				   r < 0 ? " (last reload refused)" : "");
 		} else {
 			*stop = true;
 		}
