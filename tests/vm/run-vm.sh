@@ -45,7 +45,7 @@ for m in drivers/block/loop; do
 	fi
 done
 # The guest does not inherit our environment: pass what guest.sh reads.
-guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" \
+guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" "SG_SOAK_SECONDS=${SG_SOAK_SECONDS:-0}" \
 	"$here/guest.sh" "$build" "$rw" "${guest_args[@]}")
 
 echo "run-vm: booting $(basename "$vmlinuz") (TCG, no KVM) results in $rw" >&2
