@@ -81,19 +81,29 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s)
 	return sealctl_flush();
 }
 
+/* The start of a command that takes no arguments: options, then a
+ * connection.  NULL with the exit status in *r when there is none. */
+static struct sg_conn *connect_no_args(struct sealctl *ctl, const char *name, int argc, char **argv, int *r)
+{
+	const struct sealctl_cmd *cmd = sealctl_find_cmd(name);
+
+	*r = sealctl_parse_common(ctl, cmd, &argc, &argv);
+	if (*r >= 0)
+		return NULL;
+	if (argc) {
+		*r = sealctl_usage_error(cmd, "%s takes no arguments", name);
+		return NULL;
+	}
+	return sealctl_connect(ctl, r);
+}
+
 int sealctl_cmd_status(struct sealctl *ctl, int argc, char **argv)
 {
-	const struct sealctl_cmd *cmd = sealctl_find_cmd("status");
 	struct sg_status s;
 	struct sg_conn *c;
 	int r;
 
-	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
-	if (r >= 0)
-		return r;
-	if (argc)
-		return sealctl_usage_error(cmd, "status takes no arguments");
-	c = sealctl_connect(ctl, &r);
+	c = connect_no_args(ctl, "status", argc, argv, &r);
 	if (!c)
 		return r;
 	r = sg_status(c, &s) < 0 ? admin_failed(ctl, "status") : print_status(ctl, &s);
@@ -167,18 +177,12 @@ int sealctl_cmd_list(struct sealctl *ctl, int argc, char **argv)
 
 int sealctl_cmd_reload(struct sealctl *ctl, int argc, char **argv)
 {
-	const struct sealctl_cmd *cmd = sealctl_find_cmd("reload");
 	char message[256] = "";
 	uint32_t gen = 0;
 	struct sg_conn *c;
 	int r, err;
 
-	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
-	if (r >= 0)
-		return r;
-	if (argc)
-		return sealctl_usage_error(cmd, "reload takes no arguments");
-	c = sealctl_connect(ctl, &r);
+	c = connect_no_args(ctl, "reload", argc, argv, &r);
 	if (!c)
 		return r;
 	r = sg_reload(c, &gen, message, sizeof(message));
@@ -208,16 +212,10 @@ int sealctl_cmd_reload(struct sealctl *ctl, int argc, char **argv)
 
 int sealctl_cmd_unload(struct sealctl *ctl, int argc, char **argv)
 {
-	const struct sealctl_cmd *cmd = sealctl_find_cmd("unload");
 	struct sg_conn *c;
 	int r, err;
 
-	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
-	if (r >= 0)
-		return r;
-	if (argc)
-		return sealctl_usage_error(cmd, "unload takes no arguments");
-	c = sealctl_connect(ctl, &r);
+	c = connect_no_args(ctl, "unload", argc, argv, &r);
 	if (!c)
 		return r;
 	r = sg_unload(c);
