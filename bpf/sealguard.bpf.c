@@ -236,6 +236,7 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 	struct inode *inode = file->f_inode;
 	__u32 tid, idx, seals;
 	__s64 *bucket;
+	bool counted;
 
 	if (!(prot & PROT_WRITE))
 		return 0;
@@ -247,19 +248,24 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 	bucket = bpf_map_lookup_elem(&sg_inflight, &idx);
 	if (!bucket)
 		return 0;
-	/* Counted before the seals are read: see sg_add.h. */
-	__sync_fetch_and_add(bucket, 1);
+	/* Counted before the seals are read: see sg_add.h.  Once per mmap
+	 * call: while a restarting daemon swaps its links, two generations
+	 * of this program run on the same call, and the fexit that uncounts
+	 * it finds one record.  (A full map, 8192 mmaps in flight, leaves the
+	 * call uncounted: a weaker EBUSY check, never a lost seal.) */
+	tid = sg_tid();
+	counted = bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_NOEXIST) == 0;
+	if (counted)
+		__sync_fetch_and_add(bucket, 1);
 	seals = sg_seals_of(inode);
 	if ((seals & SG_SEAL_ANY_WRITE) &&
 	    ((seals & ~sg_exempt_seals(file->f_path.dentry, inode)) & SG_SEAL_ANY_WRITE)) {
-		__sync_fetch_and_add(bucket, -1);
+		if (counted) {
+			__sync_fetch_and_add(bucket, -1);
+			bpf_map_delete_elem(&sg_mmap_tasks, &tid);
+		}
 		return sg_refuse(inode, seals, SG_EV_MMAP, -EPERM);
 	}
-	tid = sg_tid();
-	if (bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_ANY))
-		/* Cannot happen below 8192 mmaps in flight; not tracking it
-		 * only weakens the EBUSY race check, never a seal. */
-		__sync_fetch_and_add(bucket, -1);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
  *   sg_attack ptrace PID          PTRACE_ATTACH
  *   sg_attack getfd PID FD        pidfd_getfd() of PID's fd FD
  *   sg_attack open-rw PATH        open(O_RDWR), e.g. /proc/PID/mem
+ *   sg_attack map-sum PIN         the sum of an array map's 64-bit values,
+ *                                 read through a read-only fd
  *   sg_attack umount PATH         umount2(PATH, 0)
  *   sg_attack umount-lazy PATH    umount2(PATH, MNT_DETACH)
  *   sg_attack loop-set-fd FILE    a free loop device on FILE (O_RDWR) with
@@ -125,6 +127,24 @@ static int loop_attach(const char *path, bool configure, bool ro)
 	return r;
 }
 
+static int map_sum(const char *pin)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	long long sum = 0, v;
+	int fd = open_ro(pin);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.value_size != sizeof(v)) {
+		fprintf(stderr, "sg_attack: %s is not a readable map of 64-bit values: %m\n", pin);
+		exit(2);
+	}
+	for (__u32 k = 0; k < info.max_entries; k++)
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0)
+			sum += v;
+	printf("%lld\n", sum);
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 2 ? argv[1] : "";
@@ -153,6 +173,8 @@ int main(int argc, char **argv)
 		r = loop_attach(argv[2], false, false);
 	else if (!strcmp(op, "loop-configure"))
 		r = loop_attach(argv[2], true, argc > 3 && !strcmp(argv[3], "ro"));
+	else if (!strcmp(op, "map-sum"))
+		r = map_sum(argv[2]);
 	else if (!strcmp(op, "umount"))
 		r = umount2(argv[2], 0);
 	else if (!strcmp(op, "umount-lazy"))

@@ -6,7 +6,11 @@
  * SHRINK and GROW, so every attempt must fail; one that succeeds is a
  * breach.
  *
- *   sg_hammer SECONDS FILE...
+ *   sg_hammer [-m UNSEALED] SECONDS FILE...
+ *
+ * -m: also map UNSEALED shared and writable, and unmap it, in a loop from a
+ * second process: writable mappings that succeed while programs are
+ * swapped (vm_restart.sh then checks that the in-flight mmap count is 0).
  *
  * Prints "attempts N breaches M", then one line per breach kind.  Exit 0
  * whatever happened: the caller judges.
@@ -20,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum attempt {
@@ -91,6 +96,27 @@ static void attempt(enum attempt a, const char *path, int src)
 	close(fd);
 }
 
+/* In a child: map and unmap path, writable and shared, for seconds. */
+static void map_loop(const char *path, int seconds)
+{
+	struct timespec now, end;
+	int fd;
+
+	if (fork() != 0)
+		return;
+	fd = open(path, O_RDWR);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += seconds;
+	do {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (fd >= 0 && now.tv_sec < end.tv_sec);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long attempts = 0, total = 0;
@@ -98,8 +124,13 @@ int main(int argc, char **argv)
 	char src_path[] = "/dev/shm/sg-hammer-src.XXXXXX";
 	int src, i;
 
+	if (argc > 2 && !strcmp(argv[1], "-m")) {
+		map_loop(argv[2], atoi(argv[3]));
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: sg_hammer SECONDS FILE...\n");
+		fprintf(stderr, "usage: sg_hammer [-m UNSEALED] SECONDS FILE...\n");
 		return 2;
 	}
 	src = mkstemp(src_path);
@@ -118,6 +149,8 @@ int main(int argc, char **argv)
 	} while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
 	for (i = 0; i < A_COUNT; i++)
 		total += breaches[i];
+	while (wait(NULL) > 0)
+		; /* the map loop, if any */
 	printf("attempts %lu breaches %lu\n", attempts, total);
 	for (i = 0; i < A_COUNT; i++)
 		if (breaches[i])

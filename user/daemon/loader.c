@@ -74,18 +74,26 @@ static int attach_and_pin(struct sealguard_bpf *skel, const char *pin_dir, char 
 	struct dirent *de;
 	int r = 0;
 
-	bpf_object__for_each_program(prog, skel->obj) {
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (n == sizeof(links) / sizeof(links[0]))
-			return -E2BIG;
-		links[n] = bpf_program__attach(prog);
-		if (!links[n]) {
-			r = -errno;
-			snprintf(why, len, "attaching %s failed (%s)", bpf_program__name(prog), strerror(-r));
-			goto fail;
+	/* Tracing programs first: the fexit programs that close what an LSM
+	 * program opens (the mmap in-flight count) must be there before it. */
+	for (int lsm = 0; lsm < 2; lsm++) {
+		bpf_object__for_each_program(prog, skel->obj) {
+			if (!bpf_program__autoload(prog) ||
+			    (strncmp(bpf_program__section_name(prog), "lsm/", 4) == 0) != lsm)
+				continue;
+			if (n == sizeof(links) / sizeof(links[0])) {
+				r = -E2BIG;
+				snprintf(why, len, "more programs than the loader can hold (%zu)", n);
+				goto fail;
+			}
+			links[n] = bpf_program__attach(prog);
+			if (!links[n]) {
+				r = -errno;
+				snprintf(why, len, "attaching %s failed (%s)", bpf_program__name(prog), strerror(-r));
+				goto fail;
+			}
+			names[n++] = bpf_program__name(prog);
 		}
-		names[n++] = bpf_program__name(prog);
 	}
 
 	for (i = 0; i < n; i++) {
