@@ -34,9 +34,9 @@ before=$(tamper_count)
 nlinks=$(ls "$PIN/links" | wc -l)
 
 # Each refusal is an event of its own kind for subscribers.
-"$SEALCTL" --json events --count 1 --timeout 20 >"$TMP/event.json" 2>&1 &
+"$SEALCTL" --json events --count 1 --timeout 20 >"$TMP/event.json" 2>"$TMP/event.err" &
 EVENTS=$!
-sleep 1
+for _ in $(seq 100); do grep -q following "$TMP/event.err" && break; sleep 0.1; done
 
 # --- the maps: no writable fd, by pin or by id; read-only is fine ---------
 for m in sg_inodes sg_sealed sg_config sg_guard_maps sg_guard_inodes sg_kpolicy; do
@@ -44,7 +44,8 @@ for m in sg_inodes sg_sealed sg_config sg_guard_maps sg_guard_inodes sg_kpolicy;
 	check "map-by-id-$m" EPERM "$("$ATTACK" map-by-id "$PIN/maps/$m")"
 done
 wait "$EVENTS"
-check tamper-event "tamper EPERM sg_attack" "$(jq -r '"\(.op) \(.error) \(.comm)"' "$TMP/event.json" 2>&1)"
+check tamper-event "tamper EPERM sg_attack" "$(jq -r '"\(.op) \(.error) \(.comm)"' "$TMP/event.json" 2>&1)" \
+	"($(cat "$TMP/event.err"))"
 check map-open-readonly ok "$("$ATTACK" map-open-ro "$PIN/maps/sg_sealed")"
 check map-delete-through-readonly EPERM "$("$ATTACK" map-delete-ro "$PIN/maps/sg_sealed")"
 zeros16=$(printf '0 %.0s' $(seq 16))
