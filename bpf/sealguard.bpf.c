@@ -451,7 +451,7 @@ int BPF_PROG(sg_file_open, struct file *file, int ret)
 SEC("lsm/bpf_map")
 int BPF_PROG(sg_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
 {
-	return ret ? ret : sg_guard_map(map, fmode);
+	return ret ? ret : sg_guard_map(map);
 }
 
 SEC("lsm/inode_unlink")

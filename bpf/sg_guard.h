@@ -7,7 +7,9 @@
  * process running an executable of the daemon's name in the daemon's
  * directory, which is how a restarted or upgraded daemon adopts the pins
  * (the kernel keeps no other identity a new process could prove).
- * Everyone may still open the maps read-only.
+ * Read-only fds are refused too: a program loaded with a read-only map fd
+ * may still write the map (the verifier does not look at the fd's mode),
+ * and inode storage handed to such a program is its seals, writable.
  *
  * Links need no guard of their own: tracing and LSM links have no detach
  * or update operation, so a link fd obtained from a pin only keeps the
@@ -76,14 +78,12 @@ static __always_inline int sg_tamper(__u32 dev, __u64 ino)
 	return sg_report(dev, ino, 0, SG_EV_TAMPER, -EPERM);
 }
 
-/* Writable fds of a guarded map (BPF_OBJ_GET of its pin, or by id). */
-static __always_inline int sg_guard_map(struct bpf_map *map, fmode_t fmode)
+/* Any fd of a guarded map (BPF_OBJ_GET of its pin, or by id). */
+static __always_inline int sg_guard_map(struct bpf_map *map)
 {
 	struct sg_config *cfg;
 	__u32 id;
 
-	if (!(fmode & FMODE_WRITE))
-		return 0;
 	id = BPF_CORE_READ(map, id);
 	if (!bpf_map_lookup_elem(&sg_guard_maps, &id))
 		return 0;

@@ -6,17 +6,13 @@
  *
  *   sg_attack map-open PIN        BPF_OBJ_GET, read-write
  *   sg_attack map-open-ro PIN     BPF_OBJ_GET, BPF_F_RDONLY
- *   sg_attack map-by-id PIN       the pinned map's id (read-only), then
- *                                 BPF_MAP_GET_FD_BY_ID read-write
- *   sg_attack map-delete-ro PIN   delete the first key through a
- *                                 read-only fd
+ *   sg_attack map-by-id ID        BPF_MAP_GET_FD_BY_ID, read-write
+ *   sg_attack map-by-id-ro ID     BPF_MAP_GET_FD_BY_ID, BPF_F_RDONLY
  *   sg_attack link-detach PIN     BPF_OBJ_GET of a link pin, then
  *                                 BPF_LINK_DETACH: "<open> <detach>"
  *   sg_attack ptrace PID          PTRACE_ATTACH
  *   sg_attack getfd PID FD        pidfd_getfd() of PID's fd FD
  *   sg_attack open-rw PATH        open(O_RDWR), e.g. /proc/PID/mem
- *   sg_attack map-sum PIN         the sum of an array map's 64-bit values,
- *                                 read through a read-only fd
  *   sg_attack umount PATH         umount2(PATH, 0)
  *   sg_attack umount-lazy PATH    umount2(PATH, MNT_DETACH)
  *   sg_attack loop-set-fd FILE    a free loop device on FILE (O_RDWR) with
@@ -50,30 +46,11 @@ static int open_ro(const char *pin)
 	return bpf_obj_get_opts(pin, &opts);
 }
 
-static int map_by_id(const char *pin)
+static int map_by_id(const char *id, bool ro)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = open_ro(pin);
+	LIBBPF_OPTS(bpf_get_fd_by_id_opts, opts, .open_flags = ro ? BPF_F_RDONLY : 0);
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
-		fprintf(stderr, "sg_attack: cannot learn the id of %s: %m\n", pin);
-		exit(2);
-	}
-	close(fd);
-	return bpf_map_get_fd_by_id(info.id);
-}
-
-static int map_delete_ro(const char *pin)
-{
-	char key[512];
-	int fd = open_ro(pin);
-
-	if (fd < 0 || bpf_map_get_next_key(fd, NULL, key) < 0) {
-		fprintf(stderr, "sg_attack: %s has no key to delete: %m\n", pin);
-		exit(2);
-	}
-	return bpf_map_delete_elem(fd, key);
+	return bpf_map_get_fd_by_id_opts((__u32)strtoul(id, NULL, 10), &opts);
 }
 
 static int do_ptrace(pid_t pid)
@@ -127,24 +104,6 @@ static int loop_attach(const char *path, bool configure, bool ro)
 	return r;
 }
 
-static int map_sum(const char *pin)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	long long sum = 0, v;
-	int fd = open_ro(pin);
-
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.value_size != sizeof(v)) {
-		fprintf(stderr, "sg_attack: %s is not a readable map of 64-bit values: %m\n", pin);
-		exit(2);
-	}
-	for (__u32 k = 0; k < info.max_entries; k++)
-		if (bpf_map_lookup_elem(fd, &k, &v) == 0)
-			sum += v;
-	printf("%lld\n", sum);
-	exit(0);
-}
-
 int main(int argc, char **argv)
 {
 	const char *op = argc > 2 ? argv[1] : "";
@@ -155,9 +114,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(op, "map-open-ro"))
 		r = open_ro(argv[2]);
 	else if (!strcmp(op, "map-by-id"))
-		r = map_by_id(argv[2]);
-	else if (!strcmp(op, "map-delete-ro"))
-		r = map_delete_ro(argv[2]);
+		r = map_by_id(argv[2], false);
+	else if (!strcmp(op, "map-by-id-ro"))
+		r = map_by_id(argv[2], true);
 	else if (!strcmp(op, "link-detach")) {
 		int fd = bpf_obj_get(argv[2]);
 
@@ -173,8 +132,6 @@ int main(int argc, char **argv)
 		r = loop_attach(argv[2], false, false);
 	else if (!strcmp(op, "loop-configure"))
 		r = loop_attach(argv[2], true, argc > 3 && !strcmp(argv[3], "ro"));
-	else if (!strcmp(op, "map-sum"))
-		r = map_sum(argv[2]);
 	else if (!strcmp(op, "umount"))
 		r = umount2(argv[2], 0);
 	else if (!strcmp(op, "umount-lazy"))

@@ -38,16 +38,25 @@ nlinks=$(ls "$PIN/links" | wc -l)
 EVENTS=$!
 for _ in $(seq 100); do grep -q following "$TMP/event.err" && break; sleep 0.1; done
 
-# --- the maps: no writable fd, by pin or by id; read-only is fine ---------
+# --- the maps: no fd, by pin or by id -------------------------------------
 for m in sg_inodes sg_sealed sg_config sg_guard_maps sg_guard_inodes sg_kpolicy; do
 	check "map-open-$m" EPERM "$("$ATTACK" map-open "$PIN/maps/$m")"
-	check "map-by-id-$m" EPERM "$("$ATTACK" map-by-id "$PIN/maps/$m")"
 done
+# By id: the daemon's map ids, from its fdinfo (readable; only attaching
+# to the daemon is refused).
+ids=$(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -un)
+check map-ids-found yes "$(yes_if '(( $(wc -w <<<"$ids") >= 6 ))')" "($ids)"
+byid=
+for id in $ids; do
+	byid+="$("$ATTACK" map-by-id "$id") $("$ATTACK" map-by-id-ro "$id") "
+done
+check map-by-id-all-refused "" "$(tr ' ' '\n' <<<"$byid" | grep -v -e '^EPERM$' -e '^$' | sort -u)"
 wait "$EVENTS"
 check tamper-event "tamper EPERM sg_attack" "$(jq -r '"\(.op) \(.error) \(.comm)"' "$TMP/event.json" 2>&1)" \
 	"($(cat "$TMP/event.err"))"
-check map-open-readonly ok "$("$ATTACK" map-open-ro "$PIN/maps/sg_sealed")"
-check map-delete-through-readonly EPERM "$("$ATTACK" map-delete-ro "$PIN/maps/sg_sealed")"
+# Read-only too: a program loaded with a read-only map fd can write the map.
+check map-open-readonly EPERM "$("$ATTACK" map-open-ro "$PIN/maps/sg_sealed")"
+check map-open-readonly-inodes EPERM "$("$ATTACK" map-open-ro "$PIN/maps/sg_inodes")"
 zeros16=$(printf '0 %.0s' $(seq 16))
 zeros48=$(printf '0 %.0s' $(seq 48))
 # shellcheck disable=SC2086
