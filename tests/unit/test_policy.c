@@ -115,6 +115,9 @@ static void test_bad_inputs(void **state)
 	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: {grow: 1}\n",
 		     "t.yaml:5:12: seals must be a list, not a mapping");
 	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: []\n", "t.yaml:5:12: seals is an empty list");
+	/* Found by fuzz_policy: a mask of 0 made a rule with no seals. */
+	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: 0\n", "t.yaml:5:12: seals '0' names no seal");
+	expect_error(HEAD "  - name: r\n    kind: exempt\n    seals: 0x0\n", "t.yaml:5:12: seals '0x0' names no seal");
 	expect_error(HEAD "  - name: r\n    kind: deny\n    seals: [grow]\n",
 		     "t.yaml:4:11: unknown kind 'deny' (known: allow, apply, exempt)");
 	expect_error(HEAD "  - kind: allow\n    seals: [grow]\n", "t.yaml:3:5: rule has no name");

@@ -169,8 +169,12 @@ static int parse_seals(struct ctx *c, const yaml_node_t *n, unsigned int *seals)
 	int r;
 
 	*seals = 0;
-	if (n->type == YAML_SCALAR_NODE)
-		return parse_seal_name(c, n, seals);
+	if (n->type == YAML_SCALAR_NODE) {
+		if ((r = parse_seal_name(c, n, seals)) < 0)
+			return r;
+		/* A mask of 0 would make a rule that grants or adds nothing. */
+		return *seals ? 0 : fail_at(c, n, "seals '%s' names no seal", scalar(n));
+	}
 	if ((r = want(c, n, YAML_SEQUENCE_NODE, "seals")) < 0)
 		return r;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
