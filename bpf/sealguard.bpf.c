@@ -12,6 +12,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_evict.h"
 #include "sg_rules.h"
 #include "sg_add.h"
 #include "sg_report.h"
@@ -391,9 +392,12 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		return sg_guard_loop(file, cmd, arg);
 	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
 		return sg_guard_uffd(file, cmd, arg);
-	if (cmd < SG_IOC_ADD || cmd > SG_IOC_ABORT || !sg_from_daemon())
+	if (cmd < SG_IOC_ADD || cmd > SG_IOC_SYNC || !sg_from_daemon())
 		return 0;
 	switch (cmd) {
+	case SG_IOC_SYNC:
+		sg_seals_of(file->f_inode);
+		return -SG_IOC_DONE_ERRNO;
 	case SG_IOC_ADD:
 		return sg_verdict(sg_add(file, (__u32)arg));
 	case SG_IOC_CONFIRM: {
@@ -408,22 +412,29 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 
 /* ---- registry upkeep --------------------------------------------------- */
 
-/* The seal dies with the inode (its storage goes right after this hook);
- * its registry entry must not outlive it, or a reused inode number would
- * be listed as sealed. */
+/* The inode's storage goes right after this hook.  A file that stays on
+ * disk keeps its seals for when its inode is read back (sg_evict.h); one
+ * that is gone takes its registry entry with it, or a reused inode number
+ * would be listed, or sealed. */
 SEC("lsm/inode_free_security")
 int BPF_PROG(sg_inode_free_security, struct inode *inode)
 {
-	struct sg_file_key key = {};
-	__u32 dev;
+	struct sg_inode *st = sg_lookup(inode);
+	struct sg_file_key key;
+	__u32 seals;
 
-	if (!sg_lookup(inode))
+	if (!st && !sg_evicted_any())
 		return 0;
-	dev = inode->i_sb->s_dev;
-	key.dev_major = dev >> SG_MINORBITS;
-	key.dev_minor = dev & ((1u << SG_MINORBITS) - 1);
-	key.ino = inode->i_ino;
+	sg_inode_key(inode, &key);
+	if (inode->i_nlink && !sg_fs_is_shmem(inode)) {
+		seals = st ? READ_ONCE_U32(st->pending) ? st->revert : st->seals : 0;
+		if (seals)
+			sg_keep_evicted(inode, &key, seals);
+		return 0;
+	}
 	bpf_map_delete_elem(&sg_sealed, &key);
+	if (!st)
+		sg_forget_evicted(&key);
 	return 0;
 }
 

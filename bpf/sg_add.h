@@ -57,6 +57,8 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 	if (add & ~SG_SEAL_ALL)
 		return -EINVAL;
 
+	/* Evicted seals first, or fresh storage would hide them. */
+	sg_seals_of(inode);
 	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return -ENOMEM;

@@ -51,7 +51,7 @@ static __always_inline int sg_guard_loop(struct file *loop, unsigned int cmd, un
 {
 	struct inode *inode = loop->f_inode;
 	struct sg_loop_config_head cfg;
-	struct sg_file_key key = {};
+	struct sg_file_key key;
 	struct sg_sealed_rec *rec;
 	bool read_only = false;
 	struct file *backing;
@@ -76,9 +76,7 @@ static __always_inline int sg_guard_loop(struct file *loop, unsigned int cmd, un
 	if (read_only || !(BPF_CORE_READ(backing, f_mode) & FMODE_WRITE))
 		return 0;
 	dev = BPF_CORE_READ(backing, f_inode, i_sb, s_dev);
-	key.dev_major = dev >> SG_MINORBITS;
-	key.dev_minor = dev & ((1u << SG_MINORBITS) - 1);
-	key.ino = BPF_CORE_READ(backing, f_inode, i_ino);
+	sg_file_key(dev, BPF_CORE_READ(backing, f_inode, i_ino), &key);
 	rec = bpf_map_lookup_elem(&sg_sealed, &key);
 	if (!rec || !(rec->seals & SG_SEAL_ANY_WRITE))
 		return 0;

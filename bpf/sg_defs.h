@@ -39,6 +39,8 @@
 #define TMPFS_MAGIC 0x01021994
 #define HUGETLBFS_MAGIC 0x958458f6
 
+#define SG_MINORBITS 20 /* kernel dev_t: major << 20 | minor */
+
 #define S_IFMT  00170000
 #define S_IFREG 0100000
 

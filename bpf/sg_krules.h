@@ -242,8 +242,11 @@ static __always_inline __u32 sg_exempt_seals(struct dentry *dentry, struct inode
  * hands is left to it (its revert set gains the bits). */
 static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 {
-	struct sg_inode *st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct sg_inode *st;
 
+	/* Evicted seals first, or fresh storage would hide them. */
+	sg_seals_of(inode);
+	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return;
 	bpf_spin_lock(&st->lock);
@@ -262,13 +265,11 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
  */
 static __always_inline void sg_register(struct file *file, struct inode *inode, __u32 seals)
 {
-	__u32 dev = BPF_CORE_READ(inode, i_sb, s_dev), zero = 0;
-	struct sg_file_key key = {};
+	struct sg_file_key key;
 	struct sg_sealed_rec *rec;
+	__u32 zero = 0;
 
-	key.dev_major = dev >> SG_MINORBITS;
-	key.dev_minor = dev & ((1u << SG_MINORBITS) - 1);
-	key.ino = BPF_CORE_READ(inode, i_ino);
+	sg_inode_key(inode, &key);
 	rec = bpf_map_lookup_elem(&sg_sealed, &key);
 	if (rec) {
 		rec->seals |= seals; /* a lost race only shows fewer bits in the list */

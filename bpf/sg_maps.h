@@ -92,6 +92,22 @@ struct {
 	__type(value, struct sg_sealed_rec);
 } sg_sealed SEC(".maps");
 
+/* Seals of evicted inodes and how many there are (sealguard_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SG_SEALED_MAX);
+	__type(key, struct sg_file_key);
+	__type(value, struct sg_evicted);
+} sg_evicted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} sg_evicted_count SEC(".maps");
+
 /* A registry record being built: too big for the stack next to the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

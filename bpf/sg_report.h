@@ -8,7 +8,6 @@
 #ifndef SG_REPORT_H
 #define SG_REPORT_H
 
-#define SG_MINORBITS 20 /* kernel dev_t: major << 20 | minor */
 
 static __always_inline struct sg_event_stats *sg_stats_cpu(void)
 {

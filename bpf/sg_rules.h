@@ -39,7 +39,9 @@ static __always_inline __u32 sg_seals_of(struct inode *inode)
 {
 	struct sg_inode *st = sg_lookup(inode);
 
-	return st ? READ_ONCE_U32(st->seals) : 0;
+	if (st)
+		return READ_ONCE_U32(st->seals);
+	return sg_evicted_any() ? sg_reinstate(inode) : 0;
 }
 
 static __always_inline bool sg_fs_is_shmem(struct inode *inode)

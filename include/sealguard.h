@@ -98,6 +98,7 @@ struct sg_sealed_file {
 	uint32_t by_policy;    /* 1: the seals were added by a policy apply rule, not requested */
 	uint64_t sealed_at;    /* seconds since the epoch, first seal */
 	char path[256];        /* as the requester's fd named it */
+	uint32_t evicted;      /* 1: its inode is out of the cache; the seals come back with it */
 };
 
 /*

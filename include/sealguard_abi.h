@@ -34,6 +34,7 @@
 #define SG_IOC_ADD     0x5308e0u /* arg: seals to add */
 #define SG_IOC_CONFIRM 0x5308e1u /* arg: unused; finish a pending WRITE */
 #define SG_IOC_ABORT   0x5308e2u /* arg: unused; undo a pending WRITE */
+#define SG_IOC_SYNC    0x5308e3u /* arg: unused; put back the seals of an evicted inode */
 
 /*
  * The hook cannot let a successful request fall through to the file's own
@@ -172,6 +173,8 @@ struct sg_file_key {
 #define SG_REC_POLICY   0x1u /* added by an apply rule: uid and pid are the triggering process's */
 #define SG_REC_BOOTTIME 0x2u /* sealed_at is CLOCK_BOOTTIME ns (kernel-written; the daemon
 			      * converts it before it leaves the daemon) */
+#define SG_REC_EVICTED  0x4u /* set in list answers only: the inode is out of the cache,
+			      * its seals wait in "sg_evicted" */
 
 struct sg_sealed_rec {
 	__u32 seals;     /* after the latest request, or when the policy added them */
@@ -183,6 +186,22 @@ struct sg_sealed_rec {
 };
 
 #define SG_SEALED_MAX 65536
+
+/*
+ * A disk file's inode can leave the inode cache while its file stays
+ * (drop_caches, memory pressure), and its inode storage goes with it.
+ * inode_free_security keeps the seals in the hash "sg_evicted", keyed like
+ * the registry; when the inode is read back, the first seal check finds no
+ * storage and puts them back, unless the inode number now belongs to
+ * another file (its generation or filesystem differs).  "sg_evicted_count"
+ * (array, one __s64) says whether there is anything to look up, so that
+ * while nothing was evicted an inode without storage costs no lookup.
+ */
+struct sg_evicted {
+	__u32 seals;
+	__u32 generation; /* i_generation: new for each file created */
+	__u64 magic;      /* the filesystem's s_magic */
+};
 
 /* ---- rules the kernel enforces: apply and exempt ----------------------- */
 

@@ -18,6 +18,7 @@
 #define SG_PEER_MAX_GROUPS  64    /* supplementary groups kept per client */
 
 struct sealguard_bpf;
+struct sqlite3;
 struct ring_buffer;
 struct sg_event;
 
@@ -59,6 +60,10 @@ struct sg_daemon {
 	struct sealguard_bpf *skel;
 	int inodes_fd; /* the inode-storage map, keyed by fd from user space */
 	int sealed_fd; /* registry of sealed files (struct sg_file_key) */
+	int evicted_fd; /* seals of evicted inodes, same keys (bpf/sg_evict.h) */
+
+	const char *state_path;   /* seals of disk files across reboots; "" for none */
+	struct sqlite3 *state_db; /* NULL: not open (see state_db.h) */
 
 	struct ring_buffer *events; /* denial events, see events.h */
 	int events_fd;              /* epoll-able fd of the ring buffer */

@@ -213,6 +213,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	d->skel = skel;
 	d->inodes_fd = bpf_map__fd(skel->maps.sg_inodes);
 	d->sealed_fd = bpf_map__fd(skel->maps.sg_sealed);
+	d->evicted_fd = bpf_map__fd(skel->maps.sg_evicted);
 	return 0;
 }
 
@@ -223,6 +224,7 @@ void sg_loader_close(struct sg_daemon *d)
 	d->skel = NULL;
 	d->inodes_fd = -1;
 	d->sealed_fd = -1;
+	d->evicted_fd = -1;
 }
 
 static int remove_dir(const char *path)

@@ -103,7 +103,12 @@ static unsigned int bpf_seals(struct sg_daemon *d, int fd)
 {
 	struct sg_inode v;
 
-	if (bpf_map_lookup_elem(d->inodes_fd, &fd, &v) < 0)
+	if (bpf_map_lookup_elem(d->inodes_fd, &fd, &v) == 0)
+		return v.seals;
+	/* No storage: maybe an inode read back after an eviction, whose
+	 * seals the kernel puts back on its first check; ask for one. */
+	if (errno != ENOENT || bpf_ioctl(fd, SG_IOC_SYNC, 0) < 0 ||
+	    bpf_map_lookup_elem(d->inodes_fd, &fd, &v) < 0)
 		return 0;
 	return v.seals;
 }

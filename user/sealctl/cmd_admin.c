@@ -137,12 +137,14 @@ static int list_one(const struct sg_sealed_file *f, void *data)
 		json_object_object_add(o, "pid", u64(f->pid));
 		json_object_object_add(o, "by", json_object_new_string(f->by_policy ? "policy" : "request"));
 		json_object_object_add(o, "sealed_at", json_object_new_string(when));
+		json_object_object_add(o, "evicted", json_object_new_boolean(f->evicted));
 		json_object_array_add(out->array, o);
 		return 0;
 	}
 	sg_seals_format(f->seals, seals, sizeof(seals));
 	printf("%-28s %-9s %-10llu %-6u %-7u %-7s %-24s %s\n", seals, dev, (unsigned long long)f->ino, f->uid,
-	       f->pid, f->by_policy ? "policy" : "request", when, f->path);
+	       f->pid, f->by_policy ? (f->evicted ? "policy*" : "policy") : (f->evicted ? "request*" : "request"),
+	       when, f->path);
 	return 0;
 }
 
