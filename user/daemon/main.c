@@ -18,6 +18,7 @@
 #include "krules.h"
 #include "policy.h"
 #include "privileges.h"
+#include "state_db.h"
 #include "protocol.h"
 #include "server.h"
 
@@ -49,6 +50,8 @@ static void usage(FILE *out)
 		"                      none: any holder of a writable fd may add seals\n"
 		"      --client-timeout SEC\n"
 		"                      close connections idle this long (default %d)\n"
+		"      --state-db FILE seals of disk files, kept across reboots (default\n"
+		"                      " SG_STATE_DB_DEFAULT "; '' for none)\n"
 		"      --check         only check that this kernel can run sealguard\n"
 		"      --unload        remove every pin when no daemon holds them: stops\n"
 		"                      enforcement, forgets all seals (a running daemon:\n"
@@ -62,13 +65,14 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT,
-	       OPT_POLICY_DIR };
+	       OPT_POLICY_DIR, OPT_STATE_DB };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 		{ "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
 		{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
 		{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
+		{ "state-db", required_argument, NULL, OPT_STATE_DB },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -81,7 +85,8 @@ int main(int argc, char **argv)
 	static struct sg_daemon d = {
 		.socket_path = SG_DEFAULT_SOCKET, .pin_dir = SG_PIN_DIR,
 		.admin_gid = (gid_t)-1, .idle_ms = SG_CLIENT_IDLE_MS, .policy_dir = SG_POLICY_DIR,
-		.inodes_fd = -1, .sealed_fd = -1, .events_fd = -1,
+		.state_path = SG_STATE_DB_DEFAULT,
+		.inodes_fd = -1, .sealed_fd = -1, .evicted_fd = -1, .events_fd = -1,
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
 	};
 	struct group *grp;
@@ -96,6 +101,7 @@ int main(int argc, char **argv)
 		case 's': d.socket_path = optarg; break;
 		case OPT_PIN_DIR: d.pin_dir = optarg; break;
 		case OPT_POLICY_DIR: d.policy_dir = optarg; break;
+		case OPT_STATE_DB: d.state_path = optarg; break;
 		case OPT_ADMIN_GROUP:
 			/* A name, or a number as chown(1) takes it. */
 			grp = getgrnam(optarg);
@@ -187,6 +193,14 @@ int main(int argc, char **argv)
 		sg_policy_free(&d.policy);
 		return 1;
 	}
+	/* Before the privileges go: putting seals back opens files for
+	 * writing, whoever owns them.  A database that does not open costs
+	 * persistence, never the enforcement already pinned. */
+	if (sg_state_open(&d, why, sizeof(why)) < 0)
+		fprintf(stderr, "sealguardd: %s\n", why);
+	else if (d.state_db)
+		fprintf(stderr, "sealguardd: %s\n", why);
+	sg_state_restore(&d);
 	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
 		d.clients[i].fd = -1;
 	d.started_at = (uint64_t)time(NULL);
@@ -209,6 +223,7 @@ int main(int argc, char **argv)
 	r = sg_server_run(&d);
 	sd_notify(0, "STOPPING=1");
 	sg_server_close(&d);
+	sg_state_close(&d);
 	sg_loader_close(&d);
 	sg_policy_free(&d.policy);
 	if (r < 0) {

@@ -40,7 +40,22 @@ static uint64_t sealed_at(const struct sg_sealed_rec *rec)
 	return (uint64_t)real.tv_sec - (boot_ns - rec->sealed_at) / 1000000000ull;
 }
 
+/* fd's name, if it leads back to fd's file. */
+static bool name_leads_back(int fd, const char *name)
+{
+	struct stat a, b;
+
+	return name[0] == '/' && fstat(fd, &a) == 0 && stat(name, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals)
+{
+	return sg_registry_record_as(d, fd, peer, seals, NULL);
+}
+
+int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
+			  const char *hint)
 {
 	struct sg_sealed_rec rec, old;
 	struct sg_file_key key;
@@ -66,6 +81,8 @@ int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, 
 	n = readlink(link, rec.path, sizeof(rec.path) - 1);
 	if (n < 0)
 		rec.path[0] = '\0';
+	if (hint && !name_leads_back(fd, rec.path))
+		snprintf(rec.path, sizeof(rec.path), "%s", hint);
 	if (bpf_map_update_elem(d->sealed_fd, &key, &rec, BPF_ANY) < 0)
 		return -errno;
 	return 0;
@@ -89,6 +106,7 @@ int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
 {
 	struct sg_file_key cur, next;
 	const void *prev = after;
+	struct sg_evicted ev;
 	unsigned int n = 0;
 
 	*more = false;
@@ -105,7 +123,9 @@ int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
 		out[n].key = cur;
 		out[n].rec.path[sizeof(out[n].rec.path) - 1] = '\0';
 		out[n].rec.sealed_at = sealed_at(&out[n].rec);
-		out[n].rec.flags &= SG_REC_POLICY; /* the only flag clients see */
+		out[n].rec.flags &= SG_REC_POLICY; /* the only stored flag clients see */
+		if (d->evicted_fd >= 0 && bpf_map_lookup_elem(d->evicted_fd, &cur, &ev) == 0)
+			out[n].rec.flags |= SG_REC_EVICTED;
 		n++;
 	}
 	*more = bpf_map_get_next_key(d->sealed_fd, prev, &next) == 0;

@@ -14,6 +14,11 @@
  * a failure here never undoes the seal. */
 int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals);
 
+/* The same, naming the file by hint when fd's own name does not lead back
+ * to it (a file opened by handle, whose dentry is not connected yet). */
+int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
+			  const char *hint);
+
 /* The path recorded for a file, or "" when none.  */
 void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
 		      unsigned long long ino, char *buf, size_t len);

@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "seal_names.h"
 #include "seal_ops.h"
+#include "state_db.h"
 
 /* Who sealed what: one line per seal added (refusals with --verbose). */
 static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int asked,
@@ -107,6 +108,12 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 		if (rr < 0)
 			fprintf(stderr, "sealguardd: cannot record a sealed file in the registry: %s\n",
 				strerror(-rr));
+		/* Nor does a failure here: the file is sealed until reboot. */
+		rr = sg_state_save(d, fd, &c->peer, (unsigned int)seals);
+		if (rr < 0)
+			fprintf(stderr, "sealguardd: state database %s: cannot record a sealed file: %s; its "
+				"seals will not be restored after a reboot\n", d->state_path,
+				rr == -EOPNOTSUPP ? "its filesystem gives no file handles" : strerror(-rr));
 	}
 	return 0;
 }
