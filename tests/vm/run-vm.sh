@@ -33,11 +33,12 @@ lsms=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "$config")
 
 # A fresh shared dir per boot, so stale results can never be mistaken for new.
 rw=$(mktemp -d)
-# Modules the tests load (loop): the guest cannot see the kernel cache, so
-# they travel in the shared dir, decompressed for any insmod.
+# Modules the tests load (loop, ext4 and what it needs): the guest cannot
+# see the kernel cache, so they travel in the shared dir, decompressed for
+# any insmod.
 mkdir -p "$rw/modules"
 mods=$(dirname "$vmlinuz")/../lib/modules/${vmlinuz##*/vmlinuz-}
-for m in drivers/block/loop; do
+for m in drivers/block/loop lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4; do
 	if [[ -f $mods/kernel/$m.ko ]]; then
 		cp "$mods/kernel/$m.ko" "$rw/modules/"
 	elif [[ -f $mods/kernel/$m.ko.xz ]]; then
