@@ -19,6 +19,7 @@
 #include "sg_krules.h"
 #include "sg_guard.h"
 #include "sg_bypass.h"
+#include "sg_overlay.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -258,7 +259,7 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 	counted = bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_NOEXIST) == 0;
 	if (counted)
 		__sync_fetch_and_add(bucket, 1);
-	seals = sg_seals_of(inode);
+	seals = sg_seals_of(inode) | sg_overlay_real_seals(file);
 	if ((seals & SG_SEAL_ANY_WRITE) &&
 	    ((seals & ~sg_exempt_seals(file->f_path.dentry, inode)) & SG_SEAL_ANY_WRITE)) {
 		if (counted) {
@@ -452,8 +453,10 @@ int BPF_PROG(sg_file_receive, struct file *file, int ret)
 SEC("lsm/file_open")
 int BPF_PROG(sg_file_open, struct file *file, int ret)
 {
-	if (!ret)
+	if (!ret) {
+		sg_overlay_open(file);
 		sg_kapply(SG_KSET_OPEN, file);
+	}
 	return ret;
 }
 

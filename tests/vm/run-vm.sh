@@ -38,7 +38,7 @@ rw=$(mktemp -d)
 # any insmod.
 mkdir -p "$rw/modules"
 mods=$(dirname "$vmlinuz")/../lib/modules/${vmlinuz##*/vmlinuz-}
-for m in drivers/block/loop lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4; do
+for m in drivers/block/loop lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 fs/overlayfs/overlay; do
 	if [[ -f $mods/kernel/$m.ko ]]; then
 		cp "$mods/kernel/$m.ko" "$rw/modules/"
 	elif [[ -f $mods/kernel/$m.ko.xz ]]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Ways around the write hooks (issue #5, point 8), tried as an attacker
 # would: other names for the sealed inode (hard links, renames,
-# /proc/PID/fd, /proc/PID/map_files) and the loop driver, which writes its
-# backing file without passing file_permission.  Each attack is first
+# /proc/PID/fd, /proc/PID/map_files), the loop driver, which writes its
+# backing file without passing file_permission, and overlayfs, whose files
+# have two inodes.  Each attack is first
 # shown to work on an unsealed file, so a refusal means the seal refused
 # it.
 set -uo pipefail
@@ -107,4 +108,41 @@ done
 # SHRINK and GROW alone: a loop device cannot resize its backing file.
 check loop-size-sealed-set-fd ok "$("$ATTACK" loop-set-fd "$sz")"
 check loop-refusal-reported yes "$(yes_if '(( $("$SEALCTL" --json status | jq .denials.write) > 0 ))')"
+
+# --- overlayfs: the overlay's inode and the real one --------------------------
+# Every write path, through name $1: write, append, mmap-rw, mprotect,
+# shrinking and growing truncate.
+all_paths() {
+	echo "$("$PROBE" write "$1") $("$PROBE" append "$1") $("$PROBE" mmap-rw "$1") $("$PROBE" mprotect "$1")" \
+		"$("$PROBE" truncate "$1" 4) $("$PROBE" truncate "$1" 100000)"
+}
+O=$TMP/ovl
+mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/merged"
+printf 'lower content' >"$O/lower/lower-only"
+grep -qw overlay /proc/filesystems || insmod "${SG_VM_MODULES:-/nonexistent}/overlay.ko" 2>/dev/null
+mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work" "$O/merged" 2>"$TMP/ovl.err"
+check overlay-mounted 0 $? "($(cat "$TMP/ovl.err"))"
+for n in unsealed real-sealed overlay-sealed; do printf 'overlay content' >"$O/merged/$n"; done
+# Unsealed, both names write.
+check overlay-unsealed-through-overlay "ok ok ok ok ok ok" "$(all_paths "$O/merged/unsealed")"
+check overlay-unsealed-real "ok ok ok ok ok ok" "$(all_paths "$O/upper/unsealed")"
+# Sealed through the real file's name, written through the overlay's.
+"$SEALCTL" seal "$O/upper/real-sealed" write,shrink,grow >/dev/null; check overlay-seal-real 0 $?
+check overlay-real-sealed-through-overlay "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/merged/real-sealed")"
+check overlay-real-sealed-content "overlay content" "$(cat "$O/upper/real-sealed")"
+# Sealed through the overlay's name, written through the real file's.
+"$SEALCTL" seal "$O/merged/overlay-sealed" write,shrink,grow >/dev/null; check overlay-seal-overlay 0 $?
+check overlay-sealed-real "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/upper/overlay-sealed")"
+check overlay-sealed-through-overlay "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/merged/overlay-sealed")"
+check overlay-sealed-real-seals "shrink,grow,write" "$("$SEALCTL" seals "$O/upper/overlay-sealed")"
+check overlay-sealed-content "overlay content" "$(cat "$O/upper/overlay-sealed")"
+# A lower-layer file sealed through the overlay: a write open copies it up
+# to a new real inode, which must inherit the seals.
+"$SEALCTL" seal "$O/merged/lower-only" write,shrink,grow >/dev/null; check overlay-seal-lower 0 $?
+check overlay-lower-through-overlay "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/merged/lower-only")"
+check overlay-lower-copied-up yes "$(yes_if '[[ -f $O/upper/lower-only ]]')"
+[[ -f $O/upper/lower-only ]] && check overlay-copied-up-real "EPERM EPERM EPERM EACCES EPERM EPERM" \
+	"$(all_paths "$O/upper/lower-only")"
+check overlay-lower-content "lower content lower content" "$(cat "$O/lower/lower-only") $(cat "$O/merged/lower-only")"
+umount "$O/merged"
 exit 0

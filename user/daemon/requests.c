@@ -108,6 +108,8 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 		if (rr < 0)
 			fprintf(stderr, "sealguardd: cannot record a sealed file in the registry: %s\n",
 				strerror(-rr));
+		else
+			sg_seal_propagate(fd);
 		/* Nor does a failure here: the file is sealed until reboot. */
 		rr = sg_state_save(d, fd, &c->peer, (unsigned int)seals);
 		if (rr < 0)

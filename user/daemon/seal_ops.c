@@ -8,8 +8,10 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +20,8 @@
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
 #endif
+
+#define SG_OVERLAYFS_MAGIC 0x794c7630
 
 /* How long a WRITE seal waits for writable mmaps already past mmap_file. */
 #define PENDING_WAIT_NS (200LL * 1000 * 1000)
@@ -147,6 +151,21 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	if (r == -EBUSY && (bpf_seals(d, fd) & seals) == seals)
 		r = 0;
 	return r;
+}
+
+void sg_seal_propagate(int fd)
+{
+	char link[64];
+	struct statfs sf;
+	int again;
+
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != SG_OVERLAYFS_MAGIC)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	/* Read-only: a write open would copy a lower file up for nothing. */
+	again = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (again >= 0)
+		close(again);
 }
 
 int sg_seal_get(struct sg_daemon *d, int fd)
