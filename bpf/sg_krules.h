@@ -259,18 +259,18 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 }
 
 /*
- * Lists a file the policy sealed in the registry "sg_sealed" (sealctl
- * list), as the daemon does for requests; inode_free_security removes it
- * with the inode.  The three trigger hooks may call bpf_d_path.
+ * Lists a file in the registry "sg_sealed" (sealctl list), as the daemon
+ * does for requests: sealed by the policy (from NULL: the current task
+ * triggered it), or given the seals of the record from (an overlay's real
+ * file).  inode_free_security removes it with the inode.  Only hooks that
+ * may call bpf_d_path use this: file_open, file_receive, mmap_file.
  */
-static __always_inline void sg_register(struct file *file, struct inode *inode, __u32 seals)
+static __always_inline void sg_register_key(struct file *file, const struct sg_file_key *key, __u32 seals,
+					    const struct sg_sealed_rec *from)
 {
-	struct sg_file_key key;
-	struct sg_sealed_rec *rec;
+	struct sg_sealed_rec *rec = bpf_map_lookup_elem(&sg_sealed, key);
 	__u32 zero = 0;
 
-	sg_inode_key(inode, &key);
-	rec = bpf_map_lookup_elem(&sg_sealed, &key);
 	if (rec) {
 		rec->seals |= seals; /* a lost race only shows fewer bits in the list */
 		return;
@@ -279,13 +279,28 @@ static __always_inline void sg_register(struct file *file, struct inode *inode, 
 	if (!rec)
 		return;
 	rec->seals = seals;
-	rec->uid = BPF_CORE_READ(bpf_get_current_task_btf(), cred, euid.val);
-	rec->pid = bpf_get_current_pid_tgid() >> 32;
-	rec->flags = SG_REC_POLICY | SG_REC_BOOTTIME;
-	rec->sealed_at = bpf_ktime_get_boot_ns();
+	if (from) {
+		rec->uid = from->uid;
+		rec->pid = from->pid;
+		rec->flags = from->flags;
+		rec->sealed_at = from->sealed_at;
+	} else {
+		rec->uid = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cred, euid.val);
+		rec->pid = bpf_get_current_pid_tgid() >> 32;
+		rec->flags = SG_REC_POLICY | SG_REC_BOOTTIME;
+		rec->sealed_at = bpf_ktime_get_boot_ns();
+	}
 	if (bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
 		rec->path[0] = '\0';
-	bpf_map_update_elem(&sg_sealed, &key, rec, BPF_NOEXIST);
+	bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST);
+}
+
+static __always_inline void sg_register(struct file *file, struct inode *inode, __u32 seals)
+{
+	struct sg_file_key key;
+
+	sg_inode_key(inode, &key);
+	sg_register_key(file, &key, seals, NULL);
 }
 
 /* Runs the apply rules of one trigger for the current task and file. */

@@ -52,30 +52,6 @@ static __always_inline struct inode *sg_backing_user_inode(struct file *file)
 	return user;
 }
 
-/* Lists the real file as its overlay inode is listed, but for the path. */
-static __always_inline void sg_register_copy(struct file *file, const struct sg_file_key *key,
-					     const struct sg_sealed_rec *from, __u32 seals)
-{
-	struct sg_sealed_rec *rec = bpf_map_lookup_elem(&sg_sealed, key);
-	__u32 zero = 0;
-
-	if (rec) {
-		rec->seals |= seals; /* a lost race only shows fewer bits in the list */
-		return;
-	}
-	rec = bpf_map_lookup_elem(&sg_rec_scratch, &zero);
-	if (!rec)
-		return;
-	rec->seals = seals;
-	rec->uid = from->uid;
-	rec->pid = from->pid;
-	rec->flags = from->flags;
-	rec->sealed_at = from->sealed_at;
-	if (bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
-		rec->path[0] = '\0';
-	bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST);
-}
-
 /* file_open of a backing file: the real inode gains the overlay's seals. */
 static __always_inline void sg_overlay_open(struct file *file)
 {
@@ -95,7 +71,7 @@ static __always_inline void sg_overlay_open(struct file *file)
 		return;
 	sg_apply_to(real, seals);
 	sg_inode_key(real, &key);
-	sg_register_copy(file, &key, rec, sg_seals_of(real));
+	sg_register_key(file, &key, sg_seals_of(real), rec);
 }
 
 /* The seals of the real file behind an overlay file (its private_data up
