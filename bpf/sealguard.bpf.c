@@ -11,6 +11,7 @@
 
 #include "sealguard_abi.h"
 #include "sg_defs.h"
+#include "sg_compat.h"
 #include "sg_maps.h"
 #include "sg_rules.h"
 #include "sg_add.h"
@@ -103,9 +104,25 @@ int BPF_PROG(sg_io_write, struct io_kiocb *req)
 	return 0;
 }
 
-SEC("fentry/rw_verify_area")
-int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file, const loff_t *ppos, size_t count)
+/* Before 5.19 (struct io_rw without flags) RWF_APPEND is already in the
+ * kiocb's ki_flags, as an IOCB_* value (sg_compat.h). */
+SEC("fentry/io_write")
+int BPF_PROG(sg_io_write_kiocb, struct io_kiocb *req)
 {
+	struct io_kiocb___old *old = (void *)req;
+
+	if (BPF_CORE_READ(old, rw.kiocb.ki_flags) & SG_IOCB_APPEND_OLD)
+		sg_note_append(BPF_CORE_READ(old, rw.kiocb.ki_filp));
+	return 0;
+}
+
+/* rw_verify_area(int read_write, struct file *file, const loff_t *ppos,
+ * size_t count): ppos comes through sg_ctx_arg (sg_compat.h). */
+SEC("fentry/rw_verify_area")
+int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
+{
+	const loff_t *ppos = (const loff_t *)sg_ctx_arg(ctx, 2);
+	size_t count = ctx[3];
 	__u32 appending, flags = 0;
 	struct sg_access *a;
 	__s64 pos = -1;
@@ -389,8 +406,6 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		return ret;
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
 		return sg_guard_loop(file, cmd, arg);
-	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
-		return sg_guard_uffd(file, cmd, arg);
 	if (cmd < SG_IOC_ADD || cmd > SG_IOC_ABORT || !sg_from_daemon())
 		return 0;
 	switch (cmd) {
@@ -404,6 +419,19 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 	default:
 		return sg_verdict(sg_abort(file));
 	}
+}
+
+/* userfaultfd fills (sg_bypass.h), a program of its own: it needs
+ * bpf_find_vma (5.17+), and the loader leaves it out where the kernel
+ * lacks it, not the seal requests above. */
+SEC("lsm/file_ioctl")
+int BPF_PROG(sg_file_ioctl_uffd, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
+		return sg_guard_uffd(file, cmd, arg);
+	return 0;
 }
 
 /* ---- registry upkeep --------------------------------------------------- */
