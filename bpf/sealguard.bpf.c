@@ -104,14 +104,26 @@ int BPF_PROG(sg_io_write, struct io_kiocb *req)
 	return 0;
 }
 
-/* Before 5.19 (struct io_rw without flags) RWF_APPEND is already in the
- * kiocb's ki_flags, as an IOCB_* value (sg_compat.h). */
+/* Before 5.19 (struct io_rw without flags): the SQE's RWF_APPEND, kept
+ * per request from io_prep_rw to io_write (sg_compat.h). */
+SEC("fentry/io_prep_rw")
+int BPF_PROG(sg_io_prep_rw, struct io_kiocb *req, const struct io_uring_sqe *sqe)
+{
+	__u64 key = (__u64)req;
+	__u32 append = BPF_CORE_READ(sqe, rw_flags) & RWF_APPEND;
+
+	bpf_map_update_elem(&sg_uring_append, &key, &append, BPF_ANY);
+	return 0;
+}
+
 SEC("fentry/io_write")
-int BPF_PROG(sg_io_write_kiocb, struct io_kiocb *req)
+int BPF_PROG(sg_io_write_old, struct io_kiocb *req)
 {
 	struct io_kiocb___old *old = (void *)req;
+	__u64 key = (__u64)req;
+	__u32 *append = bpf_map_lookup_elem(&sg_uring_append, &key);
 
-	if (BPF_CORE_READ(old, rw.kiocb.ki_flags) & SG_IOCB_APPEND_OLD)
+	if (append && *append)
 		sg_note_append(BPF_CORE_READ(old, rw.kiocb.ki_filp));
 	return 0;
 }

@@ -98,13 +98,25 @@ static __always_inline void sg_unlock(struct sg_inode *st)
 }
 
 /*
- * io_uring before 5.19 keeps a request's RWF_* nowhere but in its kiocb's
- * ki_flags, already translated to IOCB_* by io_prep_rw when io_write
- * starts, and the IOCB_* values were not yet RWF_*'s (IOCB_APPEND was
- * 1 << 1).  struct io_rw then overlaid the start of struct io_kiocb.
+ * io_uring before 5.19 keeps a request's RWF_* only in its kiocb's
+ * ki_flags once io_prep_rw has read the SQE, translated to IOCB_* bits
+ * whose values depend on the kernel (IOCB_APPEND was 1 << 1 until 5.16;
+ * Debian's 5.10 has it equal to RWF_APPEND since it imported 5.15's
+ * io_uring).  So the SQE's rw_flags are read where io_prep_rw reads them
+ * and kept per request, for io_write, which may run later in an io-wq
+ * worker.  Every prep overwrites its request's entry, so a reused
+ * io_kiocb never inherits an older request's flag.  LRU: an entry lost
+ * to eviction is a request whose RWF_APPEND goes unseen, as before this
+ * existed; 16384 requests in flight is far beyond a queue's depth.
  */
-#define SG_IOCB_APPEND_OLD (1 << 1)
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} sg_uring_append SEC(".maps");
 
+/* struct io_rw overlaid the start of struct io_kiocb then. */
 struct io_rw___old {
 	struct kiocb kiocb;
 };

@@ -137,8 +137,10 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	/* Before 5.19 io_uring's RWF_* lived elsewhere (struct io_rw has no flags). */
 	feat->has_io_write = btf_func_params(btf, "io_write") >= 0 &&
 			     btf_struct_has_member(btf, "io_rw", "flags");
-	feat->has_io_write_kiocb = !feat->has_io_write && btf_func_params(btf, "io_write") >= 0 &&
-				   btf_struct_has_member(btf, "io_kiocb", "rw");
+	/* Before: the SQE's flags from io_prep_rw, where it is not inlined. */
+	feat->has_io_prep_rw = !feat->has_io_write && btf_func_params(btf, "io_write") >= 0 &&
+			       btf_func_params(btf, "io_prep_rw") >= 0 &&
+			       btf_struct_has_member(btf, "io_kiocb", "rw");
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
@@ -183,7 +185,8 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
 	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
 	bpf_program__set_autoload(skel->progs.sg_io_write, f->has_io_write);
-	bpf_program__set_autoload(skel->progs.sg_io_write_kiocb, f->has_io_write_kiocb);
+	bpf_program__set_autoload(skel->progs.sg_io_prep_rw, f->has_io_prep_rw);
+	bpf_program__set_autoload(skel->progs.sg_io_write_old, f->has_io_prep_rw);
 	bpf_program__set_autoload(skel->progs.sg_file_ioctl_uffd, f->has_uffd_probe);
 	skel->rodata->sg_can_d_path = f->can_d_path;
 	skel->rodata->sg_has_spin_lock = f->has_spin_lock;
@@ -202,7 +205,7 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 		 "policy seals listed %s; seal state locked by %s",
 		 f->setattr_has_idmap ? "with" : "without",
 		 f->has_io_write ? "from io_rw.flags" :
-		 f->has_io_write_kiocb ? "from kiocb.ki_flags" : "not seen (no io_write probe)",
+		 f->has_io_prep_rw ? "from the SQE in io_prep_rw" : "NOT SEEN (no io_write/io_prep_rw to probe)",
 		 f->has_madvise_probe ? "EACCES" : "EPERM (no bpf_find_vma, 5.17+)",
 		 f->has_uffd_probe ? "checked" : "NOT CHECKED (no bpf_find_vma, 5.17+)",
 		 f->can_d_path ? "with their path" : "without path (no bpf_d_path in LSM programs, 5.11+)",

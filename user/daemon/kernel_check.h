@@ -15,7 +15,7 @@ struct sg_kernel_features {
 	int has_remap_file_pages;
 	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */
 	int has_inode_free_hook; /* registry entries pruned as inodes die */
-	int has_io_write_kiocb; /* io_uring before 5.19: RWF_APPEND in the kiocb */
+	int has_io_prep_rw; /* io_uring before 5.19: RWF_APPEND from the SQE */
 	int has_uffd_probe; /* bpf_find_vma for the userfaultfd fill check */
 	int can_d_path; /* bpf_d_path from LSM programs (5.11+) */
 	int has_spin_lock; /* bpf_spin_lock from LSM programs (5.11+) */
