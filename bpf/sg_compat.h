@@ -56,9 +56,9 @@ static __always_inline void sg_barrier_on(__s64 *p)
  * bpf_spin_lock since 5.11; on 5.10 a lock is an entry in sg_locks, keyed
  * by the storage's address, that only one task can create (BPF_NOEXIST
  * is decided under the hash bucket's lock, which also orders the stores
- * made while holding it).  Holders run a few instructions and are not
- * preempted (programs cannot sleep), so a bounded retry almost always
- * gets it; when it does not, the caller fails with SG_IOC_RETRY_ERRNO,
+ * made while holding it).  Holders run a few instructions and cannot
+ * sleep (and are not preempted on a PREEMPT_VOLUNTARY kernel such as
+ * Debian's), so a bounded retry almost always gets it; when it does not, the caller fails with SG_IOC_RETRY_ERRNO,
  * which the daemon retries.
  */
 const volatile bool sg_has_spin_lock = true;
