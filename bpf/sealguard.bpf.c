@@ -11,6 +11,7 @@
 
 #include "sealguard_abi.h"
 #include "sg_defs.h"
+#include "sg_compat.h"
 #include "sg_maps.h"
 #include "sg_evict.h"
 #include "sg_rules.h"
@@ -105,9 +106,37 @@ int BPF_PROG(sg_io_write, struct io_kiocb *req)
 	return 0;
 }
 
-SEC("fentry/rw_verify_area")
-int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file, const loff_t *ppos, size_t count)
+/* Before 5.19 (struct io_rw without flags): the SQE's RWF_APPEND, kept
+ * per request from io_prep_rw to io_write (sg_compat.h). */
+SEC("fentry/io_prep_rw")
+int BPF_PROG(sg_io_prep_rw, struct io_kiocb *req, const struct io_uring_sqe *sqe)
 {
+	__u64 key = (__u64)req;
+	__u32 append = BPF_CORE_READ(sqe, rw_flags) & RWF_APPEND;
+
+	bpf_map_update_elem(&sg_uring_append, &key, &append, BPF_ANY);
+	return 0;
+}
+
+SEC("fentry/io_write")
+int BPF_PROG(sg_io_write_old, struct io_kiocb *req)
+{
+	struct io_kiocb___old *old = (void *)req;
+	__u64 key = (__u64)req;
+	__u32 *append = bpf_map_lookup_elem(&sg_uring_append, &key);
+
+	if (append && *append)
+		sg_note_append(BPF_CORE_READ(old, rw.kiocb.ki_filp));
+	return 0;
+}
+
+/* rw_verify_area(int read_write, struct file *file, const loff_t *ppos,
+ * size_t count): ppos comes through sg_ctx_arg (sg_compat.h). */
+SEC("fentry/rw_verify_area")
+int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
+{
+	const loff_t *ppos = (const loff_t *)sg_ctx_arg(ctx, 2);
+	size_t count = ctx[3];
 	__u32 appending, flags = 0;
 	struct sg_access *a;
 	__s64 pos = -1;
@@ -391,8 +420,6 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		return ret;
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
 		return sg_guard_loop(file, cmd, arg);
-	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
-		return sg_guard_uffd(file, cmd, arg);
 	if (cmd < SG_IOC_ADD || cmd > SG_IOC_SYNC || !sg_from_daemon())
 		return 0;
 	switch (cmd) {
@@ -409,6 +436,19 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 	default:
 		return sg_verdict(sg_abort(file));
 	}
+}
+
+/* userfaultfd fills (sg_bypass.h), a program of its own: it needs
+ * bpf_find_vma (5.17+), and the loader leaves it out where the kernel
+ * lacks it, not the seal requests above. */
+SEC("lsm/file_ioctl")
+int BPF_PROG(sg_file_ioctl_uffd, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
+		return sg_guard_uffd(file, cmd, arg);
+	return 0;
 }
 
 /* ---- registry upkeep --------------------------------------------------- */

@@ -24,24 +24,25 @@ static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *
 	if (!bucket)
 		return -EINVAL;
 	/* Full barrier: the published seal is visible before we look. */
-	__sync_fetch_and_add(bucket, 0);
+	sg_barrier_on(bucket);
 	if (*(volatile __s64 *)bucket > 0)
 		return -SG_IOC_PENDING_ERRNO;
 
 	writable = BPF_CORE_READ(file, f_mapping, i_mmap_writable.counter);
 
-	bpf_spin_lock(&st->lock);
+	if (!sg_lock(st))
+		return -SG_IOC_RETRY_ERRNO;
 	if (!st->pending) {
-		bpf_spin_unlock(&st->lock);
+		sg_unlock(st);
 		return -SG_IOC_DONE_ERRNO;
 	}
 	st->pending = 0;
 	if (writable > 0) {
 		st->seals = st->revert;
-		bpf_spin_unlock(&st->lock);
+		sg_unlock(st);
 		return -EBUSY;
 	}
-	bpf_spin_unlock(&st->lock);
+	sg_unlock(st);
 	return -SG_IOC_DONE_ERRNO;
 }
 
@@ -68,11 +69,12 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 	if ((add & SG_SEAL_EXEC) && exec_bits)
 		add |= SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_WRITE | SG_SEAL_FUTURE_WRITE;
 
-	bpf_spin_lock(&st->lock);
+	if (!sg_lock(st))
+		return -SG_IOC_RETRY_ERRNO;
 	pending = st->pending;
 	/* While a WRITE is pending, what is committed is st->revert. */
 	if ((pending ? st->revert : st->seals) & SG_SEAL_SEAL) {
-		bpf_spin_unlock(&st->lock);
+		sg_unlock(st);
 		return -EPERM;
 	}
 	if (!pending && (add & SG_SEAL_WRITE) && !(st->seals & SG_SEAL_WRITE)) {
@@ -85,7 +87,7 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 		st->revert |= add;
 	}
 	st->seals |= add;
-	bpf_spin_unlock(&st->lock);
+	sg_unlock(st);
 
 	/* A pending WRITE (this one, or one a crashed daemon left) must be
 	 * settled before anything else is decided for this inode. */
@@ -100,12 +102,13 @@ static __always_inline int sg_abort(struct file *file)
 
 	if (!st)
 		return -EINVAL;
-	bpf_spin_lock(&st->lock);
+	if (!sg_lock(st))
+		return -SG_IOC_RETRY_ERRNO;
 	if (st->pending) {
 		st->pending = 0;
 		st->seals = st->revert;
 	}
-	bpf_spin_unlock(&st->lock);
+	sg_unlock(st);
 	return -SG_IOC_DONE_ERRNO;
 }
 

@@ -64,8 +64,8 @@ static __always_inline void sg_keep_evicted(struct inode *inode, struct sg_file_
 }
 
 /* The first check of an inode read back from disk: its seals, put back
- * into fresh storage.  A spin lock, not an atomic OR: 5.10 has no
- * BPF_ATOMIC fetch-or. */
+ * into fresh storage.  Under the inode's lock, not an atomic OR: 5.10 has
+ * no BPF_ATOMIC fetch-or. */
 static __always_inline __u32 sg_reinstate(struct inode *inode)
 {
 	struct sg_file_key key;
@@ -85,12 +85,12 @@ static __always_inline __u32 sg_reinstate(struct inode *inode)
 		bpf_map_delete_elem(&sg_sealed, &key);
 	} else {
 		st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		/* No memory: enforce this once, and try again next time. */
-		if (!st)
+		/* No memory, or the lock busy (5.10, sg_compat.h): enforce
+		 * this once, and try again next time. */
+		if (!st || !sg_lock(st))
 			return seals;
-		bpf_spin_lock(&st->lock);
 		st->seals |= seals;
-		bpf_spin_unlock(&st->lock);
+		sg_unlock(st);
 	}
 	sg_forget_evicted(&key);
 	return seals;

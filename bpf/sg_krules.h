@@ -186,7 +186,7 @@ static __always_inline __u64 sg_memfd_bits(const struct sg_kpolicy *pol, __u32 h
 static __always_inline __u64 sg_kmatch_rules(const struct sg_kpolicy *pol, __u32 half, __u64 cand,
 					     struct dentry *dentry, struct inode *inode)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = sg_current_task();
 	__u32 fs = sg_fs_kind(dentry, inode);
 
 	if (fs < SG_KFS_COUNT)
@@ -247,15 +247,16 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 	/* Evicted seals first, or fresh storage would hide them. */
 	sg_seals_of(inode);
 	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
+	/* A lock not had (5.10, see sg_compat.h) leaves the seals to the next
+	 * trigger. */
+	if (!st || !sg_lock(st))
 		return;
-	bpf_spin_lock(&st->lock);
 	if (!((st->pending ? st->revert : st->seals) & SG_SEAL_SEAL)) {
 		st->seals |= add;
 		if (st->pending)
 			st->revert |= add;
 	}
-	bpf_spin_unlock(&st->lock);
+	sg_unlock(st);
 }
 
 /*
@@ -263,7 +264,7 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
  * does for requests: sealed by the policy (from NULL: the current task
  * triggered it), or given the seals of the record from (an overlay's real
  * file).  inode_free_security removes it with the inode.  Only hooks that
- * may call bpf_d_path use this: file_open, file_receive, mmap_file.
+ * may call bpf_d_path (5.11+) use this: file_open, file_receive, mmap_file.
  */
 static __always_inline void sg_register_key(struct file *file, const struct sg_file_key *key, __u32 seals,
 					    const struct sg_sealed_rec *from)
@@ -285,12 +286,14 @@ static __always_inline void sg_register_key(struct file *file, const struct sg_f
 		rec->flags = from->flags;
 		rec->sealed_at = from->sealed_at;
 	} else {
-		rec->uid = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cred, euid.val);
+		rec->uid = BPF_CORE_READ(sg_current_task(), cred, euid.val);
 		rec->pid = bpf_get_current_pid_tgid() >> 32;
 		rec->flags = SG_REC_POLICY | SG_REC_BOOTTIME;
 		rec->sealed_at = bpf_ktime_get_boot_ns();
 	}
-	if (bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
+	/* Without bpf_d_path (5.10) the list shows the file by dev and ino. */
+	rec->path[0] = '\0';
+	if (sg_can_d_path && bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
 		rec->path[0] = '\0';
 	bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST);
 }

@@ -44,6 +44,9 @@
 #define SG_IOC_DONE_ERRNO    125 /* ECANCELED */
 /* WRITE published, writable mmaps of this inode still in flight: confirm. */
 #define SG_IOC_PENDING_ERRNO 11  /* EAGAIN */
+/* The inode's seal state was locked by another task (5.10 only, whose LSM
+ * programs have no bpf_spin_lock): nothing changed, ask again. */
+#define SG_IOC_RETRY_ERRNO   4   /* EINTR */
 
 /* Per-inode state in the BPF_MAP_TYPE_INODE_STORAGE map "sg_inodes". */
 struct sg_inode {

@@ -80,6 +80,7 @@ enum conf_kind {
 struct conf_env {
 	int native_only; /* SG_CONFORMANCE_NATIVE_ONLY */
 	int native_exec; /* the running kernel has F_SEAL_EXEC (6.3+) */
+	int native_ro_map; /* it maps WRITE-sealed memfds read-only shared (2023 fix) */
 	int verbose;
 	const char *filter;
 	long page;
@@ -171,6 +172,15 @@ struct conf_ctx {
 #define OPF_GROW_SHORT 0x1
 /* Needs io_uring: skipped, with the reason, where the kernel refuses rings. */
 #define OPF_IO_URING 0x2
+/*
+ * Starts with a read-only shared mmap.  Kernels without the 2023
+ * VM_MAYWRITE fix refuse it (EPERM) on a WRITE-sealed memfd; sealguard
+ * follows the fixed kernels (divergence write-ro-map-old-kernels): the
+ * map succeeds, and with OPF_RO_MAP_WRITE the op's next step, which
+ * needs the mapping writable (mprotect, MADV_REMOVE), fails with EACCES.
+ */
+#define OPF_RO_MAP 0x4
+#define OPF_RO_MAP_WRITE 0x8
 
 /* 0 when io_uring rings can be created here, else -errno. */
 int conf_io_uring_probe(void);

@@ -17,6 +17,22 @@ POL=$TMP/policies.d
 CW=/dev/shm/cursorwindow
 trap 'rm -rf "$TMP" "$CW"; [[ -n ${HOLDER:-} ]] && kill "$HOLDER" 2>/dev/null' EXIT
 
+# Where LSM programs cannot call bpf_d_path (before 5.11) the kernel
+# records policy seals with no path, as the daemon says when it starts.
+nopath() { grep -q "policy seals listed without path" "$DAEMON_LOG"; }
+# The sealctl list entry (jq projection $3) of file $1, listed under the
+# path $2; without paths, found by inode, and its path must be empty.
+listed() {
+	if nopath; then
+		"$SEALCTL" --json list | jq -c --argjson i "$(stat -L -c %i "$1")" ".[] | select(.ino == \$i and .path == \"\") | $3"
+	else
+		"$SEALCTL" --json list | jq -c --arg p "$2" ".[] | select(.path == \$p) | $3"
+	fi
+}
+skip_path() {
+	if nopath; then echo "SKIP $SUITE/$1-path: no bpf_d_path in LSM programs on this kernel (5.11+): listed by dev and inode only"; fi
+}
+
 # Seal bits as sg_probe prints them.
 SHRINK=2 GROW=4 FUTURE_WRITE=16
 
@@ -121,8 +137,9 @@ check exempt-size 4 "$(stat -c %s "$a")"
 sleep 0.5
 check exempt-denials "truncate" "$(sed -n 's/^sealguardd: denied \([a-z]*\) .* comm writer .*/\1/p' "$DAEMON_LOG" | sort -u | paste -sd,)"
 # Listed like a requested seal, marked as the policy's.
-entry=$("$SEALCTL" --json list | jq -c --arg p "$a" '.[] | select(.path == $p) | [.by, (.seals | join(",")), .uid, (.sealed_at | startswith("'"$(date +%Y)"'"))]')
+entry=$(listed "$a" "$a" '[.by, (.seals | join(",")), .uid, (.sealed_at | startswith("'"$(date +%Y)"'"))]')
 check listed-by-policy '["policy","shrink,future-write",0,true]' "$entry"
+skip_path listed-by-policy
 "$PROBE" open "$TMP/cw/sub/d" >/dev/null
 check open-below $((FUTURE_WRITE | SHRINK)) "$("$PROBE" seals "$TMP/cw/sub/d")"
 check open-sibling-prefix 0 "$("$PROBE" seals "$TMP/cwx/e")"
@@ -166,8 +183,9 @@ check mmap-private-unsealed 0 "$("$PROBE" seals "$(fd "$cur")")"
 check mmap-shared ok "$("$PROBE" mmap-ro "$(fd "$cur")")"
 check mmap-prefix-seals $((SHRINK | GROW)) "$("$PROBE" seals "$(fd "$cur")")"
 check mmap-truncate EPERM "$("$PROBE" truncate "$(fd "$cur")" 0)"
-entry=$("$SEALCTL" --json list | jq -c '.[] | select(.path == "/memfd:cursor-1 (deleted)") | [.by, .mask]')
+entry=$(listed "$(fd "$cur")" "/memfd:cursor-1 (deleted)" '[.by, .mask]')
 check mmap-listed '["policy",6]' "$entry"
+skip_path mmap-listed
 check mmap-size 4096 "$(stat -L -c %s "$(fd "$cur")")"
 # The mapping that triggered the seals is allowed as it was: a writable one too.
 check mmap-rw-trigger ok "$("$PROBE" mmap-rw "$(fd "$cur2")")"

@@ -12,7 +12,11 @@
  * Unlike the selftest, nothing asserts a fixed expectation: whatever the
  * running kernel does natively is what sealguard must do.  Where the
  * kernel lacks F_SEAL_EXEC (6.1), the EXEC scenarios compare against the
- * emulated documented rules instead and are named .../expected.  The
+ * emulated documented rules instead and are named .../expected.  Where
+ * the kernel refuses read-only shared maps of WRITE-sealed memfds (5.10:
+ * no 2023 VM_MAYWRITE fix), sealguard's steps on such a map are checked
+ * against the fixed kernels' (mprotect EACCES) and the case is named
+ * .../divergence-write-ro-map-old-kernels.  The
  * selftest's sysctl (vm.memfd_noexec, pid namespaces), hugetlbfs, create()
  * name checks and shared-file-table variants have no sealguard
  * counterpart and are left out.

@@ -48,19 +48,32 @@ static int btf_func_params(const struct btf *btf, const char *name)
 	return btf_vlen(t);
 }
 
-static bool btf_struct_has_member(const struct btf *btf, const char *type, const char *member)
+/* A member of t by name, looking into anonymous structs and unions as C
+ * does (struct io_kiocb's rw sits in one before 5.19). */
+static bool btf_type_has_member(const struct btf *btf, const struct btf_type *t, const char *member, int depth)
 {
-	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
-	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
 	const struct btf_member *m;
 	int i;
 
-	if (!t)
+	if (!t || !btf_is_composite(t) || depth > 4)
 		return false;
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
-		if (strcmp(btf__name_by_offset(btf, m->name_off), member) == 0)
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+
+		if (name && strcmp(name, member) == 0)
 			return true;
+		if ((!name || !*name) &&
+		    btf_type_has_member(btf, btf__type_by_id(btf, m->type), member, depth + 1))
+			return true;
+	}
 	return false;
+}
+
+static bool btf_struct_has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+
+	return id >= 0 && btf_type_has_member(btf, btf__type_by_id(btf, id), member, 0);
 }
 
 int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
@@ -124,12 +137,23 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	/* Before 5.19 io_uring's RWF_* lived elsewhere (struct io_rw has no flags). */
 	feat->has_io_write = btf_func_params(btf, "io_write") >= 0 &&
 			     btf_struct_has_member(btf, "io_rw", "flags");
+	/* Before: the SQE's flags from io_prep_rw, where it is not inlined. */
+	feat->has_io_prep_rw = !feat->has_io_write && btf_func_params(btf, "io_write") >= 0 &&
+			       btf_func_params(btf, "io_prep_rw") >= 0 &&
+			       btf_struct_has_member(btf, "io_kiocb", "rw");
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
 	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 &&
 				  btf_func_params(btf, "bpf_find_vma") >= 0;
 	feat->has_inode_free_hook = btf_func_params(btf, "bpf_lsm_inode_free_security") >= 0;
+	feat->has_uffd_probe = btf_func_params(btf, "bpf_find_vma") >= 0;
+	/* LSM programs were given bpf_spin_lock by the series that added
+	 * task storage (5.11), whose helper marks it. */
+	feat->has_spin_lock = btf_func_params(btf, "bpf_task_storage_get") >= 0;
+	/* bpf_d_path became callable from LSM programs with the list of
+	 * sleepable hooks (5.11), which bpf_lsm_is_sleepable_hook keeps. */
+	feat->can_d_path = btf_func_params(btf, "bpf_lsm_is_sleepable_hook") >= 0;
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {
@@ -161,9 +185,29 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
 	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
 	bpf_program__set_autoload(skel->progs.sg_io_write, f->has_io_write);
+	bpf_program__set_autoload(skel->progs.sg_io_prep_rw, f->has_io_prep_rw);
+	bpf_program__set_autoload(skel->progs.sg_io_write_old, f->has_io_prep_rw);
+	bpf_program__set_autoload(skel->progs.sg_file_ioctl_uffd, f->has_uffd_probe);
+	skel->rodata->sg_can_d_path = f->can_d_path;
+	skel->rodata->sg_has_spin_lock = f->has_spin_lock;
 	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
+}
+
+void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "kernel paths: inode_setattr %s idmap; io_uring RWF_APPEND %s; "
+		 "MADV_REMOVE through read-only maps %s; userfaultfd fills %s; "
+		 "policy seals listed %s; seal state locked by %s",
+		 f->setattr_has_idmap ? "with" : "without",
+		 f->has_io_write ? "from io_rw.flags" :
+		 f->has_io_prep_rw ? "from the SQE in io_prep_rw" : "NOT SEEN (no io_write/io_prep_rw to probe)",
+		 f->has_madvise_probe ? "EACCES" : "EPERM (no bpf_find_vma, 5.17+)",
+		 f->has_uffd_probe ? "checked" : "NOT CHECKED (no bpf_find_vma, 5.17+)",
+		 f->can_d_path ? "with their path" : "without path (no bpf_d_path in LSM programs, 5.11+)",
+		 f->has_spin_lock ? "bpf_spin_lock" : "a map entry (no bpf_spin_lock in LSM programs, 5.11+)");
 }

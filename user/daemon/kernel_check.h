@@ -15,6 +15,10 @@ struct sg_kernel_features {
 	int has_remap_file_pages;
 	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */
 	int has_inode_free_hook; /* registry entries pruned as inodes die */
+	int has_io_prep_rw; /* io_uring before 5.19: RWF_APPEND from the SQE */
+	int has_uffd_probe; /* bpf_find_vma for the userfaultfd fill check */
+	int can_d_path; /* bpf_d_path from LSM programs (5.11+) */
+	int has_spin_lock; /* bpf_spin_lock from LSM programs (5.11+) */
 };
 
 /*
@@ -29,6 +33,10 @@ struct sealguard_bpf;
 /* Loads only the programs this kernel has hooks and helpers for, and the
  * variant of each that matches its BTF. */
 void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kernel_features *f);
+
+/* One line naming the paths chosen for this kernel and the checks it
+ * cannot have, for the daemon's log. */
+void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t len);
 
 /* The sentence for a program load refused with err (negative errno). */
 void sg_kernel_explain_load_error(int err, char *why, size_t len);

@@ -185,6 +185,8 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 		return r;
 	}
 	sg_kernel_select_programs(skel, &feat);
+	sg_kernel_describe(&feat, path, sizeof(path));
+	fprintf(stderr, "sealguardd: %s\n", path);
 	r = set_map_pins(skel, d->pin_dir);
 	if (r == 0)
 		r = sealguard_bpf__load(skel);

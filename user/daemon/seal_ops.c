@@ -78,12 +78,22 @@ static long long now_ns(void)
 }
 
 /* The file_ioctl program answers with an errno; SG_IOC_DONE_ERRNO is
- * success, anything else (ENOTTY: no program attached) is reported. */
+ * success, SG_IOC_RETRY_ERRNO a lock held by another task for a moment
+ * (5.10), anything else (ENOTTY: no program attached) is reported. */
 static int bpf_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
-	if (ioctl(fd, cmd, arg) == 0)
-		return -ENOTTY;
-	return errno == SG_IOC_DONE_ERRNO ? 0 : -errno;
+	long long deadline = now_ns() + PENDING_WAIT_NS;
+
+	while (ioctl(fd, cmd, arg) < 0) {
+		if (errno == SG_IOC_DONE_ERRNO)
+			return 0;
+		if (errno != SG_IOC_RETRY_ERRNO)
+			return -errno;
+		if (now_ns() >= deadline)
+			return -EAGAIN;
+		usleep(50);
+	}
+	return -ENOTTY;
 }
 
 static int bpf_add(int fd, unsigned int seals)
