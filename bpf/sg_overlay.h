@@ -40,12 +40,14 @@ static __always_inline struct inode *sg_backing_user_inode(struct file *file)
 {
 	struct inode *user;
 
+	/* Every open passes here: plain BTF loads first, probe reads only
+	 * for a backing file. */
 	if (bpf_core_type_exists(struct backing_file___sg)) {
-		if (!(BPF_CORE_READ(file, f_mode) & SG_FMODE_BACKING))
+		if (!(file->f_mode & SG_FMODE_BACKING))
 			return NULL;
 		user = BPF_CORE_READ((struct backing_file___sg *)file, user_path.dentry, d_inode);
 	} else {
-		user = BPF_CORE_READ(file, f_path.dentry, d_inode);
+		user = file->f_path.dentry->d_inode;
 	}
 	if (!user || user == file->f_inode || BPF_CORE_READ(user, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
 		return NULL;

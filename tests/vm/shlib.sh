@@ -14,6 +14,16 @@ check() { # name expected actual [detail]
 }
 yes_if() { if eval "$1"; then echo yes; else echo no; fi; }
 as_nobody() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$@"; }
+daemon_pid() { "$SEALCTL" --json status 2>/dev/null | jq -r .pid; }
+wait_gone() { # pid: until it is dead (a zombie counts as dead)
+	for _ in $(seq 100); do
+		[[ -d /proc/$1 && $(awk '{print $3}' /proc/"$1"/stat 2>/dev/null) != Z ]] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+# Content checksums, then sizes, of files.
+sums() { sha256sum "$@" | awk '{print $1}' | tr '\n' ' '; stat -c %s "$@" | tr '\n' ' '; }
 
 # Stops the running daemon and starts one with these options, logging to
 # $DAEMON_LOG; guest.sh learns its pid from SG_DAEMON_PIDFILE.
@@ -22,11 +32,12 @@ start_daemon() {
 	old=$("$SEALCTL" --json status 2>/dev/null | jq -r .pid)
 	if [[ -n $old && $old != null ]]; then
 		kill -TERM "$old"
-		for _ in $(seq 100); do [[ -d /proc/$old && $(awk '{print $3}' /proc/"$old"/stat 2>/dev/null) != Z ]] || break; sleep 0.1; done
+		wait_gone "$old"
 	fi
 	rm -f "$SOCK"
 	"$DAEMON" --socket "$SOCK" "$@" >>"${DAEMON_LOG:?}" 2>&1 &
 	echo $! >"${SG_DAEMON_PIDFILE:?guest.sh exports SG_DAEMON_PIDFILE}"
-	for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
+	# Loading takes over 10 s under TCG at times.
+	for _ in $(seq 300); do [[ -S $SOCK ]] && break; sleep 0.1; done
 	[[ -S $SOCK ]]
 }

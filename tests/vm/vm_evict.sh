@@ -26,17 +26,8 @@ trap 'umount "$MNT" 2>/dev/null; rm -rf "$TMP"' EXIT
 # cached across our drop_caches (README: tamper resistance).
 exec {keep_dir}<"$(dirname "$DAEMON")"
 
-daemon_pid() { "$SEALCTL" --json status 2>/dev/null | jq -r .pid; }
-wait_gone() {
-	for _ in $(seq 100); do
-		[[ -d /proc/$1 && $(awk '{print $3}' /proc/"$1"/stat 2>/dev/null) != Z ]] || return 0
-		sleep 0.1
-	done
-	return 1
-}
 evicted() { "$SEALCTL" --json list | jq -r --arg p "$1" '.[] | select(.path == $p) | .evicted'; }
 seals() { "$SEALCTL" seals "$1" 2>&1; }
-sums() { sha256sum "$@" | awk '{print $1}' | tr '\n' ' '; stat -c %s "$@" | tr '\n' ' '; }
 # Every write path a WRITE seal closes, on a then b; the errnos in a row.
 write_paths() {
 	local f out=""
@@ -47,12 +38,7 @@ write_paths() {
 }
 # 3, not 2: an inode that still has pages in the page cache stays.
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-restart_with_db() { # the daemon from the build tree on our database
-	start_daemon --state-db "$1"
-	# start_daemon waits 10 s; loading takes longer under TCG at times.
-	for _ in $(seq 200); do [[ -S $SOCK ]] && return 0; sleep 0.1; done
-	return 1
-}
+restart_with_db() { start_daemon --state-db "$1"; } # the build tree's daemon, our database
 
 # --- an ext4 filesystem ----------------------------------------------------
 # vng leaves /lib/modules empty: run-vm.sh passes the modules along.

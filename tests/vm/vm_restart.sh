@@ -22,14 +22,6 @@ DAEMON_LOG=$TMP/daemon.log
 SECONDS_HAMMER=${SG_HAMMER_SECONDS:-40}
 trap 'rm -rf "$TMP" "$INST"; [[ -n ${HPID:-} ]] && kill "$HPID" 2>/dev/null' EXIT
 
-daemon_pid() { "$SEALCTL" --json status 2>/dev/null | jq -r .pid; }
-wait_gone() { # pid: until it is dead (a zombie counts as dead)
-	for _ in $(seq 100); do
-		[[ -d /proc/$1 && $(awk '{print $3}' /proc/"$1"/stat 2>/dev/null) != Z ]] || return 0
-		sleep 0.1
-	done
-	return 1
-}
 start_installed() {
 	rm -f "$SOCK"
 	"$INST/sbin/sealguardd" --socket "$SOCK" >>"$DAEMON_LOG" 2>&1 &
@@ -38,7 +30,6 @@ start_installed() {
 	return 1
 }
 link_prog() { bpftool link show pinned "$PIN/links/sg_file_permission" | sed -n 's/.*prog \([0-9]*\).*/\1/p'; }
-sums() { sha256sum "$@" | awk '{print $1}' | tr '\n' ' '; stat -c %s "$@" | tr '\n' ' '; }
 
 # A clean slate, then the daemon from its "installed" place.
 old=$(daemon_pid)

@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -20,8 +21,6 @@
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
 #endif
-
-#define SG_OVERLAYFS_MAGIC 0x794c7630
 
 /* How long a WRITE seal waits for writable mmaps already past mmap_file. */
 #define PENDING_WAIT_NS (200LL * 1000 * 1000)
@@ -169,7 +168,7 @@ void sg_seal_propagate(int fd)
 	struct statfs sf;
 	int again;
 
-	if (fstatfs(fd, &sf) < 0 || sf.f_type != SG_OVERLAYFS_MAGIC)
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != OVERLAYFS_SUPER_MAGIC)
 		return;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	/* Read-only: a write open would copy a lower file up for nothing. */

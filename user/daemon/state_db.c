@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,11 +19,6 @@
 #include "registry.h"
 #include "seal_names.h"
 #include "seal_ops.h"
-
-/* Filesystems whose files do not outlive a reboot: nothing to persist. */
-#define SG_TMPFS_MAGIC 0x01021994
-#define SG_RAMFS_MAGIC 0x858458f6
-#define SG_HUGETLBFS_MAGIC 0x958458f6
 
 #define MAX_HANDLE_BYTES 128 /* MAX_HANDLE_SZ in the kernel */
 #define MAX_MOUNTS 64        /* distinct filesystems one restore looks up */
@@ -136,7 +132,8 @@ static int handle_of(int fd, struct fhandle *fh, int64_t *fsid)
 
 	if (fstatfs(fd, &sf) < 0)
 		return -errno;
-	if (sf.f_type == SG_TMPFS_MAGIC || sf.f_type == SG_RAMFS_MAGIC || sf.f_type == SG_HUGETLBFS_MAGIC)
+	/* Their files do not outlive a reboot: nothing to persist. */
+	if (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC)
 		return 1;
 	fh->h.handle_bytes = MAX_HANDLE_BYTES;
 	if (name_to_handle_at(fd, "", &fh->h, &mount_id, AT_EMPTY_PATH) < 0)
