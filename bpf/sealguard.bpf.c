@@ -13,6 +13,7 @@
 #include "sg_defs.h"
 #include "sg_compat.h"
 #include "sg_maps.h"
+#include "sg_live.h"
 #include "sg_evict.h"
 #include "sg_rules.h"
 #include "sg_add.h"
@@ -471,8 +472,12 @@ int BPF_PROG(sg_inode_free_security, struct inode *inode)
 		seals = st ? READ_ONCE_U32(st->pending) ? st->revert : st->seals : 0;
 		if (seals)
 			sg_keep_evicted(inode, &key, seals);
+		if (st)
+			sg_live_note(sg_live_counter(), st->seals, 0);
 		return 0;
 	}
+	if (st)
+		sg_live_note(sg_live_counter(), st->seals, 0);
 	bpf_map_delete_elem(&sg_sealed, &key);
 	if (!st)
 		sg_forget_evicted(&key);

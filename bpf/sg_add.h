@@ -18,7 +18,7 @@
 static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *st)
 {
 	struct inode *inode = file->f_inode;
-	__s64 *bucket = sg_inflight_bucket(inode);
+	__s64 *bucket = sg_inflight_bucket(inode), *live = sg_live_counter();
 	int writable;
 
 	if (!bucket)
@@ -38,6 +38,7 @@ static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *
 	}
 	st->pending = 0;
 	if (writable > 0) {
+		sg_live_note(live, st->seals, st->revert);
 		st->seals = st->revert;
 		sg_unlock(st);
 		return -EBUSY;
@@ -49,6 +50,7 @@ static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *
 static __always_inline int sg_add(struct file *file, __u32 add)
 {
 	struct inode *inode = file->f_inode;
+	__s64 *live = sg_live_counter();
 	struct sg_inode *st;
 	bool exec_bits, pending;
 
@@ -86,6 +88,7 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 		 * bits stay even if that WRITE ends in EBUSY. */
 		st->revert |= add;
 	}
+	sg_live_note(live, st->seals, st->seals | add);
 	st->seals |= add;
 	sg_unlock(st);
 
@@ -99,6 +102,7 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 static __always_inline int sg_abort(struct file *file)
 {
 	struct sg_inode *st = sg_lookup(file->f_inode);
+	__s64 *live = sg_live_counter();
 
 	if (!st)
 		return -EINVAL;
@@ -106,6 +110,7 @@ static __always_inline int sg_abort(struct file *file)
 		return -SG_IOC_RETRY_ERRNO;
 	if (st->pending) {
 		st->pending = 0;
+		sg_live_note(live, st->seals, st->revert);
 		st->seals = st->revert;
 	}
 	sg_unlock(st);

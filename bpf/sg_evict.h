@@ -71,6 +71,7 @@ static __always_inline __u32 sg_reinstate(struct inode *inode)
 	struct sg_file_key key;
 	struct sg_evicted *e;
 	struct sg_inode *st;
+	__s64 *live;
 	__u32 seals;
 
 	sg_inode_key(inode, &key);
@@ -84,11 +85,13 @@ static __always_inline __u32 sg_reinstate(struct inode *inode)
 		seals = 0;
 		bpf_map_delete_elem(&sg_sealed, &key);
 	} else {
+		live = sg_live_counter();
 		st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		/* No memory, or the lock busy (5.10, sg_compat.h): enforce
 		 * this once, and try again next time. */
 		if (!st || !sg_lock(st))
 			return seals;
+		sg_live_note(live, st->seals, st->seals | seals);
 		st->seals |= seals;
 		sg_unlock(st);
 	}

@@ -242,6 +242,7 @@ static __always_inline __u32 sg_exempt_seals(struct dentry *dentry, struct inode
  * hands is left to it (its revert set gains the bits). */
 static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 {
+	__s64 *live = sg_live_counter();
 	struct sg_inode *st;
 
 	/* Evicted seals first, or fresh storage would hide them. */
@@ -252,6 +253,7 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 	if (!st || !sg_lock(st))
 		return;
 	if (!((st->pending ? st->revert : st->seals) & SG_SEAL_SEAL)) {
+		sg_live_note(live, st->seals, st->seals | add);
 		st->seals |= add;
 		if (st->pending)
 			st->revert |= add;

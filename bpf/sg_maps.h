@@ -108,6 +108,14 @@ struct {
 	__type(value, __s64);
 } sg_evicted_count SEC(".maps");
 
+/* How many in-memory inodes carry seals (bpf/sg_live.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} sg_live_count SEC(".maps");
+
 /* A registry record being built: too big for the stack next to the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -62,6 +62,10 @@ struct sg_daemon {
 	int sealed_fd; /* registry of sealed files (struct sg_file_key) */
 	int evicted_fd; /* seals of evicted inodes, same keys (bpf/sg_evict.h) */
 
+	unsigned int detach_idle_ms; /* --detach-idle; 0: never (idle.h) */
+	bool hooks_detached;         /* the detachable programs are not attached */
+	uint64_t idle_since_ms;      /* CLOCK_MONOTONIC; 0: something is sealed */
+
 	const char *state_path;   /* seals of disk files across reboots; "" for none */
 	struct sqlite3 *state_db; /* NULL: not open (see state_db.h) */
 

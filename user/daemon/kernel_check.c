@@ -197,6 +197,21 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
 }
 
+bool sg_kernel_prog_detachable(const char *name)
+{
+	static const char *const detachable[] = {
+		"sg_vfs_writev", "sg_aio_write", "sg_io_write", "sg_io_prep_rw", "sg_io_write_old",
+		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
+		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
+		"sg_file_receive", "sg_file_open",
+	};
+
+	for (size_t i = 0; i < sizeof(detachable) / sizeof(detachable[0]); i++)
+		if (strcmp(name, detachable[i]) == 0)
+			return true;
+	return false;
+}
+
 void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t len)
 {
 	snprintf(buf, len,

@@ -2,6 +2,7 @@
 #ifndef SG_KERNEL_CHECK_H
 #define SG_KERNEL_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* What the running kernel offers, read from its BTF: never guessed from
@@ -33,6 +34,15 @@ struct sealguard_bpf;
 /* Loads only the programs this kernel has hooks and helpers for, and the
  * variant of each that matches its BTF. */
 void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kernel_features *f);
+
+/* Whether a program only ever enforces seals already on an inode, or adds
+ * them by kernel rule: the write path, truncate, mprotect, open and
+ * receive.  While no inode carries a seal these can only say yes, and the
+ * daemon may keep them detached (user/daemon/idle.c).  The rest stay: the
+ * seal ioctl, the tamper guard, eviction upkeep, and mmap_file with the
+ * fexits that count mmaps in flight, whose count a WRITE seal relies on
+ * for mmaps that started before it. */
+bool sg_kernel_prog_detachable(const char *name);
 
 /* One line naming the paths chosen for this kernel and the checks it
  * cannot have, for the daemon's log. */

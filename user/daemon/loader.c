@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -43,6 +44,14 @@ static int mkdir_p(const char *path, mode_t mode)
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+static bool pinned(const char *pin_dir, const char *map)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/maps/%s", pin_dir, map);
+	return access(path, F_OK) == 0;
 }
 
 static int set_map_pins(struct sealguard_bpf *skel, const char *pin_dir)
@@ -155,6 +164,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 {
 	struct sg_kernel_features feat;
 	struct sealguard_bpf *skel;
+	bool had_inodes, had_live;
 	char path[512];
 	int r;
 
@@ -188,6 +198,8 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	sg_kernel_describe(&feat, path, sizeof(path));
 	fprintf(stderr, "sealguardd: %s\n", path);
 	r = set_map_pins(skel, d->pin_dir);
+	had_inodes = pinned(d->pin_dir, "sg_inodes");
+	had_live = pinned(d->pin_dir, "sg_live_count");
 	if (r == 0)
 		r = sealguard_bpf__load(skel);
 	if (r) {
@@ -200,6 +212,14 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 			sg_kernel_explain_load_error(r, why, len);
 		sealguard_bpf__destroy(skel);
 		return r;
+	}
+	/* Seals added by a version that did not count them: the count is
+	 * never trusted to reach zero, so nothing is ever detached. */
+	if (had_inodes && !had_live) {
+		__s64 never = INT64_MAX / 2;
+		__u32 zero = 0;
+
+		bpf_map_update_elem(bpf_map__fd(skel->maps.sg_live_count), &zero, &never, BPF_ANY);
 	}
 	r = register_daemon(skel, d->pin_dir);
 	if (r == 0)

@@ -52,6 +52,10 @@ static void usage(FILE *out)
 		"                      close connections idle this long (default %d)\n"
 		"      --state-db FILE seals of disk files, kept across reboots (default\n"
 		"                      " SG_STATE_DB_DEFAULT "; '' for none)\n"
+		"      --detach-idle SEC\n"
+		"                      detach the write-path programs once nothing has\n"
+		"                      been sealed for SEC seconds; attach them again\n"
+		"                      before the next seal (default 0: never)\n"
 		"      --check         only check that this kernel can run sealguard\n"
 		"      --unload        remove every pin when no daemon holds them: stops\n"
 		"                      enforcement, forgets all seals (a running daemon:\n"
@@ -65,7 +69,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT,
-	       OPT_POLICY_DIR, OPT_STATE_DB };
+	       OPT_POLICY_DIR, OPT_STATE_DB, OPT_DETACH_IDLE };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
@@ -73,6 +77,7 @@ int main(int argc, char **argv)
 		{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
 		{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "state-db", required_argument, NULL, OPT_STATE_DB },
+		{ "detach-idle", required_argument, NULL, OPT_DETACH_IDLE },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -126,6 +131,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			d.idle_ms = (unsigned int)sec * 1000;
+			break;
+		case OPT_DETACH_IDLE:
+			errno = 0;
+			sec = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || sec < 0 || sec > 86400) {
+				fprintf(stderr, "sealguardd: --detach-idle: '%s' is not a number of seconds in 0..86400\n",
+					optarg);
+				return 2;
+			}
+			d.detach_idle_ms = (unsigned int)sec * 1000;
 			break;
 		case OPT_CHECK: check_only = true; break;
 		case OPT_UNLOAD: unload = true; break;

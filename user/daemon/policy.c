@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "idle.h"
 #include "krules.h"
 #include "peer.h"
 
@@ -27,7 +28,9 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 		return r;
 	/* At start the programs are loaded after the policy is read. */
 	if (d->skel) {
-		r = sg_krules_install(d, &fresh, msg, len);
+		r = sg_idle_attach_for_policy(d, &fresh, msg, len);
+		if (r == 0)
+			r = sg_krules_install(d, &fresh, msg, len);
 		if (r < 0) {
 			sg_policy_free(&fresh);
 			return r;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "idle.h"
 #include "sealguard_abi.h"
 
 #ifndef F_SEAL_EXEC
@@ -129,6 +130,7 @@ static unsigned int bpf_seals(struct sg_daemon *d, int fd)
 int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 {
 	int fl = open_flags(fd), native, r;
+	char why[256];
 
 	if (fl < 0)
 		return fl;
@@ -149,6 +151,12 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 		r = native_add(fd, seals);
 		if (r < 0)
 			return r;
+	}
+	/* Programs first, then the seal: never a seal with nothing to enforce it. */
+	r = sg_idle_attach(d, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "sealguardd: %s\n", why);
+		return native >= 0 ? 0 : r;
 	}
 	r = bpf_add(fd, seals);
 	/* Natively sealed, the seals are in force whatever happened to our

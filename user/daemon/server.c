@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "idle.h"
 #include "log.h"
 #include "peer.h"
 #include "policy.h"
@@ -395,7 +396,11 @@ int sg_server_run(struct sg_daemon *d)
 	int i, n;
 
 	while (!stop && !d->unload) {
-		n = epoll_wait(d->epoll_fd, evs, 32, expire_idle(d));
+		int wait = expire_idle(d), idle = sg_idle_tick(d);
+
+		if (idle >= 0 && idle < wait)
+			wait = idle;
+		n = epoll_wait(d->epoll_fd, evs, 32, wait);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
