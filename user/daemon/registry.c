@@ -54,8 +54,24 @@ int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, 
 	return sg_registry_record_as(d, fd, peer, seals, NULL);
 }
 
+static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *name,
+		  const char *hint);
+
 int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
 			  const char *hint)
+{
+	return record(d, fd, peer, seals, NULL, hint);
+}
+
+int sg_registry_record_named(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
+			     const char *name)
+{
+	return record(d, fd, peer, seals, name, NULL);
+}
+
+/* name: fd's /proc/self/fd link as the caller read it, or NULL to read it. */
+static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *name,
+		  const char *hint)
 {
 	struct sg_sealed_rec rec, old;
 	struct sg_file_key key;
@@ -77,10 +93,14 @@ int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *pee
 	else
 		rec.sealed_at = (uint64_t)time(NULL);
 	/* The name the requester's fd had; "/memfd:x (deleted)" for a memfd. */
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, rec.path, sizeof(rec.path) - 1);
-	if (n < 0)
-		rec.path[0] = '\0';
+	if (name) {
+		snprintf(rec.path, sizeof(rec.path), "%s", name);
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, rec.path, sizeof(rec.path) - 1);
+		if (n < 0)
+			rec.path[0] = '\0';
+	}
 	if (hint && !name_leads_back(fd, rec.path))
 		snprintf(rec.path, sizeof(rec.path), "%s", hint);
 	if (bpf_map_update_elem(d->sealed_fd, &key, &rec, BPF_ANY) < 0)

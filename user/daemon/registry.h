@@ -19,6 +19,11 @@ int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, 
 int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
 			  const char *hint);
 
+/* The same, with fd's name as the caller already read it from
+ * /proc/self/fd ("" when it could not). */
+int sg_registry_record_named(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
+			     const char *name);
+
 /* The path recorded for a file, or "" when none.  */
 void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
 		      unsigned long long ino, char *buf, size_t len);

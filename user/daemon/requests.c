@@ -23,17 +23,25 @@
 #include "state_db.h"
 
 /* Who sealed what: one line per seal added (refusals with --verbose). */
-static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, unsigned int asked,
+/* fd's name as /proc/self/fd gives it, "" when it cannot: read once per
+ * request, as every syscall here counts in its latency (docs/benchmarks.md). */
+static void fd_name(int fd, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static void log_request(struct sg_daemon *d, const struct sg_client *c, const char *raw, unsigned int asked,
 			int r, const char *cgroup, const char *why)
 {
-	char link[64], raw[SG_PATH_MAX] = "", path[SG_PATH_MAX], names[SG_SEALS_FORMAT_MAX];
-	ssize_t n;
+	char path[SG_PATH_MAX], names[SG_SEALS_FORMAT_MAX];
 
 	if (r < 0 && !d->verbose && !why)
 		return;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, raw, sizeof(raw) - 1);
-	raw[n > 0 ? n : 0] = '\0';
 	sg_printable(path, raw, sizeof(path));
 	if (sg_seals_format(asked, names, sizeof(names)) < 0)
 		snprintf(names, sizeof(names), "0x%x", asked);
@@ -74,7 +82,7 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *body, int fd)
 {
 	struct sg_body_seals b;
-	char raw[256], cgroup[256];
+	char raw[256], cgroup[256], name[SG_PATH_MAX] = "";
 	unsigned int denied;
 	bool known;
 	int r, seals;
@@ -90,19 +98,22 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 
 		sg_seals_format(denied, names, sizeof(names));
 		snprintf(why, sizeof(why), "the policy allows no %s here", names);
-		log_request(d, c, fd, b.seals, r, cgroup, why);
+		fd_name(fd, name, sizeof(name));
+		log_request(d, c, name, b.seals, r, cgroup, why);
 		report_refusal(d, c, fd, b.seals);
 		return r;
 	}
 	r = sg_seal_add(d, fd, b.seals);
-	log_request(d, c, fd, b.seals, r, cgroup, NULL);
+	if (r >= 0 || d->verbose)
+		fd_name(fd, name, sizeof(name));
+	log_request(d, c, name, b.seals, r, cgroup, NULL);
 	if (r < 0)
 		return r;
-	seals = sg_seal_get(d, fd);
+	seals = sg_seal_in_force(d, fd);
 	/* F_ADD_SEALS with nothing to add on an unsealed file leaves nothing
 	 * to list. */
 	if (seals > 0) {
-		int rr = sg_registry_record(d, fd, &c->peer, (unsigned int)seals);
+		int rr = sg_registry_record_named(d, fd, &c->peer, (unsigned int)seals, name);
 
 		/* The seal is in force either way; only the listing lacks it. */
 		if (rr < 0)

@@ -185,6 +185,13 @@ void sg_seal_propagate(int fd)
 		close(again);
 }
 
+int sg_seal_in_force(struct sg_daemon *d, int fd)
+{
+	int native = native_seals(fd);
+
+	return (int)(bpf_seals(d, fd) | (native > 0 ? (unsigned int)native : 0));
+}
+
 int sg_seal_get(struct sg_daemon *d, int fd)
 {
 	int r = open_flags(fd), native;

@@ -10,6 +10,10 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals);
 /* fcntl(F_GET_SEALS) for any regular file: seals or -errno. */
 int sg_seal_get(struct sg_daemon *d, int fd);
 
+/* The seals in force on fd, which sg_seal_add() just took: without the
+ * checks of sg_seal_get(), which it made already. */
+int sg_seal_in_force(struct sg_daemon *d, int fd);
+
 /* After the registry lists fd's file as sealed: for a file reached
  * through overlayfs, opens it once more, which gives the real file in the
  * layer below the same seals (bpf/sg_overlay.h).  Otherwise nothing. */
