@@ -9,6 +9,8 @@
  *   none      no BPF program attached (twice: "none" and "none-b", the A/A row)
  *   floor     bench/floor.bpf.c: programs that decide nothing, on the same hooks
  *   sealguard sealguard's programs, no policy, the measured file unsealed
+ *   sealguard-idle  (first phase only) the programs sealguardd
+ *             --detach-idle keeps attached while nothing is sealed
  * Phase 2 repeats the three with N other inodes sealed.  Every figure is
  * the minimum over the repetitions of the mean over one repetition's
  * iterations: under emulation minima repeat within a few percent, medians
@@ -51,13 +53,14 @@
 #define F_SEAL_FUTURE_WRITE 0x10
 #endif
 
-enum config { CFG_NONE, CFG_NONE_B, CFG_FLOOR, CFG_SEALGUARD, CFG_COUNT };
-static const char *const config_names[CFG_COUNT] = { "none", "none-b", "floor", "sealguard" };
+enum config { CFG_NONE, CFG_NONE_B, CFG_FLOOR, CFG_SEALGUARD, CFG_SG_IDLE, CFG_COUNT };
+static const char *const config_names[CFG_COUNT] = { "none", "none-b", "floor", "sealguard", "sealguard-idle" };
 
 /* The one context: files, loaded objects, attached links. */
 struct bench {
 	int reps, iters, block;
 	long sealed;
+	bool idle; /* this phase also measures CFG_SG_IDLE */
 	double switch_ns, switches; /* time spent attaching and detaching */
 	int fd, rfd, tfd;                  /* plain file, its reader, a file to truncate */
 	int sealed_fd, native_fd;          /* sealguard-sealed file, natively sealed memfd */
@@ -203,14 +206,16 @@ static void detach(struct bench *b)
 	b->nlinks = 0;
 }
 
-static int attach_obj(struct bench *b, struct bpf_object *obj)
+/* idle: only what sealguardd --detach-idle keeps attached while nothing
+ * is sealed (sg_kernel_prog_detachable). */
+static int attach_obj(struct bench *b, struct bpf_object *obj, bool idle)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
 		struct bpf_link *l;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || (idle && sg_kernel_prog_detachable(bpf_program__name(prog))))
 			continue;
 		l = bpf_program__attach(prog);
 		if (!l || b->nlinks == MAX_LINKS) {
@@ -231,9 +236,9 @@ static int configure(struct bench *b, enum config c)
 
 	detach(b);
 	if (c == CFG_FLOOR)
-		r = attach_obj(b, b->floor->obj);
-	else if (c == CFG_SEALGUARD)
-		r = attach_obj(b, b->sg->obj);
+		r = attach_obj(b, b->floor->obj, false);
+	else if (c == CFG_SEALGUARD || c == CFG_SG_IDLE)
+		r = attach_obj(b, b->sg->obj, c == CFG_SG_IDLE);
 	b->switch_ns += now_ns() - t0;
 	b->switches++;
 	return r;
@@ -251,6 +256,8 @@ static int measure(struct bench *b, double min[CFG_COUNT][NOPS])
 			min[c][o] = 1e18;
 	for (int done = 0; done < b->reps; done += b->block) {
 		for (int c = 0; c < CFG_COUNT; c++) {
+			if (c == CFG_SG_IDLE && !b->idle)
+				continue;
 			if (configure(b, (enum config)c) < 0)
 				return -1;
 			for (int r = done; r < done + b->block && r < b->reps; r++) {
@@ -275,18 +282,22 @@ static int measure(struct bench *b, double min[CFG_COUNT][NOPS])
 	return 0;
 }
 
-static void print_table(const char *title, double min[CFG_COUNT][NOPS])
+static void print_table(const char *title, double min[CFG_COUNT][NOPS], bool idle)
 {
 	printf("\n### %s\n\n", title);
-	printf("| operation | none ns | floor ns | sealguard ns | A/A (none-b/none) | floor/none | sealguard/floor | sealguard/none |\n");
-	printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("| operation | none ns | floor ns | sealguard ns | A/A (none-b/none) | floor/none | sealguard/floor | sealguard/none |%s\n",
+	       idle ? " sealguard-idle ns | sealguard-idle/none |" : "");
+	printf("|---|---:|---:|---:|---:|---:|---:|---:|%s\n", idle ? "---:|---:|" : "");
 	for (size_t o = 0; o < NOPS; o++) {
 		if (ops[o].refusal)
 			continue;
-		printf("| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f |\n", ops[o].name, min[CFG_NONE][o],
+		printf("| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f |", ops[o].name, min[CFG_NONE][o],
 		       min[CFG_FLOOR][o], min[CFG_SEALGUARD][o], min[CFG_NONE_B][o] / min[CFG_NONE][o],
 		       min[CFG_FLOOR][o] / min[CFG_NONE][o], min[CFG_SEALGUARD][o] / min[CFG_FLOOR][o],
 		       min[CFG_SEALGUARD][o] / min[CFG_NONE][o]);
+		if (idle)
+			printf(" %.0f | %.3f |", min[CFG_SG_IDLE][o], min[CFG_SG_IDLE][o] / min[CFG_NONE][o]);
+		printf("\n");
 	}
 }
 
@@ -526,16 +537,18 @@ int main(int argc, char **argv)
 
 	printf("%d repetitions of %d calls per operation and configuration, configurations interleaved "
 	       "every %d repetitions; minimum of the per-repetition means.\n", b.reps, b.iters, b.block);
+	b.idle = true;
 	if (measure(&b, phase1) < 0)
 		return 1;
-	print_table("Unsealed tmpfs file, nothing else sealed", phase1);
+	b.idle = false;
+	print_table("Unsealed tmpfs file, nothing else sealed", phase1, true);
 	print_refusals(phase1);
 
 	if (seal_many(&b, b.sealed, &sc) < 0)
 		return 1;
 	if (measure(&b, phase2) < 0)
 		return 1;
-	print_table("Unsealed tmpfs file, other inodes sealed", phase2);
+	print_table("Unsealed tmpfs file, other inodes sealed", phase2, false);
 	printf("\n### Scale\n\n");
 	printf("| inodes sealed | time to seal (open, storage update, close) | unreclaimable slab growth | per inode | map memlock growth |\n");
 	printf("|---:|---:|---:|---:|---:|\n");

@@ -14,7 +14,12 @@ PIN=/sys/fs/bpf/sealguard
 TMP=$(mktemp -d /dev/shm/sg-idle.XXXXXX)
 DAEMON_LOG=$TMP/daemon.log
 POL=$TMP/policies.d
-trap 'rm -rf "$TMP"' EXIT
+# On a failure the daemon's log goes to the output: it lives in the VM.
+FAILED=0
+check() { # as shlib.sh's, counting failures
+	if [[ $2 == "$3" ]]; then echo "PASS $SUITE/$1"; else echo "FAIL $SUITE/$1: expected '$2', got '$3' ${4:-}"; FAILED=1; fi
+}
+trap '((FAILED)) && sed "s/^/# daemon: /" "$DAEMON_LOG" | tail -40; rm -rf "$TMP"' EXIT
 mkdir -p "$POL"
 
 attached() { yes_if "[[ -e $PIN/links/$1 ]]"; }
@@ -32,6 +37,21 @@ old=$(daemon_pid)
 "$SEALCTL" unload >/dev/null; check unload 0 $?
 wait_gone "$old"
 start_daemon --detach-idle 2 --policy-dir "$POL" --state-db ''; check started 0 $? "$(cat "$DAEMON_LOG")"
+
+# ---- before 5.13 a detached program cannot be attached again: none is ----
+if grep -q 'cannot attach a program again once detached' "$DAEMON_LOG"; then
+	echo "SKIP $SUITE/detach: this kernel cannot attach a program again once detached (5.13+)"
+	sleep 4
+	check stays-attached yes "$(attached sg_file_permission)"
+	f=$TMP/sealed
+	printf 'original' >"$f"
+	"$SEALCTL" seal "$f" write >/dev/null; check seal-attached 0 $?
+	check write-attached EPERM "$("$PROBE" write "$f")"
+	check content-attached original "$(cat "$f")"
+	rm -f "$f"
+	start_daemon; check default-daemon 0 $?
+	exit 0
+fi
 
 # ---- nothing sealed: detached; mmap accounting and the guard stay --------
 wait_detached 1; check detached 0 $? "$(tail -3 "$DAEMON_LOG")"

@@ -3,6 +3,7 @@
 #include "lsm_list.h"
 #include "sealguard.skel.h"
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -195,6 +196,46 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
+}
+
+/* A do-nothing fentry program on vfs_fallocate, attached, detached, and
+ * attached again: before 5.13 the kernel forgets a tracing or LSM
+ * program's target once its first link goes, and the second attach fails
+ * (ENOENT). */
+int sg_kernel_can_reattach(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id, prog, link, r = 0;
+
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, "vfs_fallocate", BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id < 0)
+		return id;
+	opts.attach_btf_id = (__u32)id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sg_reattach", "GPL", insns, 2, &opts);
+	if (prog < 0)
+		return -errno;
+	/* Closing the only fd of an unpinned link detaches it before close()
+	 * returns to user space. */
+	link = bpf_link_create(prog, 0, BPF_TRACE_FENTRY, NULL);
+	if (link < 0) {
+		r = -errno;
+	} else {
+		close(link);
+		link = bpf_link_create(prog, 0, BPF_TRACE_FENTRY, NULL);
+		r = link >= 0;
+		if (link >= 0)
+			close(link);
+	}
+	close(prog);
+	return r;
 }
 
 bool sg_kernel_prog_detachable(const char *name)

@@ -44,6 +44,10 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
  * for mmaps that started before it. */
 bool sg_kernel_prog_detachable(const char *name);
 
+/* 1 if a program whose link was released can be attached again (5.13+),
+ * 0 if not, -errno if the probe could not run. */
+int sg_kernel_can_reattach(void);
+
 /* One line naming the paths chosen for this kernel and the checks it
  * cannot have, for the daemon's log. */
 void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t len);

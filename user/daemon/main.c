@@ -201,6 +201,16 @@ int main(int argc, char **argv)
 		sg_policy_free(&d.policy);
 		return 1;
 	}
+	if (d.detach_idle_ms) {
+		r = sg_kernel_can_reattach();
+		if (r != 1) {
+			fprintf(stderr, "sealguardd: --detach-idle: %s%s; the programs stay attached\n",
+				r < 0 ? "cannot tell whether this kernel can attach a program again: " :
+					"this kernel cannot attach a program again once detached (5.13+)",
+				r < 0 ? strerror(-r) : "");
+			d.detach_idle_ms = 0;
+		}
+	}
 	r = sg_krules_install(&d, &d.policy, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "sealguardd: %s\n", why);

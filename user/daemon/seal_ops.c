@@ -155,8 +155,10 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	/* Programs first, then the seal: never a seal with nothing to enforce it. */
 	r = sg_idle_attach(d, why, sizeof(why));
 	if (r < 0) {
+		/* Not the attach error itself: ENOENT and the like tell a
+		 * client that no daemon is there. */
 		fprintf(stderr, "sealguardd: %s\n", why);
-		return native >= 0 ? 0 : r;
+		return native >= 0 ? 0 : -EIO;
 	}
 	r = bpf_add(fd, seals);
 	/* Natively sealed, the seals are in force whatever happened to our
