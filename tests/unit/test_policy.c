@@ -369,6 +369,53 @@ static void test_matching(void **state)
 	assert_true(sg_policy_allows(&p, &s, &o, SG_SEAL_ALL, &denied));
 }
 
+/* The uid index answers as the scan of every rule does: rules naming
+ * several uids, none, and uids shared between rules. */
+static void test_index(void **state)
+{
+	static const char pol[] = HEAD
+		"  - name: a\n    kind: allow\n    process: { uid: [1000, 1001] }\n    seals: [shrink]\n"
+		"  - name: b\n    kind: allow\n    process: { uid: 1001 }\n    file: { path: /dev/shm }\n    seals: [grow]\n"
+		"  - name: c\n    kind: allow\n    file: { path: /dev/shm/any }\n    seals: [write]\n"
+		"  - name: d\n    kind: allow\n    process: { uid: [0, 5000, 1000] }\n    file: { fs: memfd }\n    seals: [exec]\n"
+		"  - name: e\n    kind: apply\n    on: open\n    process: { uid: 1000 }\n    file: { path: /dev/shm }\n    seals: [shrink]\n";
+	static const char *const paths[] = { "/dev/shm/x", "/dev/shm/any/y", "/tmp/z", "/memfd:m (deleted)" };
+	static const unsigned int fs[] = { SG_FS_TMPFS, SG_FS_TMPFS, SG_FS_OTHER, SG_FS_MEMFD };
+	static const uid_t uids[] = { 0, 999, 1000, 1001, 1002, 5000, 65534 };
+	struct sg_policy p = { 0 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&p, pol, err, sizeof(err)), 0);
+	assert_null(p.index);
+	for (size_t u = 0; u < sizeof(uids) / sizeof(uids[0]); u++) {
+		for (size_t f = 0; f < sizeof(paths) / sizeof(paths[0]); f++) {
+			struct sg_subject s = { .uid = uids[u], .gid = uids[u] };
+			struct sg_object o = { .fs = fs[f], .path = paths[f] };
+			unsigned int scanned, indexed;
+
+			sg_policy_allows(&p, &s, &o, SG_SEAL_ALL, &scanned);
+			assert_int_equal(sg_policy_index(&p), 0);
+			sg_policy_allows(&p, &s, &o, SG_SEAL_ALL, &indexed);
+			sg_policy_index_free(&p);
+			assert_int_equal(scanned, indexed);
+		}
+	}
+	/* Spot checks of what the two agree on. */
+	assert_int_equal(sg_policy_index(&p), 0);
+	{
+		struct sg_subject s = { .uid = 1001 };
+		struct sg_object o = { .fs = SG_FS_TMPFS, .path = "/dev/shm/any/y" };
+		unsigned int denied;
+
+		assert_true(sg_policy_allows(&p, &s, &o, SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_WRITE, &denied));
+		assert_false(sg_policy_allows(&p, &s, &o, SG_SEAL_EXEC | SG_SEAL_SEAL, &denied));
+		assert_int_equal(denied, SG_SEAL_EXEC | SG_SEAL_SEAL);
+	}
+	sg_policy_free(&p);
+	assert_null(p.index);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_atomic),
 		cmocka_unit_test(test_dir),
 		cmocka_unit_test(test_matching),
+		cmocka_unit_test(test_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,5 +44,10 @@ int sg_policy_load_dir(struct sg_policy *p, const char *dir, char *err, size_t e
 		return r;
 	}
 	p->builtin = n == 0;
-	return 0;
+	r = sg_policy_index(p);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: cannot index the policy: %s", dir, strerror(-r));
+		sg_policy_free(p);
+	}
+	return r;
 }

@@ -74,9 +74,12 @@ bool sg_policy_allows(const struct sg_policy *p, const struct sg_subject *s, con
 	*denied = 0;
 	if (p->builtin)
 		return true;
-	for (size_t i = 0; i < p->nrules; i++)
-		if (p->rules[i].kind == SG_RULE_ALLOW && sg_rule_matches(&p->rules[i], s, o))
-			allowed |= p->rules[i].seals;
+	if (p->index)
+		allowed = sg_policy_index_grants(p, s, o);
+	else
+		for (size_t i = 0; i < p->nrules; i++)
+			if (p->rules[i].kind == SG_RULE_ALLOW && sg_rule_matches(&p->rules[i], s, o))
+				allowed |= p->rules[i].seals;
 	*denied = seals & ~allowed;
 	return *denied == 0;
 }

@@ -472,10 +472,68 @@ static int add_rule(struct sg_policy *p, const struct sg_rule *r)
 	return 0;
 }
 
+/*
+ * Rule names seen so far, for the uniqueness check: open addressing on
+ * FNV-1a over indexes into p's rules followed by scratch's (which may
+ * move as it grows), built per file.  A scan of every earlier rule per
+ * rule made a 10 000-rule policy take seconds to load
+ * (docs/benchmarks.md).
+ */
+struct name_set {
+	size_t *slot; /* index + 1; 0: empty */
+	size_t mask;
+	const struct sg_policy *p, *scratch;
+};
+
+static const struct sg_rule *rule_at(const struct name_set *ns, size_t i)
+{
+	return i < ns->p->nrules ? &ns->p->rules[i] : &ns->scratch->rules[i - ns->p->nrules];
+}
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The rule named name, or NULL after recording that index idx bears it. */
+static const struct sg_rule *name_set_add(struct name_set *ns, const char *name, size_t idx)
+{
+	size_t i = name_hash(name) & ns->mask;
+
+	for (; ns->slot[i]; i = (i + 1) & ns->mask)
+		if (strcmp(rule_at(ns, ns->slot[i] - 1)->name, name) == 0)
+			return rule_at(ns, ns->slot[i] - 1);
+	ns->slot[i] = idx + 1;
+	return NULL;
+}
+
+static int name_set_init(struct name_set *ns, const struct sg_policy *p, const struct sg_policy *scratch,
+			 size_t more)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * (p->nrules + more))
+		cap *= 2;
+	ns->slot = calloc(cap, sizeof(*ns->slot));
+	if (!ns->slot)
+		return -ENOMEM;
+	ns->mask = cap - 1;
+	ns->p = p;
+	ns->scratch = scratch;
+	for (size_t i = 0; i < p->nrules; i++)
+		name_set_add(ns, p->rules[i].name, i);
+	return 0;
+}
+
 static int parse_doc(struct ctx *c, struct sg_policy *p, struct sg_policy *scratch)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	struct top_parse tp = { .scratch = scratch };
+	struct name_set names = { 0 };
 	yaml_node_item_t *it;
 	int r;
 
@@ -487,18 +545,23 @@ static int parse_doc(struct ctx *c, struct sg_policy *p, struct sg_policy *scrat
 		return fail_at(c, root, "no 'version: 1'");
 	if (!tp.rules)
 		return fail_at(c, root, "no 'rules' list");
+	r = name_set_init(&names, p, scratch,
+			  (size_t)(tp.rules->data.sequence.items.top - tp.rules->data.sequence.items.start));
+	if (r < 0)
+		return r;
 	for (it = tp.rules->data.sequence.items.start; it < tp.rules->data.sequence.items.top; it++) {
 		const yaml_node_t *n = yaml_document_get_node(c->doc, *it);
+		const struct sg_rule *o;
 		struct sg_rule rule;
 
 		if ((r = parse_rule(c, n, &rule)) < 0)
-			return r;
-		/* Names are unique across every file of the policy. */
-		for (size_t i = 0; i < p->nrules + scratch->nrules; i++) {
-			const struct sg_rule *o = i < p->nrules ? &p->rules[i] : &scratch->rules[i - p->nrules];
-
-			if (strcmp(o->name, rule.name) == 0)
-				return fail_at(c, n, "duplicate rule name '%s' (first at %s)", rule.name, o->where);
+			goto out;
+		/* Names are unique across every file of the policy.  rule is
+		 * recorded under the index add_rule() gives it below. */
+		o = name_set_add(&names, rule.name, p->nrules + scratch->nrules);
+		if (o) {
+			r = fail_at(c, n, "duplicate rule name '%s' (first at %s)", rule.name, o->where);
+			goto out;
 		}
 		if (rule.kind != SG_RULE_ALLOW) {
 			size_t nkernel = 0;
@@ -506,15 +569,20 @@ static int parse_doc(struct ctx *c, struct sg_policy *p, struct sg_policy *scrat
 			for (size_t i = 0; i < p->nrules + scratch->nrules; i++)
 				nkernel += (i < p->nrules ? &p->rules[i] : &scratch->rules[i - p->nrules])->kind !=
 					   SG_RULE_ALLOW;
-			if (nkernel == SG_KRULE_MAX)
-				return fail_at(c, n, "more than %d apply and exempt rules in the policy", SG_KRULE_MAX);
+			if (nkernel == SG_KRULE_MAX) {
+				r = fail_at(c, n, "more than %d apply and exempt rules in the policy", SG_KRULE_MAX);
+				goto out;
+			}
 			if ((r = prefix_lengths_fit(c, n, p, scratch, &rule)) < 0)
-				return r;
+				goto out;
 		}
 		if ((r = add_rule(scratch, &rule)) < 0)
-			return r;
+			goto out;
 	}
-	return 0;
+	r = 0;
+out:
+	free(names.slot);
+	return r;
 }
 
 /* libyaml's reader reports invalid UTF-8 by byte offset only. */
@@ -540,6 +608,9 @@ int sg_policy_parse(struct sg_policy *p, const char *name, const char *buf, size
 	yaml_document_t doc;
 	struct ctx c = { .name = name, .doc = &doc, .err = err, .errlen = errlen };
 	int r = 0;
+
+	/* Rules are about to change: an index of the old ones would lie. */
+	sg_policy_index_free(p);
 
 	if (len > SG_POLICY_MAX_SIZE)
 		return fail_at(&c, NULL, "larger than %u bytes", SG_POLICY_MAX_SIZE);
@@ -627,6 +698,7 @@ int sg_policy_parse_file(struct sg_policy *p, const char *path, char *err, size_
 
 void sg_policy_free(struct sg_policy *p)
 {
+	sg_policy_index_free(p);
 	free(p->rules);
 	memset(p, 0, sizeof(*p));
 }

@@ -65,11 +65,14 @@ struct sg_rule {
 	struct sg_match_file file;
 };
 
+struct sg_policy_index;
+
 struct sg_policy {
 	struct sg_rule *rules;
 	size_t nrules, cap;
 	unsigned int nfiles;
 	bool builtin; /* no policy files: native semantics */
+	struct sg_policy_index *index; /* of allow rules, by uid (index.c); NULL: none */
 };
 
 /* What is known about a requester and a file when a rule is matched;
@@ -125,5 +128,13 @@ bool sg_policy_allows(const struct sg_policy *p, const struct sg_subject *s, con
 		      unsigned int seals, unsigned int *denied);
 
 const char *sg_rule_kind_name(enum sg_rule_kind k);
+
+/* Indexes p's allow rules by uid for sg_policy_allows (sg_policy_load_dir
+ * does it; sg_policy_parse drops it).  0 or -ENOMEM. */
+int sg_policy_index(struct sg_policy *p);
+void sg_policy_index_free(struct sg_policy *p);
+
+/* The seals that p's matching allow rules grant, through p->index. */
+unsigned int sg_policy_index_grants(const struct sg_policy *p, const struct sg_subject *s, const struct sg_object *o);
 
 #endif
