@@ -11,7 +11,9 @@
  *   sealguard sealguard's programs, no policy, the measured file unsealed
  *   sealguard-idle  (first phase only) the programs sealguardd
  *             --detach-idle keeps attached while nothing is sealed
- * Phase 2 repeats the three with N other inodes sealed.  Every figure is
+ * With --rules N (default 10000) a policy of N rules is written, its
+ * reload timed, and the three measured again with its kernel rules
+ * installed.  Phase 2 repeats them with N other inodes sealed.  Every figure is
  * the minimum over the repetitions of the mean over one repetition's
  * iterations: under emulation minima repeat within a few percent, medians
  * do not (docs/benchmarks.md).
@@ -20,7 +22,7 @@
  * operation runs again and each program's run count and average run time
  * are read back, with the instructions its verification processed.
  *
- * Usage: sg_bench [--reps N] [--iters N] [--block N] [--sealed N]
+ * Usage: sg_bench [--reps N] [--iters N] [--block N] [--sealed N] [--rules N]
  * Prints Markdown tables on stdout.
  */
 #include <bpf/bpf.h>
@@ -39,6 +41,8 @@
 
 #include "floor.skel.h"
 #include "kernel_check.h"
+#include "krules.h"
+#include "sg_policy.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 
@@ -60,6 +64,8 @@ static const char *const config_names[CFG_COUNT] = { "none", "none-b", "floor", 
 struct bench {
 	int reps, iters, block;
 	long sealed;
+	long rules;   /* in the generated policy; 0: no policy phase */
+	int krules;   /* of them, apply and exempt rules: the kernel's */
 	bool idle; /* this phase also measures CFG_SG_IDLE */
 	double switch_ns, switches; /* time spent attaching and detaching */
 	int fd, rfd, tfd;                  /* plain file, its reader, a file to truncate */
@@ -406,6 +412,118 @@ static int seal_many(struct bench *b, long n, struct scale *sc)
 	return 0;
 }
 
+/*
+ * A policy of b->rules rules in files of 1000: as many apply and exempt
+ * rules as the kernel takes (SG_KRULE_MAX), on open, mmap and receive, for
+ * directories that exist (the daemon resolves them to inodes) but hold
+ * nothing measured; the rest allow rules, which only the daemon reads.
+ */
+static int write_policy(struct bench *b, const char *dir)
+{
+	static const char *const on[] = { "open", "mmap", "receive" };
+	char path[256];
+	FILE *f = NULL;
+	long i;
+
+	mkdir(dir, 0700);
+	mkdir(DIR_PATH "/ruled", 0700);
+	b->krules = b->rules < SG_KRULE_MAX ? (int)b->rules : SG_KRULE_MAX;
+	for (i = 0; i < b->rules; i++) {
+		if (i % 1000 == 0) {
+			if (f && fclose(f) != 0)
+				return -1;
+			snprintf(path, sizeof(path), "%s/%03ld.yaml", dir, i / 1000);
+			f = fopen(path, "we");
+			if (!f)
+				return -1;
+			fprintf(f, "version: 1\nrules:\n");
+		}
+		if (i < b->krules) {
+			snprintf(path, sizeof(path), DIR_PATH "/ruled/%ld", i);
+			mkdir(path, 0700);
+			if (i % 16 == 15)
+				fprintf(f, "  - name: exempt-%ld\n    kind: exempt\n    process: { uid: %ld }\n"
+					   "    file: { path: %s }\n", i, 2000 + i, path);
+			else
+				fprintf(f, "  - name: apply-%ld\n    kind: apply\n    on: %s\n    file: { fs: tmpfs, path: %s }\n"
+					   "    seals: [shrink, grow]\n", i, on[i % 3], path);
+		} else if (i == b->rules - 1) {
+			/* Last, so a request is matched against every rule:
+			 * the request benchmark's files (guest.sh). */
+			fprintf(f, "  - name: allow-bench\n    kind: allow\n    process: { uid: 0 }\n"
+				   "    file: { path: /dev/shm }\n    seals: [shrink]\n");
+		} else {
+			fprintf(f, "  - name: allow-%ld\n    kind: allow\n    process: { uid: [%ld, %ld] }\n"
+				   "    file: { path: /srv/app/%ld }\n    seals: [shrink, grow, future-write]\n",
+				i, 1000 + i % 500, 1500 + i % 500, i);
+		}
+	}
+	return f ? fclose(f) : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Reading the policy directory, and installing its kernel rules, as the
+ * daemon's reload does; reps times, min and median in ms.  Leaves the
+ * rules installed. */
+static int time_reloads(struct bench *b, const char *dir, int reps)
+{
+	double parse[64], install[64], t0, t1;
+	char why[1024];
+	int n = reps > 64 ? 64 : reps;
+
+	for (int i = 0; i < n; i++) {
+		struct sg_policy p;
+
+		t0 = now_ns();
+		if (sg_policy_load_dir(&p, dir, why, sizeof(why)) < 0) {
+			fprintf(stderr, "sg_bench: the generated policy: %s\n", why);
+			return -1;
+		}
+		t1 = now_ns();
+		if (sg_krules_install_maps(b->sg, &p, why, sizeof(why)) < 0) {
+			fprintf(stderr, "sg_bench: installing the kernel rules: %s\n", why);
+			sg_policy_free(&p);
+			return -1;
+		}
+		install[i] = (now_ns() - t1) / 1e6;
+		parse[i] = (t1 - t0) / 1e6;
+		if (i == 0 && (long)p.nrules != b->rules) {
+			fprintf(stderr, "sg_bench: the generated policy has %zu rules, not %ld\n", p.nrules, b->rules);
+			sg_policy_free(&p);
+			return -1;
+		}
+		sg_policy_free(&p);
+	}
+	qsort(parse, (size_t)n, sizeof(double), cmp_double);
+	qsort(install, (size_t)n, sizeof(double), cmp_double);
+	printf("\n### Policy reload (%ld rules: %d apply and exempt rules for the kernel, %ld allow rules)\n\n",
+	       b->rules, b->krules, b->rules - b->krules);
+	printf("| step | min ms | median ms |\n|---|---:|---:|\n");
+	printf("| read and validate the directory (%ld files) | %.1f | %.1f |\n", (b->rules + 999) / 1000, parse[0],
+	       parse[n / 2]);
+	printf("| compile and install the kernel rules, switch halves | %.1f | %.1f |\n", install[0], install[n / 2]);
+	printf("\n%d reloads.\n", n);
+	return 0;
+}
+
+static int clear_rules(struct bench *b)
+{
+	struct sg_policy none = { 0 };
+	char why[256];
+
+	if (sg_krules_install_maps(b->sg, &none, why, sizeof(why)) < 0) {
+		fprintf(stderr, "sg_bench: clearing the kernel rules: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Per-program average run time and verifier work, sealguard attached. */
 static void program_stats(struct bench *b)
 {
@@ -495,13 +613,14 @@ static int load(struct bench *b)
 
 int main(int argc, char **argv)
 {
-	static struct bench b = { .reps = 100, .iters = 1000, .block = 10, .sealed = 100000 };
-	static double phase1[CFG_COUNT][NOPS], phase2[CFG_COUNT][NOPS];
+	static struct bench b = { .reps = 100, .iters = 1000, .block = 10, .sealed = 100000, .rules = 10000 };
+	static double phase1[CFG_COUNT][NOPS], phase2[CFG_COUNT][NOPS], phase3[CFG_COUNT][NOPS];
 	static const struct option opts[] = {
 		{ "reps", required_argument, NULL, 'r' },
 		{ "iters", required_argument, NULL, 'i' },
 		{ "sealed", required_argument, NULL, 's' },
 		{ "block", required_argument, NULL, 'b' },
+		{ "rules", required_argument, NULL, 'p' },
 		{ 0 },
 	};
 	struct scale sc = { 0 };
@@ -513,13 +632,14 @@ int main(int argc, char **argv)
 		case 'i': b.iters = atoi(optarg); break;
 		case 's': b.sealed = atol(optarg); break;
 		case 'b': b.block = atoi(optarg); break;
+		case 'p': b.rules = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: sg_bench [--reps N] [--iters N] [--block N] [--sealed N]\n");
+			fprintf(stderr, "usage: sg_bench [--reps N] [--iters N] [--block N] [--sealed N] [--rules N]\n");
 			return 2;
 		}
 	}
-	if (b.reps < 1 || b.iters < 1 || b.block < 1 || b.sealed < 0) {
-		fprintf(stderr, "sg_bench: --reps, --iters and --block must be positive, --sealed not negative\n");
+	if (b.reps < 1 || b.iters < 1 || b.block < 1 || b.sealed < 0 || b.rules < 0) {
+		fprintf(stderr, "sg_bench: --reps, --iters and --block must be positive, --sealed and --rules not negative\n");
 		return 2;
 	}
 	/* Tables appear as each phase ends, even if a later one fails. */
@@ -543,6 +663,20 @@ int main(int argc, char **argv)
 	b.idle = false;
 	print_table("Unsealed tmpfs file, nothing else sealed", phase1, true);
 	print_refusals(phase1);
+
+	if (b.rules) {
+		char title[160];
+
+		if (write_policy(&b, DIR_PATH "/policy.d") < 0) {
+			fprintf(stderr, "sg_bench: cannot write the policy in %s/policy.d: %s\n", DIR_PATH, strerror(errno));
+			return 1;
+		}
+		if (time_reloads(&b, DIR_PATH "/policy.d", 20) < 0 || measure(&b, phase3) < 0 || clear_rules(&b) < 0)
+			return 1;
+		snprintf(title, sizeof(title), "Unsealed tmpfs file, %ld-rule policy loaded (%d kernel rules)", b.rules,
+			 b.krules);
+		print_table(title, phase3, false);
+	}
 
 	if (seal_many(&b, b.sealed, &sc) < 0)
 		return 1;

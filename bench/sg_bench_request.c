@@ -12,7 +12,8 @@
  * full request (identity, policy, the kernel ioctl, the registry), on a
  * file that already carries the seal after the first call.
  *
- * Usage: sg_bench_request [--calls N]   (per thread; default 1000)
+ * Usage: sg_bench_request [--calls N] [--title TEXT]
+ *   --calls: per thread, default 1000; --title: added to the table's title
  * Prints a Markdown table.
  */
 #include <errno.h>
@@ -223,21 +224,30 @@ static int run(bool echo, int threads, int calls, struct result *res)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "calls", required_argument, NULL, 'c' }, { 0 } };
+	static const struct option opts[] = {
+		{ "calls", required_argument, NULL, 'c' },
+		{ "title", required_argument, NULL, 't' },
+		{ 0 },
+	};
 	static const int thread_counts[] = { 1, 4, 16 };
+	const char *title = NULL;
 	int calls = 1000, c, status;
 	pid_t server;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 't') {
+			title = optarg;
+			continue;
+		}
 		if (c != 'c' || (calls = atoi(optarg)) < 1) {
-			fprintf(stderr, "usage: sg_bench_request [--calls N]\n");
+			fprintf(stderr, "usage: sg_bench_request [--calls N] [--title TEXT]\n");
 			return 2;
 		}
 	}
 	server = fork();
 	if (server == 0)
 		_exit(echo_server());
-	printf("\n### Seal request round trip (%d calls per thread)\n\n", calls);
+	printf("\n### Seal request round trip (%d calls per thread%s%s)\n\n", calls, title ? ", " : "", title ? title : "");
 	printf("| threads | echo p50 us | echo p99 us | echo calls/s | sg_add_seals p50 us | p99 us | calls/s | p50 / echo p50 |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	status = 0;

@@ -109,10 +109,15 @@ static int clear_half(int fd, __u32 half)
 
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
-	int cfg_fd = bpf_map__fd(d->skel->maps.sg_config);
-	int pol_fd = bpf_map__fd(d->skel->maps.sg_kpolicy);
-	int match_fd = bpf_map__fd(d->skel->maps.sg_kmatch);
-	int name_fd = bpf_map__fd(d->skel->maps.sg_kname);
+	return sg_krules_install_maps(d->skel, p, why, len);
+}
+
+int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, char *why, size_t len)
+{
+	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
+	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
+	int match_fd = bpf_map__fd(skel->maps.sg_kmatch);
+	int name_fd = bpf_map__fd(skel->maps.sg_kname);
 	struct sg_kcompiled *k = calloc(1, sizeof(*k));
 	struct sg_config cfg;
 	__u32 zero = 0, half, old;

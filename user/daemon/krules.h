@@ -17,4 +17,9 @@
  */
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len);
 
+struct sealguard_bpf;
+
+/* The same on any loaded sealguard object's maps (sg_bench's). */
+int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, char *why, size_t len);
+
 #endif
