@@ -66,6 +66,22 @@ static void usage(FILE *out)
 		SG_PIN_DIR, SG_DEFAULT_SOCKET, SG_PIN_DIR, SG_CLIENT_IDLE_MS / 1000);
 }
 
+/* A number of seconds in min..86400 given to option, in ms. */
+static int parse_ms(const char *option, const char *arg, long min, unsigned int *ms)
+{
+	char *end;
+	long sec;
+
+	errno = 0;
+	sec = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || sec < min || sec > 86400) {
+		fprintf(stderr, "sealguardd: %s: '%s' is not a number of seconds in %ld..86400\n", option, arg, min);
+		return -EINVAL;
+	}
+	*ms = (unsigned int)sec * 1000;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT,
@@ -123,24 +139,12 @@ int main(int argc, char **argv)
 			d.admin_gid = (gid_t)sec;
 			break;
 		case OPT_CLIENT_TIMEOUT:
-			errno = 0;
-			sec = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || sec < 1 || sec > 86400) {
-				fprintf(stderr, "sealguardd: --client-timeout: '%s' is not a number of seconds in 1..86400\n",
-					optarg);
+			if (parse_ms("--client-timeout", optarg, 1, &d.idle_ms) < 0)
 				return 2;
-			}
-			d.idle_ms = (unsigned int)sec * 1000;
 			break;
 		case OPT_DETACH_IDLE:
-			errno = 0;
-			sec = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || sec < 0 || sec > 86400) {
-				fprintf(stderr, "sealguardd: --detach-idle: '%s' is not a number of seconds in 0..86400\n",
-					optarg);
+			if (parse_ms("--detach-idle", optarg, 0, &d.detach_idle_ms) < 0)
 				return 2;
-			}
-			d.detach_idle_ms = (unsigned int)sec * 1000;
 			break;
 		case OPT_CHECK: check_only = true; break;
 		case OPT_UNLOAD: unload = true; break;
