@@ -366,14 +366,18 @@ static long map_memlock(int map_fd)
 }
 
 struct scale {
+	long n;                /* inodes sealed so far */
 	double secs;           /* to seal them, files already created */
 	long slab_kb, memlock; /* growth of SUnreclaim and of the map's memlock */
 };
 
+#define SCALE_STEP 100000 /* a row at this many inodes, and one at --sealed */
+
 /* N other tmpfs inodes, each with a seal: the hot path must not notice.
  * The files are made first, so the memory measured while sealing them is
  * the seals' own. */
-static int seal_many(struct bench *b, long n, struct scale *sc)
+/* sc[0] at SCALE_STEP inodes (when n is larger), sc[1] at n. */
+static int seal_many(struct bench *b, long n, struct scale sc[2])
 {
 	int map_fd = bpf_map__fd(b->sg->maps.sg_inodes);
 	long slab0, lock0;
@@ -406,10 +410,15 @@ static int seal_many(struct bench *b, long n, struct scale *sc)
 			return -1;
 		}
 		close(fd);
+		if (i + 1 == n || (i + 1 == SCALE_STEP && n > SCALE_STEP)) {
+			struct scale *s = &sc[i + 1 == n];
+
+			s->n = i + 1;
+			s->secs = (now_ns() - t0) / 1e9;
+			s->slab_kb = meminfo_kb("SUnreclaim") - slab0;
+			s->memlock = map_memlock(map_fd) - lock0;
+		}
 	}
-	sc->secs = (now_ns() - t0) / 1e9;
-	sc->slab_kb = meminfo_kb("SUnreclaim") - slab0;
-	sc->memlock = map_memlock(map_fd) - lock0;
 	return 0;
 }
 
@@ -629,7 +638,7 @@ int main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'p' },
 		{ 0 },
 	};
-	struct scale sc = { 0 };
+	struct scale sc[2] = { { 0 } };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -684,7 +693,7 @@ int main(int argc, char **argv)
 		print_table(title, phase3, false);
 	}
 
-	if (seal_many(&b, b.sealed, &sc) < 0)
+	if (seal_many(&b, b.sealed, sc) < 0)
 		return 1;
 	if (measure(&b, phase2) < 0)
 		return 1;
@@ -692,8 +701,10 @@ int main(int argc, char **argv)
 	printf("\n### Scale\n\n");
 	printf("| inodes sealed | time to seal (open, storage update, close) | unreclaimable slab growth | per inode | map memlock growth |\n");
 	printf("|---:|---:|---:|---:|---:|\n");
-	printf("| %ld | %.2f s | %ld KiB | %.0f B | %ld B |\n", b.sealed, sc.secs, sc.slab_kb,
-	       b.sealed ? sc.slab_kb * 1024.0 / b.sealed : 0.0, sc.memlock);
+	for (int i = 0; i < 2; i++)
+		if (sc[i].n)
+			printf("| %ld | %.2f s | %ld KiB | %.0f B | %ld B |\n", sc[i].n, sc[i].secs, sc[i].slab_kb,
+			       sc[i].slab_kb * 1024.0 / sc[i].n, sc[i].memlock);
 
 	program_stats(&b);
 	printf("\n%.0f configuration switches took %.1f ms each on average (attach and detach all programs).\n",
