@@ -66,7 +66,7 @@ struct bench {
 	int reps, iters, block;
 	long sealed;
 	long rules;   /* in the generated policy; 0: no policy phase */
-	int krules;   /* of them, apply and exempt rules: the kernel's */
+	int krules;   /* kernel rules in force after the reloads, read back from the map */
 	bool idle; /* this phase also measures CFG_SG_IDLE */
 	double switch_ns, switches; /* time spent attaching and detaching */
 	int fd, rfd, tfd;                  /* plain file, its reader, a file to truncate */
@@ -425,20 +425,23 @@ static int seal_many(struct bench *b, long n, struct scale sc[2])
 /*
  * A policy of b->rules rules in files of 1000: as many apply and exempt
  * rules as the kernel takes (SG_KRULE_MAX), on open, mmap and receive, for
- * directories that exist (the daemon resolves them to inodes) but hold
- * nothing measured; the rest allow rules, which only the daemon reads.
+ * directories that hold nothing measured; the rest allow rules, which only
+ * the daemon reads.  The directories are created: the daemon resolves a
+ * kernel rule's path to its inode with stat() and leaves out a rule whose
+ * path does not exist (krules.c).  They are on the measured file's tmpfs,
+ * so its opens and mmaps do walk up its directories (bpf/sg_krules.h).
  */
 static int write_policy(struct bench *b, const char *dir)
 {
 	static const char *const on[] = { "open", "mmap", "receive" };
+	long nkernel = b->rules < SG_KRULE_MAX ? b->rules : SG_KRULE_MAX;
 	char path[256];
 	FILE *f = NULL;
-	long i;
+	int e;
 
-	mkdir(dir, 0700);
-	mkdir(DIR_PATH "/ruled", 0700);
-	b->krules = b->rules < SG_KRULE_MAX ? (int)b->rules : SG_KRULE_MAX;
-	for (i = 0; i < b->rules; i++) {
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || (mkdir(DIR_PATH "/ruled", 0700) < 0 && errno != EEXIST))
+		return -1;
+	for (long i = 0; i < b->rules; i++) {
 		if (i % 1000 == 0) {
 			if (f && fclose(f) != 0)
 				return -1;
@@ -448,9 +451,10 @@ static int write_policy(struct bench *b, const char *dir)
 				return -1;
 			fprintf(f, "version: 1\nrules:\n");
 		}
-		if (i < b->krules) {
+		if (i < nkernel) {
 			snprintf(path, sizeof(path), DIR_PATH "/ruled/%ld", i);
-			mkdir(path, 0700);
+			if (mkdir(path, 0700) < 0 && errno != EEXIST)
+				goto fail;
 			if (i % 16 == 15)
 				fprintf(f, "  - name: exempt-%ld\n    kind: exempt\n    process: { uid: %ld }\n"
 					   "    file: { path: %s }\n", i, 2000 + i, path);
@@ -469,6 +473,11 @@ static int write_policy(struct bench *b, const char *dir)
 		}
 	}
 	return f ? fclose(f) : 0;
+fail:
+	e = errno; /* for the caller's message, not fclose's */
+	fclose(f);
+	errno = e;
+	return -1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -478,12 +487,32 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Kernel rules in force, per set (SG_KSET_*), as the kernel's map holds
+ * them: what the install kept, not what the files asked for. */
+static int installed_rules(struct bench *b, int n[SG_KSET_COUNT])
+{
+	struct sg_kpolicy pol;
+	struct sg_config cfg;
+	__u32 zero = 0, half;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->sg->maps.sg_config), &zero, &cfg) < 0)
+		return -errno;
+	half = cfg.kpol_half & 1;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->sg->maps.sg_kpolicy), &half, &pol) < 0)
+		return -errno;
+	for (int set = 0; set < SG_KSET_COUNT; set++)
+		n[set] = __builtin_popcountll(pol.set[set]);
+	return 0;
+}
+
 /* Reading the policy directory, and installing its kernel rules, as the
  * daemon's reload does; reps times, min and median in ms.  Leaves the
  * rules installed. */
 static int time_reloads(struct bench *b, const char *dir, int reps)
 {
-	double parse[64], install[64], t0, t1;
+	double parse[64], install[64], total[64], t0, t1;
+	size_t nkind[3] = { 0 }; /* by enum sg_rule_kind, in the parsed policy */
+	int inst[SG_KSET_COUNT];
 	char why[1024];
 	int n = reps > 64 ? 64 : reps;
 
@@ -503,22 +532,42 @@ static int time_reloads(struct bench *b, const char *dir, int reps)
 		}
 		install[i] = (now_ns() - t1) / 1e6;
 		parse[i] = (t1 - t0) / 1e6;
+		total[i] = parse[i] + install[i];
 		if (i == 0 && (long)p.nrules != b->rules) {
 			fprintf(stderr, "sg_bench: the generated policy has %zu rules, not %ld\n", p.nrules, b->rules);
 			sg_policy_free(&p);
 			return -1;
 		}
+		if (i == 0)
+			for (size_t r = 0; r < p.nrules; r++)
+				nkind[p.rules[r].kind]++;
 		sg_policy_free(&p);
 	}
+	if (installed_rules(b, inst) < 0) {
+		fprintf(stderr, "sg_bench: cannot read the kernel rules back: %s\n", strerror(errno));
+		return -1;
+	}
+	b->krules = 0;
+	for (int set = 0; set < SG_KSET_COUNT; set++)
+		b->krules += inst[set];
 	qsort(parse, (size_t)n, sizeof(double), cmp_double);
 	qsort(install, (size_t)n, sizeof(double), cmp_double);
-	printf("\n### Policy reload (%ld rules: %d apply and exempt rules for the kernel, %ld allow rules)\n\n",
-	       b->rules, b->krules, b->rules - b->krules);
+	qsort(total, (size_t)n, sizeof(double), cmp_double);
+	printf("\n### Policy reload (%ld rules: %zu allow, %zu apply, %zu exempt)\n\n", b->rules,
+	       nkind[SG_RULE_ALLOW], nkind[SG_RULE_APPLY], nkind[SG_RULE_EXEMPT]);
 	printf("| step | min ms | median ms |\n|---|---:|---:|\n");
 	printf("| read and validate the directory (%ld files) | %.1f | %.1f |\n", (b->rules + 999) / 1000, parse[0],
 	       parse[n / 2]);
 	printf("| compile and install the kernel rules, switch halves | %.1f | %.1f |\n", install[0], install[n / 2]);
-	printf("\n%d reloads.\n", n);
+	/* Per reload, not the sum of the rows: their minima need not fall
+	 * on the same reload. */
+	printf("| total | %.1f | %.1f |\n", total[0], total[n / 2]);
+	printf("\n%d reloads. Kernel rules in force, read back from the kernel's sg_kpolicy map: %d apply on open, %d on mmap, "
+	       "%d on receive, %d exempt.\n", n, inst[SG_KSET_OPEN], inst[SG_KSET_MMAP], inst[SG_KSET_RECEIVE],
+	       inst[SG_KSET_EXEMPT]);
+	if ((size_t)b->krules != nkind[SG_RULE_APPLY] + nkind[SG_RULE_EXEMPT])
+		printf("\n%zu kernel rules were left out (their reasons are on stderr).\n",
+		       nkind[SG_RULE_APPLY] + nkind[SG_RULE_EXEMPT] - (size_t)b->krules);
 	return 0;
 }
 
