@@ -11,9 +11,11 @@
  *   sealguard sealguard's programs, no policy, the measured file unsealed
  *   sealguard-idle  (first phase only) the programs sealguardd
  *             --detach-idle keeps attached while nothing is sealed
- * With --rules N (default 10000) a policy of N rules is written, its
- * reload timed, and the three measured again with its kernel rules
- * installed.  Phase 2 repeats them with N other inodes sealed.  Every figure is
+ * With --rules N (default 10000; 0 skips it) a policy of N rules is
+ * written under /dev/shm/sg-bench/policy.d, its reload (read the directory,
+ * install its kernel rules) timed 20 times, and none, floor and sealguard
+ * measured again with its kernel rules installed; they are cleared after.
+ * Phase 2 repeats them with --sealed N other inodes sealed.  Every figure is
  * the minimum over the repetitions of the mean over one repetition's
  * iterations: under emulation minima repeat within a few percent, medians
  * do not (docs/benchmarks.md).
