@@ -9,8 +9,9 @@ DAEMON=$BUILD/user/sealguardd
 SOCK=${SEALGUARD_SOCKET:?guest.sh exports SEALGUARD_SOCKET}
 NOBODY=65534
 
+FAILED=0 # set by a failed check, for tests that dump their logs then
 check() { # name expected actual [detail]
-	if [[ $2 == "$3" ]]; then echo "PASS $SUITE/$1"; else echo "FAIL $SUITE/$1: expected '$2', got '$3' ${4:-}"; fi
+	if [[ $2 == "$3" ]]; then echo "PASS $SUITE/$1"; else echo "FAIL $SUITE/$1: expected '$2', got '$3' ${4:-}"; FAILED=1; fi
 }
 yes_if() { if eval "$1"; then echo yes; else echo no; fi; }
 as_nobody() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$@"; }

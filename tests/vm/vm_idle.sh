@@ -14,11 +14,7 @@ PIN=/sys/fs/bpf/sealguard
 TMP=$(mktemp -d /dev/shm/sg-idle.XXXXXX)
 DAEMON_LOG=$TMP/daemon.log
 POL=$TMP/policies.d
-# On a failure the daemon's log goes to the output: it lives in the VM.
-FAILED=0
-check() { # as shlib.sh's, counting failures
-	if [[ $2 == "$3" ]]; then echo "PASS $SUITE/$1"; else echo "FAIL $SUITE/$1: expected '$2', got '$3' ${4:-}"; FAILED=1; fi
-}
+# On a failure (shlib.sh's FAILED) the daemon's log goes to the output: it lives in the VM.
 trap '((FAILED)) && sed "s/^/# daemon: /" "$DAEMON_LOG" | tail -40; rm -rf "$TMP"' EXIT
 mkdir -p "$POL"
 
