@@ -22,6 +22,7 @@
 #include "sg_guard.h"
 #include "sg_bypass.h"
 #include "sg_overlay.h"
+#include "sg_fence.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -50,6 +51,7 @@ static __always_inline void sg_fill(struct sg_access *a, struct file *file, __s6
 	a->kind = kind;
 	a->mode = mode;
 	a->flags = flags;
+	a->checked = 0;
 }
 
 /* A note (kind NONE) left for the vfs_fallocate or rw_verify_area call that
@@ -213,21 +215,6 @@ int BPF_PROG(sg_do_madvise_exit)
 
 /* ---- write permission: write family, fallocate, MADV_REMOVE ----------- */
 
-/* The decision for one write-permission check, given what the fentry
- * programs recorded about it (NULL: nothing, a path we cannot measure,
- * where whatever might grow or change the file is refused). */
-static __always_inline int sg_check_write(struct file *file, struct inode *inode, __u32 seals,
-					  struct sg_access *acc)
-{
-	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
-		return 0;
-	if (!acc)
-		return -EPERM;
-	if (acc->kind == SG_ACCESS_FALLOCATE)
-		return sg_check_fallocate(inode, seals, acc);
-	return sg_check_rw(file, inode, seals, acc);
-}
-
 SEC("lsm/file_permission")
 int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 {
@@ -243,16 +230,16 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 		return 0;
 	inode = file->f_inode;
 	seals = sg_seals_of(inode);
-	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)))
+	if (!(seals & SG_SEALS_WRITE_PATH))
 		return 0;
-	measured = sg_take_access(file, &acc);
+	measured = sg_take_access(file, &acc, seals);
 	if (measured && acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-	r = sg_check_write(file, inode, seals, measured ? &acc : NULL);
+	r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
 	/* Exempt rules are read only on the way to a refusal. */
 	if (r && (exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals)) {
 		seals &= ~exempt;
-		r = sg_check_write(file, inode, seals, measured ? &acc : NULL);
+		r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
 	}
 	if (r)
 		r = sg_refuse(inode, seals, op, r);
@@ -410,6 +397,28 @@ SEC("lsm/inode_setattr")
 int BPF_PROG(sg_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
 {
 	return ret ? ret : sg_verdict(sg_setattr(dentry, attr));
+}
+
+/* ---- the fence (sg_fence.h) ------------------------------------------- */
+
+SEC("fmod_ret/security_inode_need_killpriv")
+int BPF_PROG(sg_need_killpriv, struct dentry *dentry, int ret)
+{
+	struct inode *inode;
+
+	if (ret)
+		return ret;
+	inode = dentry->d_inode;
+	return inode ? sg_fence_check(dentry, inode) : 0;
+}
+
+/* kuid_t and kgid_t are structs passed by value: one context slot each. */
+SEC("lsm/path_chown")
+int BPF_PROG(sg_path_chown, const struct path *path, __u64 uid, __u64 gid, int ret)
+{
+	if (!ret)
+		sg_note_chown(BPF_CORE_READ(path, dentry, d_inode));
+	return ret;
 }
 
 /* ---- seal requests from the daemon ------------------------------------- */

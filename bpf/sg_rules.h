@@ -9,6 +9,9 @@
 
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
 
+/* The seals a write-permission check (write family, fallocate) can refuse for. */
+#define SG_SEALS_WRITE_PATH (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)
+
 /*
  * Every computed LSM return goes through here.  Since 6.x the verifier
  * insists on [-MAX_ERRNO, 0] but does not track BPF_NEG, which clang emits
@@ -54,8 +57,8 @@ static __always_inline bool sg_fs_is_shmem(struct inode *inode)
 /* shmem_write_begin: WRITE/FUTURE_WRITE refuse every write; GROW refuses
  * one that would extend the file.  An empty write never reaches
  * write_begin (generic_write_checks returns 0 first). */
-static __always_inline int sg_check_rw(struct file *file, struct inode *inode,
-				       __u32 seals, struct sg_access *acc)
+static __always_inline int sg_check_rw(__u32 f_flags, struct inode *inode, __u32 seals,
+				       struct sg_access *acc)
 {
 	__s64 size;
 
@@ -65,7 +68,7 @@ static __always_inline int sg_check_rw(struct file *file, struct inode *inode,
 		return -EPERM;
 	if (!(seals & SG_SEAL_GROW))
 		return 0;
-	if ((file->f_flags & O_APPEND) || (acc->mode & RWF_APPEND) || acc->pos < 0)
+	if ((f_flags & O_APPEND) || (acc->mode & RWF_APPEND) || acc->pos < 0)
 		return -EPERM;
 	size = inode->i_size;
 	/* Natively a write crossing EOF after a page boundary is cut
@@ -109,18 +112,35 @@ static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
 	return 0;
 }
 
+/* The decision for one write-permission check, given what the fentry
+ * programs recorded about it (NULL: nothing, a path we cannot measure,
+ * where whatever might grow or change the file is refused). */
+static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __u32 seals,
+					  struct sg_access *acc)
+{
+	if (!(seals & SG_SEALS_WRITE_PATH))
+		return 0;
+	if (!acc)
+		return (seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)) ? -EPERM : 0;
+	if (acc->kind == SG_ACCESS_FALLOCATE)
+		return sg_check_fallocate(inode, seals, acc);
+	return sg_check_rw(f_flags, inode, seals, acc);
+}
+
 /* The record left by the fentry program of the call that is asking, if it
- * is about this file; consumed so a stale one is never reused. */
-static __always_inline bool sg_take_access(struct file *file, struct sg_access *out)
+ * is about this file and not judged yet: a stale one is never reused.  It
+ * stays, marked with the seals it was judged by, for the fence
+ * (sg_fence.h) to find once the write holds the inode lock. */
+static __always_inline bool sg_take_access(struct file *file, struct sg_access *out, __u32 seals)
 {
 	__u32 tid = sg_tid();
 	struct sg_access *acc = bpf_map_lookup_elem(&sg_access, &tid);
 
-	if (!acc || acc->file != (__u64)file || acc->kind == SG_ACCESS_NONE)
+	if (!acc || acc->file != (__u64)file || acc->checked ||
+	    (acc->kind != SG_ACCESS_RW && acc->kind != SG_ACCESS_FALLOCATE))
 		return false;
 	*out = *acc;
-	acc->kind = SG_ACCESS_NONE;
-	acc->file = 0;
+	acc->checked = SG_ACCESS_CHECKED | seals;
 	return true;
 }
 

@@ -87,6 +87,7 @@ enum sg_access_kind {
 	SG_ACCESS_NONE = 0,
 	SG_ACCESS_RW = 1,        /* rw_verify_area(WRITE, ...) */
 	SG_ACCESS_FALLOCATE = 2, /* vfs_fallocate() */
+	SG_ACCESS_CHOWN = 3,     /* chown in progress: file holds the inode */
 };
 
 struct sg_access {
@@ -96,12 +97,15 @@ struct sg_access {
 	__u32 kind;   /* enum sg_access_kind */
 	__u32 mode;   /* fallocate mode, or RWF_APPEND */
 	__u32 flags;  /* SG_ACCESS_F_* */
-	__u32 pad;
+	__u32 checked; /* SG_ACCESS_CHECKED | the seals a check judged it by */
 };
 
 /* MADV_REMOVE through a mapping without VM_WRITE: natively the seal has
  * cleared its VM_MAYWRITE and madvise fails with EACCES. */
 #define SG_ACCESS_F_MADV_RO 0x1u
+
+/* Set in sg_access.checked once file_permission has judged the record. */
+#define SG_ACCESS_CHECKED 0x80000000u
 
 /* ---- denial events and counters (ring buffer "sg_events") ------------- */
 

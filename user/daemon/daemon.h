@@ -3,6 +3,7 @@
 #ifndef SG_DAEMON_H
 #define SG_DAEMON_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -65,6 +66,8 @@ struct sg_daemon {
 	unsigned int detach_idle_ms; /* --detach-idle; 0: never (idle.h) */
 	bool hooks_detached;         /* the detachable programs are not attached */
 	uint64_t idle_since_ms;      /* CLOCK_MONOTONIC; 0: something is sealed */
+
+	atomic_int fences_waiting; /* fence threads still running (fence.h) */
 
 	const char *state_path;   /* seals of disk files across reboots; "" for none */
 	struct sqlite3 *state_db; /* NULL: not open (see state_db.h) */

@@ -155,6 +155,10 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	/* bpf_d_path became callable from LSM programs with the list of
 	 * sleepable hooks (5.11), which bpf_lsm_is_sleepable_hook keeps. */
 	feat->can_d_path = btf_func_params(btf, "bpf_lsm_is_sleepable_hook") >= 0;
+	/* Programs on functions taking structs by value (path_chown's kuid_t)
+	 * came with the trampoline's per-argument flags (6.1). */
+	feat->has_chown_hook = btf_func_params(btf, "bpf_lsm_path_chown") >= 0 &&
+			       btf_struct_has_member(btf, "btf_func_model", "arg_flags");
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {
@@ -196,6 +200,7 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
+	bpf_program__set_autoload(skel->progs.sg_path_chown, f->has_chown_hook);
 }
 
 /* A do-nothing fentry program on vfs_fallocate, attached, detached, and
@@ -244,7 +249,7 @@ bool sg_kernel_prog_detachable(const char *name)
 		"sg_vfs_writev", "sg_aio_write", "sg_io_write", "sg_io_prep_rw", "sg_io_write_old",
 		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
 		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
-		"sg_file_receive", "sg_file_open",
+		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown",
 	};
 
 	for (size_t i = 0; i < sizeof(detachable) / sizeof(detachable[0]); i++)
@@ -258,12 +263,14 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 	snprintf(buf, len,
 		 "kernel paths: inode_setattr %s idmap; io_uring RWF_APPEND %s; "
 		 "MADV_REMOVE through read-only maps %s; userfaultfd fills %s; "
-		 "policy seals listed %s; seal state locked by %s",
+		 "policy seals listed %s; seal state locked by %s; chown under the fence %s",
 		 f->setattr_has_idmap ? "with" : "without",
 		 f->has_io_write ? "from io_rw.flags" :
 		 f->has_io_prep_rw ? "from the SQE in io_prep_rw" : "NOT SEEN (no io_write/io_prep_rw to probe)",
 		 f->has_madvise_probe ? "EACCES" : "EPERM (no bpf_find_vma, 5.17+)",
 		 f->has_uffd_probe ? "checked" : "NOT CHECKED (no bpf_find_vma, 5.17+)",
 		 f->can_d_path ? "with their path" : "without path (no bpf_d_path in LSM programs, 5.11+)",
-		 f->has_spin_lock ? "bpf_spin_lock" : "a map entry (no bpf_spin_lock in LSM programs, 5.11+)");
+		 f->has_spin_lock ? "bpf_spin_lock" : "a map entry (no bpf_spin_lock in LSM programs, 5.11+)",
+		 f->has_chown_hook ? "told from writes" :
+		 "NOT TOLD from a write the same task made before the seal (no struct arguments, 6.1+)");
 }

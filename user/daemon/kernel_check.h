@@ -20,6 +20,7 @@ struct sg_kernel_features {
 	int has_uffd_probe; /* bpf_find_vma for the userfaultfd fill check */
 	int can_d_path; /* bpf_d_path from LSM programs (5.11+) */
 	int has_spin_lock; /* bpf_spin_lock from LSM programs (5.11+) */
+	int has_chown_hook; /* path_chown: its kuid_t arguments need 6.1+ */
 };
 
 /*

@@ -116,11 +116,13 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 		int rr = sg_registry_record_named(d, fd, &c->peer, (unsigned int)seals, name);
 
 		/* The seal is in force either way; only the listing lacks it. */
-		if (rr < 0)
+		if (rr < 0) {
 			fprintf(stderr, "sealguardd: cannot record a sealed file in the registry: %s\n",
 				strerror(-rr));
-		else
+		} else {
 			sg_seal_propagate(fd);
+			sg_seal_fence(d, fd, b.seals);
+		}
 		/* Nor does a failure here: the file is sealed until reboot. */
 		rr = sg_state_save(d, fd, &c->peer, (unsigned int)seals);
 		if (rr < 0)

@@ -13,9 +13,11 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fence.h"
 #include "idle.h"
 #include "sealguard_abi.h"
 
@@ -165,11 +167,30 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	 * copy of them; reporting failure would misstate the file. */
 	if (r < 0 && native >= 0)
 		return 0;
+
 	/* EBUSY can belong to a WRITE that an earlier daemon left pending:
 	 * the request succeeded if every bit it asked for is in force. */
 	if (r == -EBUSY && (bpf_seals(d, fd) & seals) == seals)
 		r = 0;
 	return r;
+}
+
+void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals)
+{
+	struct stat st;
+	int r;
+
+	/* The kernel checks its own seals under the lock. */
+	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0)
+		return;
+	r = sg_fence(&d->fences_waiting, fd, PENDING_WAIT_NS / 1000000);
+	if (r == 0 || fstat(fd, &st) < 0)
+		return;
+	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu not fenced: %s\n", major(st.st_dev),
+		minor(st.st_dev), (unsigned long long)st.st_ino,
+		r == -ETIMEDOUT ? "a write holds its inode lock (the fence waits on)" :
+		r == -EMFILE ? "too many fences wait for their inode lock" :
+		r == -EEXIST ? "file capabilities were set meanwhile and are now empty" : strerror(-r));
 }
 
 void sg_seal_propagate(int fd)

@@ -19,4 +19,11 @@ int sg_seal_in_force(struct sg_daemon *d, int fd);
  * layer below the same seals (bpf/sg_overlay.h).  Otherwise nothing. */
 void sg_seal_propagate(int fd);
 
+/* After the registry lists fd's file with seals: makes every write already
+ * checked against the file either land before this returns or be judged
+ * again under the inode lock (bpf/sg_fence.h).  A fence that fails, or
+ * waits longer than a WRITE seal waits for mappings, is logged: the seals
+ * stay in force with the window of a check made before the lock. */
+void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals);
+
 #endif

@@ -281,6 +281,8 @@ static int restore_one(struct sg_daemon *d, struct mount_cache *mc, int64_t fsid
 		r = sg_seal_add(d, fd, seals & ~(unsigned int)now);
 	if (r == 0)
 		r = sg_registry_record_as(d, fd, peer, seals | (unsigned int)now, path);
+	if (r == 0)
+		sg_seal_fence(d, fd, seals);
 	close(fd);
 	if (r < 0) {
 		sg_seals_format(seals, names, sizeof(names));

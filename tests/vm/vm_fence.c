@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fence (bpf/sg_fence.h, user/daemon/fence.c): a write checked before
+ * a seal must not land after sg_add_seals() returns.
+ *
+ *  - splice: since 6.8 splice checks the file, then waits for pipe data,
+ *    then writes without checking again.  A child starts a splice from an
+ *    empty pipe, the file is sealed, the pipe is fed: the splice must fail
+ *    with EPERM and leave the file as it was (WRITE, FUTURE_WRITE, and GROW
+ *    for a splice at the end), on tmpfs, ext4, a memfd without
+ *    MFD_ALLOW_SEALING, and a file with capabilities (where the capability
+ *    LSM answers inode_need_killpriv first).
+ *  - a write inside the inode lock (its source page faulting through
+ *    userfaultfd) when the seal comes: the seal returns only once that
+ *    write has landed, as F_ADD_SEALS would; one that holds the lock for
+ *    longer than the daemon waits does not stall the daemon.
+ *  - what stays allowed: ftruncate and fchown of a WRITE-sealed file by
+ *    a thread whose last write, before the seal, was to that file (fchown
+ *    needs path_chown, 6.1+), writes within the size under GROW.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sealguard.h"
+#include "vmtest.h"
+
+#define PAGE 4096
+#define EXT4_DIR "/tmp/sg-fence-ext4"
+#define EXT4_IMG "/tmp/sg-fence-ext4.img"
+#define CHOWN_LINK "/sys/fs/bpf/sealguard/links/sg_path_chown"
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A file of `size` bytes of 'A' in dir, or a memfd when dir is NULL. */
+static int make_file(const char *dir, const char *name, size_t size, char *path, size_t len)
+{
+	char buf[PAGE], base[96];
+	int fd;
+
+	/* Test names have slashes: one file per name, directly in dir. */
+	snprintf(base, sizeof(base), "%s", name);
+	for (char *c = base; *c; c++)
+		if (*c == '/')
+			*c = '-';
+	name = base;
+	if (dir) {
+		snprintf(path, len, "%s/%s", dir, name);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	} else {
+		snprintf(path, len, "memfd:%s", name);
+		fd = memfd_create(name, 0);
+	}
+	if (fd < 0)
+		return -1;
+	memset(buf, 'A', sizeof(buf));
+	for (size_t off = 0; off < size; off += PAGE)
+		if (pwrite(fd, buf, PAGE, (off_t)off) != PAGE) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+/* Whether the first `size` bytes are all 'A' and the file has that size. */
+static bool untouched(int fd, size_t size, char *why, size_t len)
+{
+	char buf[PAGE];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size != size) {
+		snprintf(why, len, "size %lld, expected %zu", (long long)st.st_size, size);
+		return false;
+	}
+	for (size_t off = 0; off < size; off += PAGE) {
+		if (pread(fd, buf, PAGE, (off_t)off) != PAGE) {
+			snprintf(why, len, "read at %zu failed", off);
+			return false;
+		}
+		for (int i = 0; i < PAGE; i++)
+			if (buf[i] != 'A') {
+				snprintf(why, len, "byte %zu is '%c'", off + (size_t)i, buf[i]);
+				return false;
+			}
+	}
+	return true;
+}
+
+/* Until pid sleeps in syscall nr (/proc/PID/syscall), at most 10 s. */
+static bool wait_in_syscall(pid_t pid, long nr)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+		long cur = -1;
+
+		if (f) {
+			if (fgets(buf, sizeof(buf), f))
+				cur = strtol(buf, NULL, 10);
+			fclose(f);
+		}
+		if (cur == nr)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* ---- splice: checked, then waiting for pipe data, then written ------- */
+
+static void splice_case(const char *name, const char *dir, unsigned int seals, bool at_end, bool caps)
+{
+	char path[128], why[160], data[PAGE];
+	int fd, p[2], res[2], status;
+	ssize_t n = 0;
+	int err = 0;
+	pid_t pid;
+
+	fd = make_file(dir, name, PAGE, path, sizeof(path));
+	if (fd < 0) {
+		vmtest_fail(name, "cannot create the file: %s", strerror(errno));
+		return;
+	}
+	if (caps) {
+		/* VFS_CAP_REVISION_2, CAP_NET_BIND_SERVICE permitted. */
+		unsigned int v[5] = { 0x02000000, 1u << 10, 0, 0, 0 };
+
+		if (fsetxattr(fd, "security.capability", v, sizeof(v), 0) < 0) {
+			vmtest_skip(name, "cannot set file capabilities here: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (pipe(p) < 0 || pipe(res) < 0) {
+		vmtest_fail(name, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		loff_t off = at_end ? PAGE : 0;
+
+		close(p[1]);
+		n = splice(p[0], NULL, fd, &off, PAGE, 0);
+		err = n < 0 ? errno : 0;
+		if (write(res[1], &n, sizeof(n)) < 0 || write(res[1], &err, sizeof(err)) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(p[0]);
+	close(res[1]);
+	if (!wait_in_syscall(pid, SYS_splice)) {
+		vmtest_fail(name, "the splice never waited for its pipe");
+		kill(pid, SIGKILL);
+		goto reap;
+	}
+	if (sg_add_seals(fd, seals) < 0) {
+		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		goto reap;
+	}
+	memset(data, 'S', sizeof(data));
+	if (write(p[1], data, sizeof(data)) != (ssize_t)sizeof(data)) {
+		vmtest_fail(name, "feeding the pipe: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		goto reap;
+	}
+	close(p[1]);
+	p[1] = -1;
+	if (read(res[0], &n, sizeof(n)) != sizeof(n) || read(res[0], &err, sizeof(err)) != sizeof(err)) {
+		vmtest_fail(name, "the splicing child reported nothing");
+		goto reap;
+	}
+	if (n >= 0)
+		vmtest_fail(name, "splice after the seal wrote %zd bytes into %s", n, path);
+	else if (err != EPERM)
+		vmtest_fail(name, "splice answered %s, expected EPERM", strerrorname_np(err));
+	else if (!untouched(fd, PAGE, why, sizeof(why)))
+		vmtest_fail(name, "%s changed: %s", path, why);
+	else if (caps && fgetxattr(fd, "security.capability", NULL, 0) < 0)
+		vmtest_fail(name, "the refused write removed the file's capabilities");
+	else
+		vmtest_pass(name);
+reap:
+	if (p[1] >= 0)
+		close(p[1]);
+	close(res[0]);
+	waitpid(pid, &status, 0);
+out:
+	close(fd);
+	if (dir)
+		unlink(path);
+}
+
+/* ---- a write inside the inode lock when the seal comes ---------------- */
+
+struct stalled_write {
+	int fd;
+	char *src; /* a missing page watched by uffd */
+	ssize_t n;
+	int err;
+};
+
+static void *do_write(void *arg)
+{
+	struct stalled_write *w = arg;
+
+	w->n = pwrite(w->fd, w->src, PAGE, 0);
+	w->err = w->n < 0 ? errno : 0;
+	return NULL;
+}
+
+struct seal_call {
+	int fd;
+	unsigned int seals;
+	int r, err;
+	long long returned_ms;
+	atomic_bool done;
+};
+
+static void *do_seal(void *arg)
+{
+	struct seal_call *s = arg;
+
+	s->r = sg_add_seals(s->fd, s->seals);
+	s->err = errno;
+	s->returned_ms = now_ms();
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+static int uffd_open(char **page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return -1;
+	*page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (unsigned long)*page;
+	reg.range.len = PAGE;
+	if (*page == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) < 0 || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
+		close(uffd);
+		return -1;
+	}
+	return uffd;
+}
+
+/* Until the writer faults on its source page, inside the inode lock. */
+static bool wait_fault(int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	return poll(&pfd, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+	       msg.event == UFFD_EVENT_PAGEFAULT;
+}
+
+static int uffd_fill(int uffd, char *page, char c)
+{
+	static char src[PAGE] __attribute__((aligned(PAGE)));
+	struct uffdio_copy copy = { .dst = (unsigned long)page, .src = (unsigned long)src, .len = PAGE };
+
+	memset(src, c, sizeof(src));
+	return ioctl(uffd, UFFDIO_COPY, &copy);
+}
+
+/*
+ * hold_ms < the daemon's wait: the seal must return after the write, with
+ * the write's bytes in the file.  hold_ms > it: the seal returns anyway,
+ * and the daemon answers another request while the fence waits.
+ */
+static void locked_write_case(const char *name, const char *dir, int hold_ms)
+{
+	struct stalled_write w = { 0 };
+	struct seal_call s = { 0 };
+	pthread_t wt, st;
+	char path[128], buf[PAGE];
+	long long released;
+	int uffd, other = -1;
+	char *page;
+
+	w.fd = make_file(dir, name, PAGE, path, sizeof(path));
+	uffd = uffd_open(&page);
+	if (w.fd < 0 || uffd < 0) {
+		vmtest_skip(name, "no file or no userfaultfd: %s", strerror(errno));
+		if (w.fd >= 0)
+			close(w.fd);
+		return;
+	}
+	w.src = page;
+	pthread_create(&wt, NULL, do_write, &w);
+	if (!wait_fault(uffd)) {
+		vmtest_fail(name, "the write never faulted on its source page");
+		uffd_fill(uffd, page, 'W');
+		pthread_join(wt, NULL);
+		goto out;
+	}
+	s.fd = w.fd;
+	s.seals = F_SEAL_WRITE;
+	pthread_create(&st, NULL, do_seal, &s);
+	if (hold_ms > 1000) {
+		/* The daemon must answer someone else meanwhile. */
+		sleep_ms(50);
+		other = make_file(dir, "other", PAGE, buf, sizeof(buf));
+		long long t0 = now_ms();
+		int g = sg_get_seals(other);
+
+		if (g < 0 || now_ms() - t0 > 1000)
+			vmtest_fail(name, "while a fence waited the daemon answered in %lld ms (%s)", now_ms() - t0,
+				    g < 0 ? strerror(errno) : "ok");
+		close(other);
+		unlink(buf);
+	}
+	sleep_ms(hold_ms);
+	released = now_ms();
+	bool sealed_early = atomic_load(&s.done);
+	uffd_fill(uffd, page, 'W');
+	pthread_join(wt, NULL);
+	pthread_join(st, NULL);
+
+	if (w.n != PAGE) {
+		vmtest_fail(name, "the write started before the seal failed: %s", strerrorname_np(w.err));
+	} else if (s.r < 0) {
+		vmtest_fail(name, "sg_add_seals: %s", strerror(s.err));
+	} else if (hold_ms < 1000) {
+		if (sealed_early)
+			vmtest_fail(name, "sg_add_seals returned while a write held the inode lock");
+		else if (pread(w.fd, buf, PAGE, 0) != PAGE || buf[0] != 'W' || buf[PAGE - 1] != 'W')
+			vmtest_fail(name, "the write inside the lock did not land before the seal returned");
+		else if (pwrite(w.fd, "x", 1, 0) != -1 || errno != EPERM)
+			vmtest_fail(name, "a write after the seal was not refused with EPERM");
+		else
+			vmtest_pass(name);
+	} else {
+		if (!sealed_early || s.returned_ms > released)
+			vmtest_fail(name, "sg_add_seals waited %d ms for the inode lock", hold_ms);
+		else if (pwrite(w.fd, "x", 1, 0) != -1 || errno != EPERM)
+			vmtest_fail(name, "a write after the seal was not refused with EPERM");
+		else
+			vmtest_pass(name);
+	}
+out:
+	munmap(page, PAGE);
+	close(uffd);
+	close(w.fd);
+	if (dir)
+		unlink(path);
+}
+
+/* ---- what a seal still allows -------------------------------------------- */
+
+/* A thread whose last write is to the file before the seal (its record
+ * stays behind, unjudged), then truncates and chowns it after. */
+struct after_seal {
+	int fd;
+	pthread_barrier_t written, sealed;
+	int truncate_err, chown_err;
+};
+
+static void *write_then_change(void *arg)
+{
+	struct after_seal *a = arg;
+
+	if (pwrite(a->fd, "BB", 2, 0) != 2)
+		a->truncate_err = a->chown_err = errno;
+	pthread_barrier_wait(&a->written);
+	pthread_barrier_wait(&a->sealed);
+	a->truncate_err = ftruncate(a->fd, PAGE) < 0 ? errno : 0;
+	a->chown_err = fchown(a->fd, 1000, 1000) < 0 ? errno : 0;
+	return NULL;
+}
+
+static void allowed_case(const char *name, const char *dir)
+{
+	struct after_seal a = { 0 };
+	char path[128], test[160];
+	pthread_t t;
+
+	a.fd = make_file(dir, name, 2 * PAGE, path, sizeof(path));
+	if (a.fd < 0) {
+		vmtest_fail(name, "cannot create the file: %s", strerror(errno));
+		return;
+	}
+	pthread_barrier_init(&a.written, NULL, 2);
+	pthread_barrier_init(&a.sealed, NULL, 2);
+	pthread_create(&t, NULL, write_then_change, &a);
+	pthread_barrier_wait(&a.written);
+	if (sg_add_seals(a.fd, F_SEAL_WRITE) < 0)
+		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
+	pthread_barrier_wait(&a.sealed);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&a.written);
+	pthread_barrier_destroy(&a.sealed);
+
+	snprintf(test, sizeof(test), "%s/truncate-after-write", name);
+	if (a.truncate_err)
+		vmtest_fail(test, "ftruncate under WRITE alone: %s (the kernel allows it)", strerror(a.truncate_err));
+	else
+		vmtest_pass(test);
+	/* Without path_chown (before 6.1) the fence cannot tell this chown
+	 * from the write the thread made before the seal (README). */
+	if (access(CHOWN_LINK, F_OK) == 0) {
+		snprintf(test, sizeof(test), "%s/chown-after-write", name);
+		if (a.chown_err)
+			vmtest_fail(test, "fchown under WRITE: %s", strerror(a.chown_err));
+		else
+			vmtest_pass(test);
+	} else {
+		snprintf(test, sizeof(test), "%s/chown-after-write-without-chown-hook", name);
+		if (a.chown_err != EPERM)
+			vmtest_fail(test, "expected the documented EPERM, got %s",
+				    a.chown_err ? strerror(a.chown_err) : "success");
+		else
+			vmtest_pass(test);
+	}
+	close(a.fd);
+	unlink(path);
+
+	int fd = make_file(dir, name, 2 * PAGE, path, sizeof(path));
+
+	snprintf(test, sizeof(test), "%s/write-within-grow", name);
+	if (fd < 0 || sg_add_seals(fd, F_SEAL_GROW) < 0) {
+		vmtest_fail(test, "setup: %s", strerror(errno));
+	} else if (pwrite(fd, "BB", 2, 10) != 2) {
+		vmtest_fail(test, "a write within the size under GROW: %s", strerror(errno));
+	} else if (pwrite(fd, "BB", 2, 2 * PAGE - 1) != -1 || errno != EPERM) {
+		vmtest_fail(test, "a write crossing the end under GROW was not refused with EPERM");
+	} else if (pwrite(fd, "CC", 2, 20) != 2) {
+		vmtest_fail(test, "a second write within the size: %s", strerror(errno));
+	} else {
+		vmtest_pass(test);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+}
+
+static bool mount_ext4(void)
+{
+	mkdir(EXT4_DIR, 0755);
+	/* vng leaves /lib/modules empty: run-vm.sh passes the modules along. */
+	if (system("for m in loop crc16 crc32c_generic mbcache jbd2 ext4; do "
+		   "[ -e \"$SG_VM_MODULES/$m.ko\" ] && insmod \"$SG_VM_MODULES/$m.ko\" 2>/dev/null; done; "
+		   "truncate -s 64M " EXT4_IMG " && mkfs.ext4 -q -F " EXT4_IMG " >/dev/null 2>&1") != 0)
+		return false;
+	return system("mount -o loop " EXT4_IMG " " EXT4_DIR " 2>/dev/null") == 0;
+}
+
+int main(void)
+{
+	static const struct {
+		const char *tag, *dir;
+	} targets[] = { { "tmpfs", "/dev/shm" }, { "ext4", EXT4_DIR }, { "memfd", NULL } };
+	bool ext4 = mount_ext4();
+	char name[96];
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		const char *dir = targets[i].dir;
+
+		if (dir && strcmp(targets[i].tag, "ext4") == 0 && !ext4) {
+			vmtest_skip("fence/ext4", "cannot make and mount an ext4 image");
+			continue;
+		}
+		snprintf(name, sizeof(name), "fence/%s/splice-write", targets[i].tag);
+		splice_case(name, dir, F_SEAL_WRITE, false, false);
+		snprintf(name, sizeof(name), "fence/%s/splice-future-write", targets[i].tag);
+		splice_case(name, dir, F_SEAL_FUTURE_WRITE, false, false);
+		snprintf(name, sizeof(name), "fence/%s/splice-grow-at-end", targets[i].tag);
+		splice_case(name, dir, F_SEAL_GROW, true, false);
+		if (!dir)
+			continue;
+		snprintf(name, sizeof(name), "fence/%s/splice-write-capabilities", targets[i].tag);
+		splice_case(name, dir, F_SEAL_WRITE, false, true);
+		snprintf(name, sizeof(name), "fence/%s/write-inside-lock", targets[i].tag);
+		locked_write_case(name, dir, 100);
+		snprintf(name, sizeof(name), "fence/%s", targets[i].tag);
+		allowed_case(name, dir);
+	}
+	locked_write_case("fence/tmpfs/lock-held-past-wait", "/dev/shm", 1500);
+	if (ext4) {
+		umount(EXT4_DIR);
+		unlink(EXT4_IMG);
+	}
+	return vmtest_exit();
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fence after a seal (bpf/sg_fence.h): clear the inode's S_NOSEC mark,
+ * so that every write taking the inode lock from now on is judged by the
+ * seals under that lock, and take and drop the lock, so that a write
+ * already inside it is over before the client hears that its seal holds.
+ *
+ * vfs_setxattr does both for any "security." name, before the filesystem
+ * sees the request.  Without CAP_SYS_ADMIN the daemon may name only
+ * security.capability, and only with an empty value (a non-empty one is
+ * checked against CAP_SETFCAP first).  XATTR_REPLACE of it where the file
+ * has none fails with ENODATA in every filesystem and changes nothing.
+ * A file that has one has no S_NOSEC to clear (the kernel sets the mark
+ * only once it has found nothing to remove), so there only the lock is
+ * wanted: a trusted.* name, refused to the daemon under the lock, gives it.
+ *
+ * A write can hold the inode lock for as long as its source takes to
+ * read (a FUSE-backed buffer: forever), and the daemon serves everyone
+ * from one thread; so the fence runs in a thread of its own and the
+ * request waits for it for a bounded time only.
+ */
+#include "fence.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A fence still waiting for its inode lock after the request gave up on
+ * it keeps its thread; past this many, seals go unfenced. */
+#define FENCES_WAITING_MAX 16
+
+struct fence_job {
+	int fd;
+	int err;
+	bool done;
+	int refs; /* the request and the thread, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_int *waiting;
+};
+
+int sg_fence_fd(int fd)
+{
+	if (fgetxattr(fd, "security.capability", NULL, 0) >= 0) {
+		/* EPERM (no CAP_SYS_ADMIN) is what is expected, after the lock. */
+		if (fsetxattr(fd, "trusted.sealguard-fence", "", 0, XATTR_REPLACE) == 0 || errno == EPERM ||
+		    errno == ENODATA)
+			return 0;
+		return -errno;
+	}
+	if (errno != ENODATA && errno != EOPNOTSUPP)
+		return -errno;
+	if (fsetxattr(fd, "security.capability", "", 0, XATTR_REPLACE) == 0)
+		/* Capabilities set between the two calls, and emptied. */
+		return -EEXIST;
+	/* EOPNOTSUPP: no xattrs here, but the mark was cleared before the
+	 * filesystem was asked. */
+	return (errno == ENODATA || errno == EOPNOTSUPP) ? 0 : -errno;
+}
+
+static void job_put(struct fence_job *j)
+{
+	bool last;
+
+	pthread_mutex_lock(&j->lock);
+	last = --j->refs == 0;
+	pthread_mutex_unlock(&j->lock);
+	if (!last)
+		return;
+	close(j->fd);
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j);
+}
+
+static void *fence_thread(void *arg)
+{
+	struct fence_job *j = arg;
+	int err = sg_fence_fd(j->fd);
+
+	pthread_mutex_lock(&j->lock);
+	j->err = err;
+	j->done = true;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	atomic_fetch_sub(j->waiting, 1);
+	job_put(j);
+	return NULL;
+}
+
+int sg_fence(atomic_int *waiting, int fd, unsigned int wait_ms)
+{
+	struct fence_job *j;
+	struct timespec until;
+	pthread_condattr_t ca;
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	if (atomic_fetch_add(waiting, 1) >= FENCES_WAITING_MAX) {
+		atomic_fetch_sub(waiting, 1);
+		return -EMFILE;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		atomic_fetch_sub(waiting, 1);
+		return -ENOMEM;
+	}
+	j->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (j->fd < 0) {
+		r = -errno;
+		free(j);
+		atomic_fetch_sub(waiting, 1);
+		return r;
+	}
+	j->refs = 2;
+	j->waiting = waiting;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	r = pthread_create(&t, &attr, fence_thread, j);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		j->refs = 1;
+		atomic_fetch_sub(waiting, 1);
+		job_put(j);
+		return -r;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (!j->done && pthread_cond_timedwait(&j->cond, &j->lock, &until) != ETIMEDOUT)
+		;
+	r = j->done ? j->err : -ETIMEDOUT;
+	pthread_mutex_unlock(&j->lock);
+	job_put(j);
+	return r;
+}
