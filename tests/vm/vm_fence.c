@@ -46,6 +46,9 @@
 #define EXT4_IMG "/tmp/sg-fence-ext4.img"
 #define CHOWN_LINK "/sys/fs/bpf/sealguard/links/sg_path_chown"
 
+#ifndef FALLOC_FL_COLLAPSE_RANGE
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#endif
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
@@ -470,6 +473,39 @@ static void allowed_case(const char *name, const char *dir)
 	unlink(path);
 }
 
+/* COLLAPSE_RANGE shrinks an ext4 file: refused under SHRINK alone, as its
+ * fallocate record is judged by every size seal.  The unsealed twin shows
+ * the filesystem does collapse. */
+static void collapse_case(const char *name, const char *dir)
+{
+	char path[128], twin[128], why[160];
+	int fd = make_file(dir, name, 4 * PAGE, path, sizeof(path));
+	int other = make_file(dir, "collapse-twin", 4 * PAGE, twin, sizeof(twin));
+	struct stat st;
+
+	if (fd < 0 || other < 0) {
+		vmtest_fail(name, "cannot create the files: %s", strerror(errno));
+	} else if (fallocate(other, FALLOC_FL_COLLAPSE_RANGE, 0, PAGE) < 0 || fstat(other, &st) < 0 ||
+		   st.st_size != 3 * PAGE) {
+		vmtest_skip(name, "this filesystem does not collapse: %s", strerror(errno));
+	} else if (sg_add_seals(fd, F_SEAL_SHRINK) < 0) {
+		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
+	} else if (fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, PAGE) != -1 || errno != EPERM) {
+		vmtest_fail(name, "COLLAPSE_RANGE under SHRINK: %s, expected EPERM",
+			    errno ? strerror(errno) : "success");
+	} else if (!untouched(fd, 4 * PAGE, why, sizeof(why))) {
+		vmtest_fail(name, "%s changed: %s", path, why);
+	} else {
+		vmtest_pass(name);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (other >= 0)
+		close(other);
+	unlink(path);
+	unlink(twin);
+}
+
 static bool mount_ext4(void)
 {
 	mkdir(EXT4_DIR, 0755);
@@ -510,6 +546,8 @@ int main(void)
 		locked_write_case(name, dir, 100);
 		snprintf(name, sizeof(name), "fence/%s", targets[i].tag);
 		allowed_case(name, dir);
+		if (strcmp(targets[i].tag, "ext4") == 0)
+			collapse_case("fence/ext4/collapse-under-shrink", dir);
 	}
 	locked_write_case("fence/tmpfs/lock-held-past-wait", "/dev/shm", 1500);
 	if (ext4) {

@@ -177,11 +177,14 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 
 void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals)
 {
+	struct statfs sf;
 	struct stat st;
 	int r;
 
-	/* The kernel checks its own seals under the lock. */
-	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0)
+	/* The kernel checks its own seals under the lock.  Through overlayfs a
+	 * setxattr copies a lower file up first, onto an unsealed inode. */
+	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0 ||
+	    (fstatfs(fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC))
 		return;
 	r = sg_fence(&d->fences_waiting, fd, PENDING_WAIT_NS / 1000000);
 	if (r == 0 || fstat(fd, &st) < 0)
