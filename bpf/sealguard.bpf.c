@@ -159,13 +159,38 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
 SEC("fentry/vfs_fallocate")
 int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
 {
-	struct sg_access *a = sg_slot();
+	__u32 tid = sg_tid(), idx = (__u32)file->f_inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	__s64 *bucket = bpf_map_lookup_elem(&sg_falloc_inflight, &idx);
+	struct sg_access *a;
 	__u32 flags = 0;
 
+	/* Counted before the seal check reads the seals; the locked add
+	 * orders the two (sg_add.h has the same pairing for mmap). */
+	if (bucket && bpf_map_update_elem(&sg_falloc_tasks, &tid, &idx, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(bucket, 1);
+	a = sg_slot();
 	if (!a)
 		return 0;
 	sg_note_of(a, file, &flags);
 	sg_fill(a, file, offset, len, SG_ACCESS_FALLOCATE, mode, flags);
+	return 0;
+}
+
+SEC("fexit/vfs_fallocate")
+int BPF_PROG(sg_vfs_fallocate_exit)
+{
+	__u32 tid = sg_tid();
+	__u32 *idx = bpf_map_lookup_elem(&sg_falloc_tasks, &tid);
+	__s64 *bucket;
+	__u32 i;
+
+	if (!idx)
+		return 0;
+	i = *idx;
+	bucket = bpf_map_lookup_elem(&sg_falloc_inflight, &i);
+	if (bucket)
+		__sync_fetch_and_add(bucket, -1);
+	bpf_map_delete_elem(&sg_falloc_tasks, &tid);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  * long after (since 6.8 splice waits for pipe data between the two).
  *
  * One security hook does run under the lock on the way to every write,
- * and to the fallocates that call file_modified (ext4, not tmpfs):
+ * and to the fallocates that call file_modified (ext4; tmpfs's does not,
+ * and the daemon waits for those in flight instead, sg_falloc_inflight):
  * file_remove_privs asks security_inode_need_killpriv whether file
  * capabilities must go, and fails the write with any error it returns.
  * It skips the question on an inode marked S_NOSEC ("nothing to remove"),

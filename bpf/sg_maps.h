@@ -39,6 +39,27 @@ struct {
 	__type(value, __u32);
 } sg_mmap_tasks SEC(".maps");
 
+/* fallocates between their vfs_fallocate entry, which comes before the
+ * seal check, and their return, bucketed by inode number like sg_inflight:
+ * the daemon's fence waits for a sealed file's bucket to drain (tmpfs's
+ * fallocate asks no hook under the inode lock; user/daemon/fence.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_INFLIGHT_BUCKETS);
+	__type(key, __u32);
+	__type(value, __s64);
+} sg_falloc_inflight SEC(".maps");
+
+/* tid -> bucket its fallocate holds a count in: one count per call, even
+ * when an overlay's vfs_fallocate calls its layer's, or two generations of
+ * the programs run during an upgrade. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_falloc_tasks SEC(".maps");
+
 /* tid -> what the write-permission check about to run is for.  LRU: an
  * entry lost to eviction only makes the check conservative. */
 struct {

@@ -23,12 +23,12 @@
  * finished.  sealguard checks a write before the filesystem takes that
  * lock; the fence (bpf/sg_fence.h) makes a write checked before the seal
  * either land before sg_add_seals() returns or be refused under the lock.
- * So the content right after the seal returns is compared with the
- * content once the operations in flight have finished: a "pw" that
- * appears in between is a write that landed late, a failure.  tmpfs's
- * fallocate asks no hook under its lock, so a punch or growth in flight
- * can still land late: those rounds are counted, not judged (README,
- * threat model).  For the same reason a truncate or fallocate is judged by
+ * tmpfs's fallocate asks no hook under its lock, and the fence waits for
+ * the fallocates in flight at the seal instead.  So the content right
+ * after the seal returns is compared with the content once the operations
+ * in flight have finished: a "pw" that appears in between is a write that
+ * landed late, zeros or another size a fallocate (or truncate) that did;
+ * either is a failure.  For the same reason a truncate or fallocate is judged by
  * its size only once those have finished ("settled"): one in flight can
  * change the size between a worker's fstat and its operation, and a
  * fallocate that then stays within the new size is no growth (a stale
@@ -320,6 +320,11 @@ int main(void)
 	else
 		vmtest_fail("soak/kernel-no-late-write", "in %d WRITE rounds a write checked before the seal "
 			    "landed after sg_add_seals() returned", late_write);
+	if (late_falloc == 0)
+		vmtest_pass("soak/kernel-no-late-fallocate");
+	else
+		vmtest_fail("soak/kernel-no-late-fallocate", "in %d WRITE rounds a fallocate or truncate "
+			    "in flight at the seal changed the file after sg_add_seals() returned", late_falloc);
 	if (rounds >= 10)
 		vmtest_pass("soak/kernel-rounds");
 	else

@@ -14,6 +14,11 @@
  * only once it has found nothing to remove), so there only the lock is
  * wanted: a trusted.* name, refused to the daemon under the lock, gives it.
  *
+ * tmpfs's fallocate asks no hook under the lock: instead the fence waits
+ * until every fallocate that entered vfs_fallocate before the seal (whose
+ * check may have missed it) has returned, by the in-flight count of the
+ * inode's bucket (bpf/sg_maps.h, sg_falloc_inflight).
+ *
  * A write can hold the inode lock for as long as its source takes to
  * read (a FUSE-backed buffer: forever), and the daemon serves everyone
  * from one thread; so the fence runs in a thread of its own and the
@@ -21,6 +26,7 @@
  */
 #include "fence.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -29,16 +35,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sealguard_abi.h"
 
 /* A fence still waiting for its inode lock after the request gave up on
  * it keeps its thread; past this many, seals go unfenced. */
 #define FENCES_WAITING_MAX 16
 
+/* How long a fence waits for fallocates in flight before it gives up. */
+#define FALLOC_DRAIN_NS (2LL * 1000 * 1000 * 1000)
+
 struct fence_job {
 	int fd;
+	int falloc_fd;
 	int err;
 	bool done;
 	int refs; /* the request and the thread, under lock */
@@ -47,7 +60,38 @@ struct fence_job {
 	atomic_int *waiting;
 };
 
-int sg_fence_fd(int fd)
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The seal was published before this thread started (pthread_create is a
+ * full barrier), and a fallocate counts itself before its check reads the
+ * seals: a count of 0 read here leaves none that missed the seal. */
+static int falloc_drain(int falloc_fd, int fd)
+{
+	long long deadline = now_ns() + FALLOC_DRAIN_NS;
+	struct stat st;
+	__u32 idx;
+	__s64 n;
+
+	if (falloc_fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	idx = (__u32)st.st_ino & (SG_INFLIGHT_BUCKETS - 1);
+	while (bpf_map_lookup_elem(falloc_fd, &idx, &n) == 0 && n > 0) {
+		if (now_ns() >= deadline)
+			return -EBUSY;
+		usleep(50);
+	}
+	return 0;
+}
+
+static int fence_lock(int fd)
 {
 	if (fgetxattr(fd, "security.capability", NULL, 0) >= 0) {
 		/* EPERM (no CAP_SYS_ADMIN) is what is expected, after the lock. */
@@ -64,6 +108,13 @@ int sg_fence_fd(int fd)
 	/* EOPNOTSUPP: no xattrs here, but the mark was cleared before the
 	 * filesystem was asked. */
 	return (errno == ENODATA || errno == EOPNOTSUPP) ? 0 : -errno;
+}
+
+int sg_fence_fd(int fd, int falloc_fd)
+{
+	int r = fence_lock(fd), d = falloc_drain(falloc_fd, fd);
+
+	return r ? r : d;
 }
 
 static void job_put(struct fence_job *j)
@@ -84,7 +135,7 @@ static void job_put(struct fence_job *j)
 static void *fence_thread(void *arg)
 {
 	struct fence_job *j = arg;
-	int err = sg_fence_fd(j->fd);
+	int err = sg_fence_fd(j->fd, j->falloc_fd);
 
 	pthread_mutex_lock(&j->lock);
 	j->err = err;
@@ -96,7 +147,7 @@ static void *fence_thread(void *arg)
 	return NULL;
 }
 
-int sg_fence(atomic_int *waiting, int fd, unsigned int wait_ms)
+int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms)
 {
 	struct fence_job *j;
 	struct timespec until;
@@ -122,6 +173,7 @@ int sg_fence(atomic_int *waiting, int fd, unsigned int wait_ms)
 		return r;
 	}
 	j->refs = 2;
+	j->falloc_fd = falloc_fd;
 	j->waiting = waiting;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_condattr_init(&ca);

@@ -247,6 +247,7 @@ bool sg_kernel_prog_detachable(const char *name)
 {
 	static const char *const detachable[] = {
 		"sg_vfs_writev", "sg_aio_write", "sg_io_write", "sg_io_prep_rw", "sg_io_write_old",
+		/* Not sg_vfs_fallocate_exit: a count its fentry took must be given back. */
 		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
 		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
 		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown",

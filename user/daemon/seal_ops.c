@@ -19,6 +19,7 @@
 
 #include "fence.h"
 #include "idle.h"
+#include "sealguard.skel.h"
 #include "sealguard_abi.h"
 
 #ifndef F_SEAL_EXEC
@@ -186,13 +187,15 @@ void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals)
 	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0 ||
 	    (fstatfs(fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC))
 		return;
-	r = sg_fence(&d->fences_waiting, fd, PENDING_WAIT_NS / 1000000);
+	r = sg_fence(&d->fences_waiting, fd, d->skel ? bpf_map__fd(d->skel->maps.sg_falloc_inflight) : -1,
+		     PENDING_WAIT_NS / 1000000);
 	if (r == 0 || fstat(fd, &st) < 0)
 		return;
 	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu not fenced: %s\n", major(st.st_dev),
 		minor(st.st_dev), (unsigned long long)st.st_ino,
 		r == -ETIMEDOUT ? "a write holds its inode lock (the fence waits on)" :
 		r == -EMFILE ? "too many fences wait for their inode lock" :
+		r == -EBUSY ? "fallocates in flight did not finish" :
 		r == -EEXIST ? "file capabilities were set meanwhile and are now empty" : strerror(-r));
 }
 
