@@ -21,8 +21,9 @@
  *
  * A write can hold the inode lock for as long as its source takes to
  * read (a FUSE-backed buffer: forever), and the daemon serves everyone
- * from one thread; so the fence runs in a thread of its own and the
- * request waits for it for a bounded time only.
+ * from one thread; so the fence runs in a thread of its own, the daemon
+ * waits for it a short time, and past that leaves the answer to the
+ * thread: the client waits, as F_ADD_SEALS would, and nobody else does.
  */
 #include "fence.h"
 
@@ -35,11 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol.h"
 #include "sealguard_abi.h"
 
 /* A fence still waiting for its inode lock after the request gave up on
@@ -54,6 +57,8 @@ struct fence_job {
 	int falloc_fd;
 	int err;
 	bool done;
+	bool deferred; /* the request gave up waiting: the thread answers */
+	struct sg_fence_reply reply;
 	int refs; /* the request and the thread, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -127,6 +132,8 @@ static void job_put(struct fence_job *j)
 	if (!last)
 		return;
 	close(j->fd);
+	if (j->reply.sock >= 0)
+		close(j->reply.sock);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->cond);
 	free(j);
@@ -136,18 +143,33 @@ static void *fence_thread(void *arg)
 {
 	struct fence_job *j = arg;
 	int err = sg_fence_fd(j->fd, j->falloc_fd);
+	bool answer;
 
 	pthread_mutex_lock(&j->lock);
 	j->err = err;
 	j->done = true;
+	answer = j->deferred && j->reply.sock >= 0;
 	pthread_cond_signal(&j->cond);
 	pthread_mutex_unlock(&j->lock);
+	if (answer) {
+		struct sg_msg_hdr h;
+
+		if (err)
+			fprintf(stderr, "sealguardd: a seal answered late is not fenced: %s\n", strerror(-err));
+		/* The seal holds whatever the fence found; a client gone
+		 * meanwhile finds nobody to tell. */
+		sg_hdr_init(&h, j->reply.type, j->reply.seq, 0, 0);
+		if (send(j->reply.sock, &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+		    errno != ECONNRESET)
+			fprintf(stderr, "sealguardd: cannot send a late seal answer: %s\n", strerror(errno));
+	}
 	atomic_fetch_sub(j->waiting, 1);
 	job_put(j);
 	return NULL;
 }
 
-int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms)
+int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms,
+	     const struct sg_fence_reply *reply)
 {
 	struct fence_job *j;
 	struct timespec until;
@@ -171,6 +193,18 @@ int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms)
 		free(j);
 		atomic_fetch_sub(waiting, 1);
 		return r;
+	}
+	j->reply.sock = -1;
+	if (reply && reply->sock >= 0) {
+		j->reply = *reply;
+		j->reply.sock = fcntl(reply->sock, F_DUPFD_CLOEXEC, 3);
+		if (j->reply.sock < 0) {
+			r = -errno;
+			close(j->fd);
+			free(j);
+			atomic_fetch_sub(waiting, 1);
+			return r;
+		}
 	}
 	j->refs = 2;
 	j->falloc_fd = falloc_fd;
@@ -203,7 +237,12 @@ int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms)
 	pthread_mutex_lock(&j->lock);
 	while (!j->done && pthread_cond_timedwait(&j->cond, &j->lock, &until) != ETIMEDOUT)
 		;
-	r = j->done ? j->err : -ETIMEDOUT;
+	if (j->done) {
+		r = j->err;
+	} else {
+		j->deferred = true;
+		r = j->reply.sock >= 0 ? -EINPROGRESS : -ETIMEDOUT;
+	}
 	pthread_mutex_unlock(&j->lock);
 	job_put(j);
 	return r;

@@ -79,8 +79,11 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 	d->fan_out(d, &ev, path);
 }
 
-static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *body, int fd)
+static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h,
+			 const void *body, int fd)
 {
+	struct sg_fence_reply late = { .sock = c->fd, .type = h->type, .seq = h->seq };
+	bool deferred = false;
 	struct sg_body_seals b;
 	char raw[256], cgroup[256], name[SG_PATH_MAX] = "";
 	unsigned int denied;
@@ -121,7 +124,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 				strerror(-rr));
 		} else {
 			sg_seal_propagate(fd);
-			sg_seal_fence(d, fd, b.seals);
+			deferred = sg_seal_fence(d, fd, b.seals, &late) == 1;
 		}
 		/* Nor does a failure here: the file is sealed until reboot. */
 		rr = sg_state_save(d, fd, &c->peer, (unsigned int)seals);
@@ -130,7 +133,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const void *b
 				"seals will not be restored after a reboot\n", d->state_path,
 				rr == -EOPNOTSUPP ? "its filesystem gives no file handles" : strerror(-rr));
 	}
-	return 0;
+	return deferred ? SG_REPLY_DEFERRED : 0;
 }
 
 static void fill_status(struct sg_daemon *d, struct sg_body_status *s)
@@ -185,7 +188,7 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 
 	switch (h->type) {
 	case SG_OP_ADD_SEALS:
-		return add_seals(d, c, body, fd);
+		return add_seals(d, c, h, body, fd);
 	case SG_OP_GET_SEALS:
 		return sg_seal_get(d, fd);
 	default:

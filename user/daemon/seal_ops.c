@@ -176,7 +176,7 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	return r;
 }
 
-void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals)
+int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct sg_fence_reply *reply)
 {
 	struct statfs sf;
 	struct stat st;
@@ -186,17 +186,20 @@ void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals)
 	 * setxattr copies a lower file up first, onto an unsealed inode. */
 	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0 ||
 	    (fstatfs(fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC))
-		return;
+		return 0;
 	r = sg_fence(&d->fences_waiting, fd, d->skel ? bpf_map__fd(d->skel->maps.sg_falloc_inflight) : -1,
-		     PENDING_WAIT_NS / 1000000);
+		     PENDING_WAIT_NS / 1000000, reply);
+	if (r == -EINPROGRESS)
+		return 1;
 	if (r == 0 || fstat(fd, &st) < 0)
-		return;
+		return 0;
 	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu not fenced: %s\n", major(st.st_dev),
 		minor(st.st_dev), (unsigned long long)st.st_ino,
 		r == -ETIMEDOUT ? "a write holds its inode lock (the fence waits on)" :
 		r == -EMFILE ? "too many fences wait for their inode lock" :
 		r == -EBUSY ? "fallocates in flight did not finish" :
 		r == -EEXIST ? "file capabilities were set meanwhile and are now empty" : strerror(-r));
+	return 0;
 }
 
 void sg_seal_propagate(int fd)

@@ -3,6 +3,7 @@
 #define SG_SEAL_OPS_H
 
 #include "daemon.h"
+#include "fence.h"
 
 /* fcntl(F_ADD_SEALS) for any regular file: 0 or the kernel's -errno. */
 int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals);
@@ -20,10 +21,11 @@ int sg_seal_in_force(struct sg_daemon *d, int fd);
 void sg_seal_propagate(int fd);
 
 /* After the registry lists fd's file with seals: makes every write already
- * checked against the file either land before this returns or be judged
- * again under the inode lock (bpf/sg_fence.h).  A fence that fails, or
- * waits longer than a WRITE seal waits for mappings, is logged: the seals
+ * checked against the file either land before the client is answered or
+ * be judged again under the inode lock (bpf/sg_fence.h).  Returns 1 when
+ * the fence outlasted a WRITE seal's wait for mappings (200 ms) and its
+ * thread answers (reply), else 0.  A fence that fails is logged: the seals
  * stay in force with the window of a check made before the lock. */
-void sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals);
+int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct sg_fence_reply *reply);
 
 #endif

@@ -324,6 +324,12 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 		result = -EBADMSG; /* more fds than any request takes */
 	if (result == 0) {
 		result = sg_request_run(d, c, &h, data + sizeof(h), nfds ? fds[0] : -1, reply, &reply_len);
+		if (result == SG_REPLY_DEFERRED) {
+			d->counters.requests_allowed++;
+			for (i = 0; i < nfds; i++)
+				close(fds[i]);
+			return true;
+		}
 		if (result < 0)
 			d->counters.requests_refused++;
 		else
