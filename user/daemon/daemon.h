@@ -3,7 +3,6 @@
 #ifndef SG_DAEMON_H
 #define SG_DAEMON_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,6 +21,7 @@ struct sealguard_bpf;
 struct sqlite3;
 struct ring_buffer;
 struct sg_event;
+struct sg_fence_pool;
 
 /* Who is at the other end of a connection, fixed when it was accepted. */
 struct sg_peer {
@@ -67,7 +67,7 @@ struct sg_daemon {
 	bool hooks_detached;         /* the detachable programs are not attached */
 	uint64_t idle_since_ms;      /* CLOCK_MONOTONIC; 0: something is sealed */
 
-	atomic_int fences_waiting; /* fence threads still running (fence.h) */
+	struct sg_fence_pool *fences; /* created at the first fence (fence.h) */
 
 	const char *state_path;   /* seals of disk files across reboots; "" for none */
 	struct sqlite3 *state_db; /* NULL: not open (see state_db.h) */

@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +44,8 @@
 #include "protocol.h"
 #include "sealguard_abi.h"
 
-/* A fence still waiting for its inode lock after the request gave up on
- * it keeps its thread; past this many, seals go unfenced. */
+/* Workers at most: past this many busy (stuck on held inode locks),
+ * seals go unfenced. */
 #define FENCES_WAITING_MAX 16
 
 /* How long a fence waits for fallocates in flight before it gives up. */
@@ -62,7 +61,17 @@ struct fence_job {
 	int refs; /* the request and the thread, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	atomic_int *waiting;
+	struct fence_job *qnext;
+};
+
+/* Workers kept between fences: a thread per fence cost more than the
+ * fence itself.  A worker stays stuck as long as its inode lock is held;
+ * the next fence goes to another, up to FENCES_WAITING_MAX of them. */
+struct sg_fence_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct fence_job *head, *tail; /* not yet taken by a worker */
+	int queued, idle, threads;
 };
 
 static long long now_ns(void)
@@ -139,9 +148,8 @@ static void job_put(struct fence_job *j)
 	free(j);
 }
 
-static void *fence_thread(void *arg)
+static void run_job(struct fence_job *j)
 {
-	struct fence_job *j = arg;
 	int err = sg_fence_fd(j->fd, j->falloc_fd);
 	bool answer;
 
@@ -163,38 +171,98 @@ static void *fence_thread(void *arg)
 		    errno != ECONNRESET)
 			fprintf(stderr, "sealguardd: cannot send a late seal answer: %s\n", strerror(errno));
 	}
-	atomic_fetch_sub(j->waiting, 1);
 	job_put(j);
+}
+
+static void *fence_worker(void *arg)
+{
+	struct sg_fence_pool *p = arg;
+	struct fence_job *j;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->head)
+			pthread_cond_wait(&p->work, &p->lock);
+		j = p->head;
+		p->head = j->qnext;
+		if (!p->head)
+			p->tail = NULL;
+		p->queued--;
+		p->idle--;
+		pthread_mutex_unlock(&p->lock);
+		run_job(j);
+		pthread_mutex_lock(&p->lock);
+		p->idle++;
+	}
 	return NULL;
 }
 
-int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms,
+struct sg_fence_pool *sg_fence_pool_new(void)
+{
+	struct sg_fence_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	return p;
+}
+
+/* Queues j for a worker, starting one if none is free: 0 or -errno. */
+static int submit(struct sg_fence_pool *p, struct fence_job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->idle <= p->queued) {
+		if (p->threads >= FENCES_WAITING_MAX) {
+			pthread_mutex_unlock(&p->lock);
+			return -EMFILE;
+		}
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		r = -pthread_create(&t, &attr, fence_worker, p);
+		pthread_attr_destroy(&attr);
+		if (r) {
+			pthread_mutex_unlock(&p->lock);
+			return r;
+		}
+		p->threads++;
+		p->idle++;
+	}
+	j->qnext = NULL;
+	if (p->tail)
+		p->tail->qnext = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->queued++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+int sg_fence(struct sg_fence_pool *pool, int fd, int falloc_fd, unsigned int wait_ms,
 	     const struct sg_fence_reply *reply)
 {
 	struct fence_job *j;
 	struct timespec until;
 	pthread_condattr_t ca;
-	pthread_attr_t attr;
-	pthread_t t;
 	int r;
 
-	if (atomic_fetch_add(waiting, 1) >= FENCES_WAITING_MAX) {
-		atomic_fetch_sub(waiting, 1);
-		return -EMFILE;
-	}
 	j = calloc(1, sizeof(*j));
-	if (!j) {
-		atomic_fetch_sub(waiting, 1);
+	if (!j)
 		return -ENOMEM;
-	}
+	j->reply.sock = -1;
 	j->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (j->fd < 0) {
 		r = -errno;
 		free(j);
-		atomic_fetch_sub(waiting, 1);
 		return r;
 	}
-	j->reply.sock = -1;
 	if (reply && reply->sock >= 0) {
 		j->reply = *reply;
 		j->reply.sock = fcntl(reply->sock, F_DUPFD_CLOEXEC, 3);
@@ -202,29 +270,22 @@ int sg_fence(atomic_int *waiting, int fd, int falloc_fd, unsigned int wait_ms,
 			r = -errno;
 			close(j->fd);
 			free(j);
-			atomic_fetch_sub(waiting, 1);
 			return r;
 		}
 	}
 	j->refs = 2;
 	j->falloc_fd = falloc_fd;
-	j->waiting = waiting;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&j->cond, &ca);
 	pthread_condattr_destroy(&ca);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	r = pthread_create(&t, &attr, fence_thread, j);
-	pthread_attr_destroy(&attr);
+	r = submit(pool, j);
 	if (r) {
 		j->refs = 1;
-		atomic_fetch_sub(waiting, 1);
 		job_put(j);
-		return -r;
+		return r;
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &until);

@@ -187,7 +187,9 @@ int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct 
 	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0 ||
 	    (fstatfs(fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC))
 		return 0;
-	r = sg_fence(&d->fences_waiting, fd, d->skel ? bpf_map__fd(d->skel->maps.sg_falloc_inflight) : -1,
+	if (!d->fences && !(d->fences = sg_fence_pool_new()))
+		return 0;
+	r = sg_fence(d->fences, fd, d->skel ? bpf_map__fd(d->skel->maps.sg_falloc_inflight) : -1,
 		     PENDING_WAIT_NS / 1000000, reply);
 	if (r == -EINPROGRESS)
 		return 1;
@@ -196,7 +198,7 @@ int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct 
 	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu not fenced: %s\n", major(st.st_dev),
 		minor(st.st_dev), (unsigned long long)st.st_ino,
 		r == -ETIMEDOUT ? "a write holds its inode lock (the fence waits on)" :
-		r == -EMFILE ? "too many fences wait for their inode lock" :
+		r == -EMFILE ? "16 earlier fences still wait for their inode locks" :
 		r == -EBUSY ? "fallocates in flight did not finish" :
 		r == -EEXIST ? "file capabilities were set meanwhile and are now empty" : strerror(-r));
 	return 0;
