@@ -86,6 +86,12 @@ static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *i
 				f_flags = BPF_CORE_READ(file, f_flags);
 		}
 	}
+	/* tmpfs asks here after its fallocate is done (6.1+) and ignores the
+	 * answer: a refusal changes nothing but leaves S_NOSEC clear, where
+	 * letting it through would set it again (sg_pending.h), and the
+	 * daemon has waited for the fallocates checked before the seal. */
+	if (measured && acc.kind == SG_ACCESS_FALLOCATE && BPF_CORE_READ(inode, i_sb, s_magic) == TMPFS_MAGIC)
+		return -EPERM;
 	/* Without a record (lost, or a path that keeps none) it is let
 	 * through: file_permission refused what it could not measure. */
 	if (!measured || (acc.checked && !(seals & SG_SEALS_WRITE_PATH & ~acc.checked)))
