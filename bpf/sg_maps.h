@@ -60,6 +60,36 @@ struct {
 	__type(value, __u32);
 } sg_falloc_tasks SEC(".maps");
 
+/* Writes between their rw_verify_area, which comes before the seal check,
+ * and the return of the call that made it, bucketed by inode number and
+ * by phase: slot 2 * bucket + phase.  A fence flips the bucket's phase in
+ * sg_write_phase, then waits for the old phase's count to drain, so it
+ * waits only for writes counted before the seal (user/daemon/fence.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * SG_INFLIGHT_BUCKETS);
+	__type(key, __u32);
+	__type(value, __s64);
+} sg_write_pending SEC(".maps");
+
+/* Written by the daemon only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_INFLIGHT_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_write_phase SEC(".maps");
+
+/* tid -> the slot its write holds a count in.  A plain hash: a lost entry
+ * would leak a count; a full one leaves the write uncounted, to the
+ * S_NOSEC fence alone (sg_fence.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_write_tasks SEC(".maps");
+
 /* tid -> what the write-permission check about to run is for.  LRU: an
  * entry lost to eviction only makes the check conservative. */
 struct {

@@ -14,10 +14,20 @@
  * only once it has found nothing to remove), so there only the lock is
  * wanted: a trusted.* name, refused to the daemon under the lock, gives it.
  *
- * tmpfs's fallocate asks no hook under the lock: instead the fence waits
- * until every fallocate that entered vfs_fallocate before the seal (whose
- * check may have missed it) has returned, by the in-flight count of the
- * inode's bucket (bpf/sg_maps.h, sg_falloc_inflight).
+ * Any operation the seals allow that reaches the hook sets S_NOSEC again
+ * (an in-size write under GROW, an in-size fallocate under WRITE on ext4),
+ * after which a write checked before the seal would take the lock
+ * unjudged.  So the fence first waits for every write counted before the
+ * seal to return (bpf/sg_pending.h): flip the bucket's phase, so that
+ * writes from now on count apart, and wait for the old phase's count to
+ * drain.  Only a write pending longer than that (a splice waiting for pipe
+ * data) is left to the S_NOSEC fence.  Fences on one bucket take turns:
+ * a flip in between would leave a fence waiting on the wrong phase.
+ *
+ * tmpfs's fallocate asks the hook only once it is done: there the fence
+ * waits until every fallocate that entered vfs_fallocate before the seal
+ * (whose check may have missed it) has returned, by the in-flight count of
+ * the inode's bucket (sg_falloc_inflight).
  *
  * A write can hold the inode lock for as long as its source takes to
  * read (a FUSE-backed buffer: forever), and the daemon serves everyone
@@ -48,12 +58,16 @@
  * seals go unfenced. */
 #define FENCES_WAITING_MAX 16
 
-/* How long a fence waits for fallocates in flight before it gives up. */
-#define FALLOC_DRAIN_NS (2LL * 1000 * 1000 * 1000)
+/* How long a fence waits for writes or fallocates in flight before it
+ * gives up. */
+#define DRAIN_NS (2LL * 1000 * 1000 * 1000)
+
+/* Locks that make fences on one bucket take turns (bucket % this). */
+#define BUCKET_LOCKS 64
 
 struct fence_job {
 	int fd;
-	int falloc_fd;
+	struct sg_fence_maps maps;
 	int err;
 	bool done;
 	bool deferred; /* the request gave up waiting: the thread answers */
@@ -72,6 +86,7 @@ struct sg_fence_pool {
 	pthread_cond_t work;
 	struct fence_job *head, *tail; /* not yet taken by a worker */
 	int queued, idle, threads;
+	pthread_mutex_t bucket[BUCKET_LOCKS];
 };
 
 static long long now_ns(void)
@@ -82,27 +97,55 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* The seal was published before this thread started (pthread_create is a
- * full barrier), and a fallocate counts itself before its check reads the
- * seals: a count of 0 read here leaves none that missed the seal. */
-static int falloc_drain(int falloc_fd, int fd)
+/* The inode's bucket in the in-flight counts (bpf/sg_maps.h). */
+static int bucket_of(int fd, __u32 *idx)
 {
-	long long deadline = now_ns() + FALLOC_DRAIN_NS;
 	struct stat st;
-	__u32 idx;
-	__s64 n;
 
-	if (falloc_fd < 0)
-		return 0;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	idx = (__u32)st.st_ino & (SG_INFLIGHT_BUCKETS - 1);
-	while (bpf_map_lookup_elem(falloc_fd, &idx, &n) == 0 && n > 0) {
+	*idx = (__u32)st.st_ino & (SG_INFLIGHT_BUCKETS - 1);
+	return 0;
+}
+
+/* Waits until the count in map's slot is 0: 0, or -EBUSY past DRAIN_NS.
+ * The seal was published before this thread took the job (the queue's
+ * mutex orders the two), and a write or fallocate counts itself before
+ * its check reads the seals: a count of 0 read here leaves none that
+ * missed the seal. */
+static int drain(int map_fd, __u32 slot)
+{
+	long long deadline = now_ns() + DRAIN_NS;
+	__s64 n;
+
+	while (bpf_map_lookup_elem(map_fd, &slot, &n) == 0 && n > 0) {
 		if (now_ns() >= deadline)
 			return -EBUSY;
 		usleep(50);
 	}
 	return 0;
+}
+
+/* Writes counted before the seal are in the phase read here; later ones
+ * count in the other. */
+static int write_drain(struct sg_fence_pool *p, const struct sg_fence_maps *m, __u32 idx)
+{
+	pthread_mutex_t *turn = &p->bucket[idx % BUCKET_LOCKS];
+	__u32 phase, next;
+	int r;
+
+	if (m->write_pending < 0 || m->write_phase < 0)
+		return 0;
+	pthread_mutex_lock(turn);
+	if (bpf_map_lookup_elem(m->write_phase, &idx, &phase) < 0) {
+		r = -errno;
+	} else {
+		next = phase ^ 1;
+		r = bpf_map_update_elem(m->write_phase, &idx, &next, BPF_ANY) < 0 ? -errno
+			: drain(m->write_pending, 2 * idx + (phase & 1));
+	}
+	pthread_mutex_unlock(turn);
+	return r == -EBUSY ? -ETIME : r;
 }
 
 static int fence_lock(int fd)
@@ -124,11 +167,39 @@ static int fence_lock(int fd)
 	return (errno == ENODATA || errno == EOPNOTSUPP) ? 0 : -errno;
 }
 
-int sg_fence_fd(int fd, int falloc_fd)
+/* Writes first; then the lock, which waits out a write the drain gave
+ * up on inside it, and clears S_NOSEC for those still on their way to it
+ * (and for writes that went uncounted: a full sg_write_tasks); then
+ * fallocates. */
+static int fence_run(struct sg_fence_pool *p, int fd, const struct sg_fence_maps *m)
 {
-	int r = fence_lock(fd), d = falloc_drain(falloc_fd, fd);
+	int err, w, l, f = 0;
+	__u32 idx = 0;
 
-	return r ? r : d;
+	err = bucket_of(fd, &idx);
+	if (err)
+		return err;
+	w = write_drain(p, m, idx);
+	l = fence_lock(fd);
+	if (m->falloc >= 0)
+		f = drain(m->falloc, idx);
+	return w ? w : l ? l : f;
+}
+
+void sg_fence_explain(int r, char *buf, size_t len)
+{
+	const char *why = r == -ETIMEDOUT ? "not fenced yet: writes in flight or a write holding the inode lock (the fence "
+				   "goes on)" :
+		r == -EMFILE ? "not fenced: 16 earlier fences still wait for their inode locks" :
+		r == -ETIME ? "writes in flight at the seal did not return within 2 s: each is judged when it "
+			      "takes the inode lock, unless an operation the seal allows came first" :
+		r == -EBUSY ? "not fenced in full: fallocates in flight at the seal did not return within 2 s" :
+		r == -EEXIST ? "not fenced: file capabilities were set meanwhile and are now empty" : NULL;
+
+	if (why)
+		snprintf(buf, len, "%s", why);
+	else
+		snprintf(buf, len, "not fenced: %s", strerror(-r));
 }
 
 static void job_put(struct fence_job *j)
@@ -148,9 +219,9 @@ static void job_put(struct fence_job *j)
 	free(j);
 }
 
-static void run_job(struct fence_job *j)
+static void run_job(struct sg_fence_pool *p, struct fence_job *j)
 {
-	int err = sg_fence_fd(j->fd, j->falloc_fd);
+	int err = fence_run(p, j->fd, &j->maps);
 	bool answer;
 
 	pthread_mutex_lock(&j->lock);
@@ -161,9 +232,12 @@ static void run_job(struct fence_job *j)
 	pthread_mutex_unlock(&j->lock);
 	if (answer) {
 		struct sg_msg_hdr h;
+		char why[192];
 
-		if (err)
-			fprintf(stderr, "sealguardd: a seal answered late is not fenced: %s\n", strerror(-err));
+		if (err) {
+			sg_fence_explain(err, why, sizeof(why));
+			fprintf(stderr, "sealguardd: a seal answered late: %s\n", why);
+		}
 		/* The seal holds whatever the fence found; a client gone
 		 * meanwhile finds nobody to tell. */
 		sg_hdr_init(&h, j->reply.type, j->reply.seq, 0, 0);
@@ -190,7 +264,7 @@ static void *fence_worker(void *arg)
 		p->queued--;
 		p->idle--;
 		pthread_mutex_unlock(&p->lock);
-		run_job(j);
+		run_job(p, j);
 		pthread_mutex_lock(&p->lock);
 		p->idle++;
 	}
@@ -205,6 +279,8 @@ struct sg_fence_pool *sg_fence_pool_new(void)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
+	for (int i = 0; i < BUCKET_LOCKS; i++)
+		pthread_mutex_init(&p->bucket[i], NULL);
 	return p;
 }
 
@@ -245,7 +321,7 @@ static int submit(struct sg_fence_pool *p, struct fence_job *j)
 	return 0;
 }
 
-int sg_fence(struct sg_fence_pool *pool, int fd, int falloc_fd, unsigned int wait_ms,
+int sg_fence(struct sg_fence_pool *pool, int fd, const struct sg_fence_maps *maps, unsigned int wait_ms,
 	     const struct sg_fence_reply *reply)
 {
 	struct fence_job *j;
@@ -274,7 +350,7 @@ int sg_fence(struct sg_fence_pool *pool, int fd, int falloc_fd, unsigned int wai
 		}
 	}
 	j->refs = 2;
-	j->falloc_fd = falloc_fd;
+	j->maps = *maps;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -3,13 +3,16 @@
 #ifndef SG_FENCE_H
 #define SG_FENCE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* Fences fd's inode in the calling thread: 0, or -errno when the inode
- * lock was not taken or its S_NOSEC mark not cleared (-EEXIST: file
- * capabilities appeared meanwhile and were emptied), or fallocates in
- * flight did not drain (-EBUSY; falloc_fd: sg_falloc_inflight, or -1). */
-int sg_fence_fd(int fd, int falloc_fd);
+/* The pinned maps a fence reads: sg_falloc_inflight, sg_write_pending and
+ * sg_write_phase (bpf/sg_maps.h); -1 where there are none (no BPF). */
+struct sg_fence_maps {
+	int falloc;
+	int write_pending;
+	int write_phase;
+};
 
 /* The threads fences run in, kept between fences (fence.c). */
 struct sg_fence_pool;
@@ -24,13 +27,20 @@ struct sg_fence_reply {
 };
 
 /*
- * Fences fd's inode from a thread of its own, waiting at most wait_ms:
- * sg_fence_fd's answer, or -EMFILE when every worker is still busy with
- * an earlier fence (16 of them).  When the fence goes on past wait_ms: -EINPROGRESS if reply was
- * given (the thread answers the client once the fence is done, as
+ * Fences fd's inode from a thread of its own, waiting at most wait_ms.
+ * 0 once it is done; -errno when it was not done in full: writes in
+ * flight did not return within 2 s (-ETIME), the inode lock was not taken
+ * or its S_NOSEC mark not cleared (-EEXIST: file capabilities appeared
+ * meanwhile and were emptied), fallocates in flight did not return within
+ * 2 s (-EBUSY), every worker is still busy with an earlier fence (-EMFILE,
+ * 16 of them).  When the fence goes on past wait_ms: -EINPROGRESS if reply
+ * was given (the thread answers the client once the fence is done, as
  * F_ADD_SEALS returns once the inode lock is free), else -ETIMEDOUT.
  */
-int sg_fence(struct sg_fence_pool *pool, int fd, int falloc_fd, unsigned int wait_ms,
+int sg_fence(struct sg_fence_pool *pool, int fd, const struct sg_fence_maps *maps, unsigned int wait_ms,
 	     const struct sg_fence_reply *reply);
+
+/* What sg_fence's answer r (not 0) leaves unfenced, for the log. */
+void sg_fence_explain(int r, char *buf, size_t len);
 
 #endif

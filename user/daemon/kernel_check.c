@@ -35,6 +35,23 @@ static int read_lsm_list(char *buf, size_t len)
 	return 0;
 }
 
+/* The write calls whose return gives back the count a write took in
+ * rw_verify_area (bpf/sg_pending.h), each loaded where the kernel has it
+ * (vfs_writev and aio_write are static and may be inlined).  A write whose
+ * call is missing gives its count back at the task's next write or exit. */
+static const char *const write_exits[][2] = {
+	{ "sg_vfs_write_exit", "vfs_write" },
+	{ "sg_vfs_writev_exit", "vfs_writev" },
+	{ "sg_vfs_iter_write_exit", "vfs_iter_write" },
+	{ "sg_vfs_iocb_iter_write_exit", "vfs_iocb_iter_write" },
+	{ "sg_kernel_write_exit", "kernel_write" },
+	{ "sg_do_splice_exit", "do_splice" },
+	{ "sg_do_splice_direct_exit", "do_splice_direct" },
+	{ "sg_copy_file_range_exit", "vfs_copy_file_range" },
+	{ "sg_io_write_exit", "io_write" },
+	{ "sg_aio_write_exit", "aio_write" },
+};
+
 static int btf_func_params(const struct btf *btf, const char *name)
 {
 	const struct btf_type *t;
@@ -159,6 +176,10 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	 * came with the trampoline's per-argument flags (6.1). */
 	feat->has_chown_hook = btf_func_params(btf, "bpf_lsm_path_chown") >= 0 &&
 			       btf_struct_has_member(btf, "btf_func_model", "arg_flags");
+	feat->write_exits = 0;
+	for (size_t i = 0; i < sizeof(write_exits) / sizeof(write_exits[0]); i++)
+		if (btf_func_params(btf, write_exits[i][1]) >= 0)
+			feat->write_exits |= 1u << i;
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {
@@ -201,6 +222,12 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
 	bpf_program__set_autoload(skel->progs.sg_path_chown, f->has_chown_hook);
+	for (size_t i = 0; i < sizeof(write_exits) / sizeof(write_exits[0]); i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, write_exits[i][0]);
+
+		if (prog)
+			bpf_program__set_autoload(prog, f->write_exits & (1u << i));
+	}
 }
 
 /* A do-nothing fentry program on vfs_fallocate, attached, detached, and

@@ -21,6 +21,7 @@ struct sg_kernel_features {
 	int can_d_path; /* bpf_d_path from LSM programs (5.11+) */
 	int has_spin_lock; /* bpf_spin_lock from LSM programs (5.11+) */
 	int has_chown_hook; /* path_chown: its kuid_t arguments need 6.1+ */
+	unsigned int write_exits; /* bit i: the kernel has write_exits[i]'s call */
 };
 
 /*

@@ -178,6 +178,8 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 
 int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct sg_fence_reply *reply)
 {
+	struct sg_fence_maps maps = { .falloc = -1, .write_pending = -1, .write_phase = -1 };
+	char why[192];
 	struct statfs sf;
 	struct stat st;
 	int r;
@@ -189,18 +191,19 @@ int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct 
 		return 0;
 	if (!d->fences && !(d->fences = sg_fence_pool_new()))
 		return 0;
-	r = sg_fence(d->fences, fd, d->skel ? bpf_map__fd(d->skel->maps.sg_falloc_inflight) : -1,
-		     PENDING_WAIT_NS / 1000000, reply);
+	if (d->skel) {
+		maps.falloc = bpf_map__fd(d->skel->maps.sg_falloc_inflight);
+		maps.write_pending = bpf_map__fd(d->skel->maps.sg_write_pending);
+		maps.write_phase = bpf_map__fd(d->skel->maps.sg_write_phase);
+	}
+	r = sg_fence(d->fences, fd, &maps, PENDING_WAIT_NS / 1000000, reply);
 	if (r == -EINPROGRESS)
 		return 1;
 	if (r == 0 || fstat(fd, &st) < 0)
 		return 0;
-	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu not fenced: %s\n", major(st.st_dev),
-		minor(st.st_dev), (unsigned long long)st.st_ino,
-		r == -ETIMEDOUT ? "a write holds its inode lock (the fence waits on)" :
-		r == -EMFILE ? "16 earlier fences still wait for their inode locks" :
-		r == -EBUSY ? "fallocates in flight did not finish" :
-		r == -EEXIST ? "file capabilities were set meanwhile and are now empty" : strerror(-r));
+	sg_fence_explain(r, why, sizeof(why));
+	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu: %s\n", major(st.st_dev), minor(st.st_dev),
+		(unsigned long long)st.st_ino, why);
 	return 0;
 }
 
