@@ -14,6 +14,9 @@
  *    userfaultfd) when the seal comes: the seal returns only once that
  *    write has landed, as F_ADD_SEALS would, however long it takes; the
  *    daemon answers others meanwhile.
+ *  - a write still on its way when the seal comes, and an operation the
+ *    seal allows (which marks the inode S_NOSEC again) before it arrives:
+ *    the seal returns only once that write is over (pending_case).
  *  - what stays allowed: ftruncate and fchown of a WRITE-sealed file by
  *    a thread whose last write, before the seal, was to that file (fchown
  *    needs path_chown, 6.1+), writes within the size under GROW.
@@ -38,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conformance_ops.h"
 #include "sealguard.h"
 #include "vmtest.h"
 
@@ -146,13 +150,87 @@ static bool wait_in_syscall(pid_t pid, long nr)
 
 /* ---- splice: checked, then waiting for pipe data, then written ------- */
 
+/* A child splicing a page from an empty pipe into a file. */
+struct splicer {
+	pid_t pid;
+	int feed, res; /* the pipe's write end; the child's answer */
+};
+
+/* Starts the child and waits until it sleeps in splice: 0, or -1 having
+ * failed name. */
+static int splicer_start(const char *name, struct splicer *sp, int fd, loff_t off)
+{
+	int p[2], res[2];
+
+	sp->pid = -1;
+	sp->feed = sp->res = -1;
+	if (pipe(p) < 0 || pipe(res) < 0) {
+		vmtest_fail(name, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	sp->pid = fork();
+	if (sp->pid == 0) {
+		ssize_t n;
+		int err;
+
+		close(p[1]);
+		n = splice(p[0], NULL, fd, &off, PAGE, 0);
+		err = n < 0 ? errno : 0;
+		if (write(res[1], &n, sizeof(n)) < 0 || write(res[1], &err, sizeof(err)) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(p[0]);
+	close(res[1]);
+	sp->feed = p[1];
+	sp->res = res[0];
+	if (!wait_in_syscall(sp->pid, SYS_splice)) {
+		vmtest_fail(name, "the splice never waited for its pipe");
+		return -1;
+	}
+	return 0;
+}
+
+/* Feeds the pipe a page of 'S' and reads the child's answer: 0, or -1
+ * having failed name. */
+static int splicer_finish(const char *name, struct splicer *sp, ssize_t *n, int *err)
+{
+	char data[PAGE];
+
+	memset(data, 'S', sizeof(data));
+	if (write(sp->feed, data, sizeof(data)) != (ssize_t)sizeof(data)) {
+		vmtest_fail(name, "feeding the pipe: %s", strerror(errno));
+		return -1;
+	}
+	close(sp->feed);
+	sp->feed = -1;
+	if (read(sp->res, n, sizeof(*n)) != sizeof(*n) || read(sp->res, err, sizeof(*err)) != sizeof(*err)) {
+		vmtest_fail(name, "the splicing child reported nothing");
+		return -1;
+	}
+	return 0;
+}
+
+static void splicer_reap(struct splicer *sp)
+{
+	int status;
+
+	if (sp->feed >= 0)
+		close(sp->feed);
+	if (sp->res >= 0)
+		close(sp->res);
+	if (sp->pid > 0) {
+		kill(sp->pid, SIGKILL);
+		waitpid(sp->pid, &status, 0);
+	}
+}
+
 static void splice_case(const char *name, const char *dir, unsigned int seals, bool at_end, bool caps)
 {
-	char path[128], why[160], data[PAGE];
-	int fd, p[2], res[2], status;
+	char path[128], why[160];
+	struct splicer sp = { .pid = -1, .feed = -1, .res = -1 };
 	ssize_t n = 0;
-	int err = 0;
-	pid_t pid;
+	int fd, err = 0;
 
 	fd = make_file(dir, name, PAGE, path, sizeof(path));
 	if (fd < 0) {
@@ -168,45 +246,14 @@ static void splice_case(const char *name, const char *dir, unsigned int seals, b
 			goto out;
 		}
 	}
-	if (pipe(p) < 0 || pipe(res) < 0) {
-		vmtest_fail(name, "pipe: %s", strerror(errno));
+	if (splicer_start(name, &sp, fd, at_end ? PAGE : 0) < 0)
 		goto out;
-	}
-	pid = fork();
-	if (pid == 0) {
-		loff_t off = at_end ? PAGE : 0;
-
-		close(p[1]);
-		n = splice(p[0], NULL, fd, &off, PAGE, 0);
-		err = n < 0 ? errno : 0;
-		if (write(res[1], &n, sizeof(n)) < 0 || write(res[1], &err, sizeof(err)) < 0)
-			_exit(2);
-		_exit(0);
-	}
-	close(p[0]);
-	close(res[1]);
-	if (!wait_in_syscall(pid, SYS_splice)) {
-		vmtest_fail(name, "the splice never waited for its pipe");
-		kill(pid, SIGKILL);
-		goto reap;
-	}
 	if (sg_add_seals(fd, seals) < 0) {
 		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
-		kill(pid, SIGKILL);
-		goto reap;
+		goto out;
 	}
-	memset(data, 'S', sizeof(data));
-	if (write(p[1], data, sizeof(data)) != (ssize_t)sizeof(data)) {
-		vmtest_fail(name, "feeding the pipe: %s", strerror(errno));
-		kill(pid, SIGKILL);
-		goto reap;
-	}
-	close(p[1]);
-	p[1] = -1;
-	if (read(res[0], &n, sizeof(n)) != sizeof(n) || read(res[0], &err, sizeof(err)) != sizeof(err)) {
-		vmtest_fail(name, "the splicing child reported nothing");
-		goto reap;
-	}
+	if (splicer_finish(name, &sp, &n, &err) < 0)
+		goto out;
 	if (n >= 0)
 		vmtest_fail(name, "splice after the seal wrote %zd bytes into %s", n, path);
 	else if (err != EPERM)
@@ -217,12 +264,8 @@ static void splice_case(const char *name, const char *dir, unsigned int seals, b
 		vmtest_fail(name, "the refused write removed the file's capabilities");
 	else
 		vmtest_pass(name);
-reap:
-	if (p[1] >= 0)
-		close(p[1]);
-	close(res[0]);
-	waitpid(pid, &status, 0);
 out:
+	splicer_reap(&sp);
 	close(fd);
 	if (dir)
 		unlink(path);
@@ -394,6 +437,233 @@ out:
 		unlink(path);
 }
 
+/* ---- a write pending across the seal, and an operation it allows ------- */
+
+/*
+ * Any operation a seal allows that reaches file_remove_privs marks the
+ * inode S_NOSEC again (an in-size write under GROW, an in-size fallocate
+ * under WRITE on ext4; tmpfs asks only after its fallocate), and a write
+ * that then takes the inode lock is not judged there.  So the seal must
+ * not return while a write checked before it is still on its way
+ * (bpf/sg_pending.h): a splice waiting for pipe data when the seal comes,
+ * the allowed operation, then the pipe fed, all while sg_add_seals() runs.
+ * The splice may land before the seal returns or be refused (5.10 and 6.1
+ * check it again), never land after.  With during_seal false the pipe is
+ * fed after the seal returned, past the daemon's wait: on tmpfs the fence
+ * must then still refuse the splice.
+ */
+enum allowed_op { ALLOW_PWRITE, ALLOW_FALLOCATE };
+
+/* The file's size and how many of its bytes a splice wrote ('S'). */
+static void splice_view(int fd, off_t *size, int *spliced)
+{
+	char buf[2 * PAGE];
+	struct stat st;
+	ssize_t n;
+
+	*size = fstat(fd, &st) == 0 ? st.st_size : -1;
+	n = pread(fd, buf, sizeof(buf), 0);
+	*spliced = 0;
+	for (ssize_t i = 0; i < n; i++)
+		*spliced += buf[i] == 'S';
+}
+
+struct sealing_view {
+	struct seal_call call;
+	off_t size;
+	int spliced;
+};
+
+static void *do_seal_and_look(void *arg)
+{
+	struct sealing_view *v = arg;
+
+	do_seal(&v->call);
+	splice_view(v->call.fd, &v->size, &v->spliced);
+	return NULL;
+}
+
+static int allowed_op(int fd, enum allowed_op op)
+{
+	if (op == ALLOW_PWRITE)
+		return pwrite(fd, "B", 1, 0) == 1 ? 0 : -1;
+	return fallocate(fd, 0, 0, PAGE);
+}
+
+static void pending_case(const char *name, const char *dir, unsigned int seals, enum allowed_op op,
+			 bool during_seal)
+{
+	struct splicer sp = { .pid = -1, .feed = -1, .res = -1 };
+	struct sealing_view v = { .call.seals = seals };
+	bool at_end = seals == F_SEAL_GROW, sealing = false, early;
+	char path[128];
+	int fd, err = 0, spliced;
+	pthread_t t;
+	off_t size;
+	ssize_t n = 0;
+
+	fd = make_file(dir, name, PAGE, path, sizeof(path));
+	if (fd < 0) {
+		vmtest_fail(name, "cannot create the file: %s", strerror(errno));
+		return;
+	}
+	v.call.fd = fd;
+	if (splicer_start(name, &sp, fd, at_end ? PAGE : 0) < 0)
+		goto out;
+	if (pthread_create(&t, NULL, do_seal_and_look, &v) != 0) {
+		vmtest_fail(name, "pthread_create failed");
+		goto out;
+	}
+	sealing = true;
+	if (during_seal) {
+		sleep_ms(300);
+	} else {
+		pthread_join(t, NULL);
+		sealing = false;
+	}
+	early = during_seal && atomic_load(&v.call.done);
+	if (allowed_op(fd, op) < 0) {
+		vmtest_fail(name, "%s after the seal: %s (the seal allows it)",
+			    op == ALLOW_PWRITE ? "a write within the size" : "fallocate within the size",
+			    strerror(errno));
+		goto out;
+	}
+	if (splicer_finish(name, &sp, &n, &err) < 0)
+		goto out;
+	pthread_join(t, NULL);
+	sealing = false;
+	splice_view(fd, &size, &spliced);
+	if (v.call.r < 0)
+		vmtest_fail(name, "sg_add_seals: %s", strerror(v.call.err));
+	else if (n < 0 && err != EPERM)
+		vmtest_fail(name, "splice answered %s, expected EPERM or success before the seal returned",
+			    strerrorname_np(err));
+	else if (size != v.size || spliced != v.spliced)
+		vmtest_fail(name, "the splice landed after sg_add_seals() returned: size %lld then %lld, "
+			    "%d then %d bytes spliced", (long long)v.size, (long long)size, v.spliced, spliced);
+	else if (!during_seal && n >= 0)
+		vmtest_fail(name, "the splice wrote %zd bytes although the seal returned first", n);
+	else if (early)
+		vmtest_fail(name, "sg_add_seals returned while a write checked before it was pending");
+	else
+		vmtest_pass(name);
+out:
+	splicer_reap(&sp);
+	if (sealing)
+		pthread_join(t, NULL);
+	close(fd);
+	unlink(path);
+}
+
+/* ---- every write gives its count back ----------------------------------- */
+
+/*
+ * Each write counts itself until its call returns (bpf/sg_pending.h), and
+ * a fence waits up to 2 s for the counts taken before its seal: a count
+ * never given back would make every later fence of that inode wait 2 s.
+ * A child that stays alive runs every write call of the conformance suite
+ * (write, pwrite, writev, pwritev2, sendfile, splice, copy_file_range,
+ * aio, io_uring) against a WRITE-sealed file, where each is refused, and
+ * against an unsealed one, where each succeeds; then sealing either file
+ * again must not wait.
+ */
+static bool is_write_call(const char *op)
+{
+	static const char *const prefixes[] = { "write-", "pwrite", "o-append-write", "writev-", "sendfile-",
+						"splice-", "copy-file-range-", "aio-", "io-uring-write",
+						"io-uring-rwf" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(op, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+static int run_write_calls(const struct conf_file *f, bool uring)
+{
+	struct conf_ctx c = { .f = f, .fd = f->fd, .page = conf_env.page };
+	struct stat st;
+	int n = 0;
+
+	for (size_t i = 0; i < conf_nops; i++) {
+		struct conf_result r = { 0 };
+
+		if (!is_write_call(conf_ops[i].name) || ((conf_ops[i].flags & OPF_IO_URING) && !uring))
+			continue;
+		if (fstat(f->fd, &st) < 0)
+			return -1;
+		c.size0 = (size_t)st.st_size;
+		c.mode0 = st.st_mode & 07777;
+		snprintf(c.proc, sizeof(c.proc), "/proc/self/fd/%d", f->fd);
+		conf_ops[i].fn(&c, &r);
+		n++;
+	}
+	return n;
+}
+
+/* How long sg_add_seals(fd, seals) took, in ms, or -1. */
+static long long timed_seal(int fd, unsigned int seals)
+{
+	long long t0 = now_ms();
+
+	return sg_add_seals(fd, seals) < 0 ? -1 : now_ms() - t0;
+}
+
+static void counts_case(const char *name)
+{
+	struct conf_file sealed = { .fd = -1 }, open = { .fd = -1 };
+	int ready[2] = { -1, -1 }, calls = 0, status;
+	long long t_sealed, t_open;
+	pid_t pid = -1;
+
+	if (conf_file_create(&sealed, CONF_SG_SHM, CONF_MODE0, CONF_SIZE0) < 0 ||
+	    conf_file_create(&open, CONF_SG_SHM, CONF_MODE0, CONF_SIZE0) < 0 || pipe(ready) < 0) {
+		vmtest_fail(name, "setup: %s", strerror(errno));
+		goto out;
+	}
+	if (sg_add_seals(sealed.fd, F_SEAL_WRITE) < 0) {
+		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		bool uring = conf_io_uring_probe() == 0;
+		int a = run_write_calls(&sealed, uring), b = run_write_calls(&open, uring);
+
+		calls = a < 0 || b < 0 ? -1 : a + b;
+		if (write(ready[1], &calls, sizeof(calls)) < 0)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	if (pid < 0 || read(ready[0], &calls, sizeof(calls)) != sizeof(calls) || calls <= 0) {
+		vmtest_fail(name, "the writing child failed");
+		goto out;
+	}
+	t_sealed = timed_seal(sealed.fd, F_SEAL_SHRINK);
+	t_open = timed_seal(open.fd, F_SEAL_WRITE);
+	if (t_sealed < 0 || t_open < 0)
+		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
+	else if (t_sealed >= 1000 || t_open >= 1000)
+		vmtest_fail(name, "after %d write calls by a live process, sealing took %lld ms (refused writes) "
+			    "and %lld ms (writes that landed): a count was not given back", calls, t_sealed, t_open);
+	else
+		vmtest_pass(name);
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (ready[0] >= 0) {
+		close(ready[0]);
+		close(ready[1]);
+	}
+	if (sealed.fd >= 0)
+		conf_file_destroy(&sealed);
+	if (open.fd >= 0)
+		conf_file_destroy(&open);
+}
+
 /* ---- what a seal still allows -------------------------------------------- */
 
 /* A thread whose last write is to the file before the seal (its record
@@ -534,6 +804,8 @@ int main(void)
 	bool ext4 = mount_ext4();
 	char name[96];
 
+	conf_env_init();
+
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		const char *dir = targets[i].dir;
 
@@ -557,7 +829,13 @@ int main(void)
 		allowed_case(name, dir);
 		if (strcmp(targets[i].tag, "ext4") == 0)
 			collapse_case("fence/ext4/collapse-under-shrink", dir);
+		snprintf(name, sizeof(name), "fence/%s/pending-write-then-fallocate", targets[i].tag);
+		pending_case(name, dir, F_SEAL_WRITE, ALLOW_FALLOCATE, true);
+		snprintf(name, sizeof(name), "fence/%s/pending-grow-then-write", targets[i].tag);
+		pending_case(name, dir, F_SEAL_GROW, ALLOW_PWRITE, true);
 	}
+	pending_case("fence/tmpfs/fallocate-then-late-splice", "/dev/shm", F_SEAL_WRITE, ALLOW_FALLOCATE, false);
+	counts_case("fence/counts-given-back");
 	locked_write_case("fence/tmpfs/lock-held-past-wait", "/dev/shm", 1500);
 	if (ext4) {
 		umount(EXT4_DIR);
