@@ -35,6 +35,25 @@ SG_FLOOR_TRACE(fexit, do_madvise, sg_do_madvise_exit)
 SG_FLOOR_TRACE(fexit, vm_mmap_pgoff, sg_vm_mmap_pgoff_exit)
 SG_FLOOR_TRACE(fexit, do_shmat, sg_do_shmat_exit)
 SG_FLOOR_TRACE(fexit, __x64_sys_remap_file_pages, sg_remap_file_pages_exit)
+SG_FLOOR_TRACE(fexit, vfs_fallocate, sg_vfs_fallocate_exit)
+SG_FLOOR_TRACE(fexit, rw_verify_area, sg_rw_verify_area_exit)
+SG_FLOOR_TRACE(fexit, vfs_write, sg_vfs_write_exit)
+SG_FLOOR_TRACE(fexit, vfs_writev, sg_vfs_writev_exit)
+SG_FLOOR_TRACE(fexit, vfs_iter_write, sg_vfs_iter_write_exit)
+SG_FLOOR_TRACE(fexit, vfs_iocb_iter_write, sg_vfs_iocb_iter_write_exit)
+SG_FLOOR_TRACE(fexit, kernel_write, sg_kernel_write_exit)
+SG_FLOOR_TRACE(fexit, do_splice, sg_do_splice_exit)
+SG_FLOOR_TRACE(fexit, do_splice_direct, sg_do_splice_direct_exit)
+SG_FLOOR_TRACE(fexit, vfs_copy_file_range, sg_copy_file_range_exit)
+SG_FLOOR_TRACE(fexit, io_write, sg_io_write_exit)
+SG_FLOOR_TRACE(fexit, aio_write, sg_aio_write_exit)
+SG_FLOOR_TRACE(tp_btf, sched_process_exit, sg_task_exit)
+
+SEC("fmod_ret/security_inode_need_killpriv")
+int BPF_PROG(sg_need_killpriv, struct dentry *dentry, int ret)
+{
+	return ret;
+}
 
 SG_FLOOR_LSM(file_permission, sg_file_permission, struct file *file, int mask)
 SG_FLOOR_LSM(mmap_file, sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
@@ -44,6 +63,8 @@ SG_FLOOR_LSM(file_mprotect, sg_file_mprotect, struct vm_area_struct *vma, unsign
 SG_FLOOR_LSM(inode_setattr, sg_inode_setattr, struct dentry *dentry, struct iattr *attr)
 SG_FLOOR_LSM(inode_setattr, sg_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr)
 SG_FLOOR_LSM(file_ioctl, sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+SG_FLOOR_LSM(file_ioctl, sg_file_ioctl_uffd, struct file *file, unsigned int cmd, unsigned long arg)
+SG_FLOOR_LSM(path_chown, sg_path_chown, const struct path *path, __u64 uid, __u64 gid)
 SG_FLOOR_LSM(file_receive, sg_file_receive, struct file *file)
 SG_FLOOR_LSM(file_open, sg_file_open, struct file *file)
 

@@ -50,7 +50,7 @@
 #include "sealguard_abi.h"
 
 #define DIR_PATH "/dev/shm/sg-bench"
-#define MAX_LINKS 32
+#define MAX_LINKS 64
 #define BIG (4096 * 4)
 
 #ifndef F_ADD_SEALS
