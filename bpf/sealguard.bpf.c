@@ -160,17 +160,6 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
 
 /* ---- writes in flight (sg_pending.h): the calls that return them ------- */
 
-/* Refused (by a seal, another LSM, a bad range): no write follows, and
- * sendfile returns from there without a call the others watch.  Context
- * read by hand: 5.10 refuses loading ppos (sg_compat.h). */
-SEC("fexit/rw_verify_area")
-int sg_rw_verify_area_exit(unsigned long long *ctx)
-{
-	if ((int)ctx[0] == WRITE && (int)ctx[4] < 0)
-		sg_write_done();
-	return 0;
-}
-
 /* The calls a write returns through (kernel_check.c loads those the
  * kernel has); do_splice_direct is sendfile's. */
 #define SG_WRITE_EXIT(prog, func)			\
@@ -197,7 +186,7 @@ SG_WRITE_EXIT(sg_aio_write_exit, aio_write)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sg_task_exit)
 {
-	sg_write_done();
+	sg_write_task_exit();
 	return 0;
 }
 
@@ -311,8 +300,12 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 		seals &= ~exempt;
 		r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
 	}
-	if (r)
+	if (r) {
+		/* No write follows; sendfile returns from here without a
+		 * call the write-count fexits watch (sg_pending.h). */
+		sg_write_done();
 		r = sg_refuse(inode, seals, op, r);
+	}
 	return sg_verdict(r);
 }
 

@@ -80,9 +80,10 @@ struct {
 	__type(value, __u32);
 } sg_write_phase SEC(".maps");
 
-/* tid -> the slot its write holds a count in.  A plain hash: a lost entry
- * would leak a count; a full one leaves the write uncounted, to the
- * S_NOSEC fence alone (sg_fence.h). */
+/* tid -> the slot its write holds a count in, or SG_NO_SLOT; kept while
+ * the task lives (sg_pending.h).  A plain hash: a lost entry would leak a
+ * count; a full one leaves a new task's writes uncounted, to the S_NOSEC
+ * fence alone (sg_fence.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);

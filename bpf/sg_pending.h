@@ -14,26 +14,41 @@
  * that its seal holds.  Only a write still pending when that wait gives up
  * (a splice waiting for pipe data) is left to the S_NOSEC fence.
  *
- * A count is given back when one of the write calls returns, or
- * rw_verify_area refuses (the fexit programs), when the task's next write
- * counts itself, or when the task exits; those programs are never
- * detached while idle.
+ * A count is given back when one of the write calls returns (the fexit
+ * programs), when file_permission refuses the write, when the task's next
+ * write counts itself, or when the task exits; the fexits and the exit
+ * program are never detached while idle.  A write refused by someone else
+ * in rw_verify_area on a path none of the fexits watch (sendfile) keeps
+ * its count until then: a fence of that inode waits for it (2 s at most).
  */
 #ifndef SG_PENDING_H
 #define SG_PENDING_H
 
-static __always_inline void sg_write_done(void)
+/* sg_write_tasks value while the task holds no count. */
+#define SG_NO_SLOT 0xffffffffu
+
+static __always_inline void sg_give_back(__u32 *held)
 {
-	__u32 tid = sg_tid(), slot, *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
+	__u32 slot = *held;
 	__s64 *n;
 
-	if (!held)
+	if (slot == SG_NO_SLOT)
 		return;
-	slot = *held;
+	*held = SG_NO_SLOT;
 	n = bpf_map_lookup_elem(&sg_write_pending, &slot);
 	if (n)
 		__sync_fetch_and_add(n, -1);
-	bpf_map_delete_elem(&sg_write_tasks, &tid);
+}
+
+/* The task's entry stays, reused in place by its next write (a hash
+ * update and delete per write cost more than the rest of the path); it
+ * goes when the task exits. */
+static __always_inline void sg_write_done(void)
+{
+	__u32 tid = sg_tid(), *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
+
+	if (held)
+		sg_give_back(held);
 }
 
 /* Counted before the seal check reads the seals, in the phase read
@@ -42,11 +57,12 @@ static __always_inline void sg_write_done(void)
  * check sees the seal. */
 static __always_inline void sg_write_begin(struct file *file, __u64 count)
 {
+	__u32 tid = sg_tid(), idx, slot, *phase, *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
 	struct inode *inode = file->f_inode;
-	__u32 tid, idx, slot, *phase;
 	__s64 *n;
 
-	sg_write_done();
+	if (held)
+		sg_give_back(held);
 	if (!count || !inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
 	idx = (__u32)inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
@@ -55,10 +71,23 @@ static __always_inline void sg_write_begin(struct file *file, __u64 count)
 		return;
 	slot = 2 * idx + (*phase & 1);
 	n = bpf_map_lookup_elem(&sg_write_pending, &slot);
-	tid = sg_tid();
-	if (!n || bpf_map_update_elem(&sg_write_tasks, &tid, &slot, BPF_ANY))
+	if (!n)
+		return;
+	if (held)
+		*held = slot;
+	else if (bpf_map_update_elem(&sg_write_tasks, &tid, &slot, BPF_NOEXIST))
 		return;
 	__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void sg_write_task_exit(void)
+{
+	__u32 tid = sg_tid(), *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
+
+	if (!held)
+		return;
+	sg_give_back(held);
+	bpf_map_delete_elem(&sg_write_tasks, &tid);
 }
 
 #endif
