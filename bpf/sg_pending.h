@@ -16,8 +16,10 @@
  *
  * A count is given back when one of the write calls returns (the fexit
  * programs), when file_permission refuses the write, when the task's next
- * write counts itself, or when the task exits; the fexits and the exit
- * program are never detached while idle.  A write refused by someone else
+ * write counts itself, or when the task exits.  While nothing is sealed
+ * the daemon may detach the counting and the fexits (--detach-idle), not
+ * the exit program: a write in flight at that moment keeps its count
+ * until its task writes again or exits.  A write refused by someone else
  * in rw_verify_area on a path none of the fexits watch (sendfile) keeps
  * its count until then: a fence of that inode waits for it (2 s at most).
  */

@@ -51,11 +51,11 @@ fi
 
 # ---- nothing sealed: detached; mmap accounting and the guard stay --------
 wait_detached 1; check detached 0 $? "$(tail -3 "$DAEMON_LOG")"
-for p in sg_file_permission sg_rw_verify_area sg_file_mprotect sg_file_open; do
+for p in sg_file_permission sg_rw_verify_area sg_file_mprotect sg_file_open sg_vfs_write_exit; do
 	check "gone-$p" no "$(attached "$p")"
 done
 check gone-inode-setattr no "$(yes_if 'ls "$PIN"/links/sg_inode_setattr* >/dev/null 2>&1')"
-for p in sg_mmap_file sg_vm_mmap_pgoff_exit sg_file_ioctl sg_bpf_map sg_inode_unlink; do
+for p in sg_mmap_file sg_vm_mmap_pgoff_exit sg_file_ioctl sg_bpf_map sg_inode_unlink sg_task_exit; do
 	check "kept-$p" yes "$(attached "$p")"
 done
 u=$TMP/unsealed

@@ -278,6 +278,12 @@ bool sg_kernel_prog_detachable(const char *name)
 		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
 		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
 		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown",
+		/* Write counts (bpf/sg_pending.h): detached after sg_rw_verify_area,
+		 * which takes them, so a write in flight then keeps its count
+		 * only until its task writes again or exits (sg_task_exit stays). */
+		"sg_vfs_write_exit", "sg_vfs_writev_exit", "sg_vfs_iter_write_exit", "sg_vfs_iocb_iter_write_exit",
+		"sg_kernel_write_exit", "sg_do_splice_exit", "sg_do_splice_direct_exit", "sg_copy_file_range_exit",
+		"sg_io_write_exit", "sg_aio_write_exit",
 	};
 
 	for (size_t i = 0; i < sizeof(detachable) / sizeof(detachable[0]); i++)

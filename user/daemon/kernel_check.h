@@ -39,11 +39,13 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 
 /* Whether a program only ever enforces seals already on an inode, or adds
  * them by kernel rule: the write path, truncate, mprotect, open and
- * receive.  While no inode carries a seal these can only say yes, and the
- * daemon may keep them detached (user/daemon/idle.c).  The rest stay: the
- * seal ioctl, the tamper guard, eviction upkeep, and mmap_file with the
- * fexits that count mmaps in flight, whose count a WRITE seal relies on
- * for mmaps that started before it. */
+ * receive, and the fexits that give write counts back (a fence waits for
+ * those only after a seal).  While no inode carries a seal these can only
+ * say yes, and the daemon may keep them detached (user/daemon/idle.c).
+ * The rest stay: the seal ioctl, the tamper guard, eviction upkeep, the
+ * write counts' exit program, and mmap_file with the fexits that count
+ * mmaps in flight, whose count a WRITE seal relies on for mmaps that
+ * started before it. */
 bool sg_kernel_prog_detachable(const char *name);
 
 /* 1 if a program whose link was released can be attached again (5.13+),
