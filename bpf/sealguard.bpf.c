@@ -193,7 +193,7 @@ int BPF_PROG(sg_task_exit)
 SEC("fentry/vfs_fallocate")
 int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
 {
-	__u32 tid = sg_tid(), idx = (__u32)file->f_inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	__u32 tid = sg_tid(), idx = SG_INFLIGHT_BUCKET(file->f_inode->i_ino);
 	__s64 *bucket = bpf_map_lookup_elem(&sg_falloc_inflight, &idx);
 	struct sg_access *a;
 	__u32 flags = 0;
@@ -326,7 +326,7 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 
-	idx = (__u32)inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	idx = SG_INFLIGHT_BUCKET(inode->i_ino);
 	bucket = bpf_map_lookup_elem(&sg_inflight, &idx);
 	if (!bucket)
 		return 0;

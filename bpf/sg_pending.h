@@ -67,7 +67,7 @@ static __always_inline void sg_write_begin(struct file *file, __u64 count)
 		sg_give_back(held);
 	if (!count || !inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
-	idx = (__u32)inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	idx = SG_INFLIGHT_BUCKET(inode->i_ino);
 	phase = bpf_map_lookup_elem(&sg_write_phase, &idx);
 	if (!phase)
 		return;

@@ -146,7 +146,7 @@ static __always_inline bool sg_take_access(struct file *file, struct sg_access *
 
 static __always_inline __s64 *sg_inflight_bucket(struct inode *inode)
 {
-	__u32 idx = (__u32)inode->i_ino & (SG_INFLIGHT_BUCKETS - 1);
+	__u32 idx = SG_INFLIGHT_BUCKET(inode->i_ino);
 
 	return bpf_map_lookup_elem(&sg_inflight, &idx);
 }

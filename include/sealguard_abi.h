@@ -64,6 +64,10 @@ struct sg_inode {
  */
 #define SG_INFLIGHT_BUCKETS 1024
 
+/* An inode number's bucket in every in-flight count (mmaps, fallocates,
+ * writes): the BPF side and the daemon's fence must agree. */
+#define SG_INFLIGHT_BUCKET(ino) ((__u32)(ino) & (SG_INFLIGHT_BUCKETS - 1))
+
 /* Global configuration, array map "sg_config", one element. */
 #define SG_EXE_NAME_MAX 16
 

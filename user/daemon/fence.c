@@ -104,7 +104,7 @@ static int bucket_of(int fd, __u32 *idx)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	*idx = (__u32)st.st_ino & (SG_INFLIGHT_BUCKETS - 1);
+	*idx = SG_INFLIGHT_BUCKET(st.st_ino);
 	return 0;
 }
 
