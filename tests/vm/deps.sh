@@ -25,6 +25,7 @@ sg_apt_update() {
 	mkdir -p "$SG_APT_DIR/lists/partial"
 	cat >"$SG_APT_DIR/sources.list" <<-SRC
 	deb http://deb.debian.org/debian trixie main
+	deb http://deb.debian.org/debian trixie-backports main
 	deb http://deb.debian.org/debian bookworm main
 	deb http://deb.debian.org/debian-security bookworm-security main
 	deb http://deb.debian.org/debian bookworm-backports main

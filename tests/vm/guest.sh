@@ -16,8 +16,9 @@ OUT=${2:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
 MODE=${3:-test}
 TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}
 export SEALGUARD_SOCKET=/run/sealguard/control.sock
-# Kernel modules a test may insmod (run-vm.sh puts them there).
-export SG_VM_MODULES=$OUT/modules
+# Kernel modules a test may load, with `modprobe -d "$SG_VM_MODROOT" NAME`
+# (run-vm.sh puts them there, with their dependencies).
+export SG_VM_MODROOT=${SG_VM_MODROOT:-/nonexistent}
 # A program that restarts the daemon on purpose writes the new pid here.
 export SG_DAEMON_PIDFILE=/run/sealguard/restarted.pid
 RESULTS=$OUT/results.txt
@@ -129,7 +130,10 @@ test)
 	shopt -s nullglob
 	LC_COLLATE=C   # sorted in byte order, the same everywhere
 	progs=()
+	# SG_VM_ONLY: a space-separated list of programs (vm_bypass.sh ...)
+	# to run instead of all, for a developer's quick run.
 	for p in "$BUILD"/tests/vm/vm_*; do
+		[[ -z ${SG_VM_ONLY:-} || " $SG_VM_ONLY " == *" ${p##*/} "* ]] || continue
 		[[ -f $p && -x $p ]] && progs+=("$p")
 	done
 	((${#progs[@]})) || fail vm-tests "no $BUILD/tests/vm/vm_* programs found"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: run-vm.sh [--kernel 6.1|6.12|5.10] --build BUILD_DIR [--out DIR] [--script ARGS...]
+# Usage: run-vm.sh [--kernel SERIES (6.1, 6.12, 6.18, 7.3, 5.10)] --build BUILD_DIR [--out DIR] [--script ARGS...]
 # Boot a virtme-ng VM on a Debian kernel and run guest.sh BUILD_DIR RESULTS_DIR ARGS...
 # in it (ARGS: e.g. "demo"). The guest's output is shown as it runs and kept in
 # console.log. Results are copied to --out DIR (replacing its contents), or
@@ -22,34 +22,57 @@ done
 # The guest sees the host tree at the same paths, so absolute paths work there.
 build=$(realpath -e "$build")
 
-vmlinuz=$("$here/kernel.sh" "$kernel")
+{ read -r kver; read -r vmlinuz; read -r config; } < <("$here/kernel.sh" "$kernel")
+[[ -f ${vmlinuz:-} && -f ${config:-} ]] || { echo "run-vm.sh: kernel $kernel unavailable" >&2; exit 1; }
 
 # Debian's 5.10 builds the BPF LSM in but leaves it out of the default LSM
 # list; enable it on the command line as a real deployment would.
 kopts=()
-config=$(dirname "$vmlinuz")/config-${vmlinuz##*/vmlinuz-}
 lsms=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "$config")
 [[ ,$lsms, == *,bpf,* ]] || kopts=(--append "lsm=${lsms:+$lsms,}bpf")
 
+# virtme-ng mounts fresh tmpfs over these in the guest (virtme-init), hiding
+# a checkout or build tree under them.
+top=$(realpath -e "$here/../..")
+shared=()
+for d in "$top" "$build"; do
+	for masked in /var/tmp /var/log /var/cache /var/spool /var/lib /run; do
+		if [[ $d == "$masked" || $d == "$masked"/* ]]; then
+			shared+=(--rodir "$d=$d")
+			break
+		fi
+	done
+done
+
 # A fresh shared dir per boot, so stale results can never be mistaken for new.
 rw=$(mktemp -d)
-# Modules the tests load (loop, ext4 and what it needs): the guest cannot
-# see the kernel cache, so they travel in the shared dir, decompressed for
-# any insmod.
-mkdir -p "$rw/modules"
-mods=$(dirname "$vmlinuz")/../lib/modules/${vmlinuz##*/vmlinuz-}
-for m in drivers/block/loop lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 fs/overlayfs/overlay; do
-	if [[ -f $mods/kernel/$m.ko ]]; then
-		cp "$mods/kernel/$m.ko" "$rw/modules/"
-	elif [[ -f $mods/kernel/$m.ko.xz ]]; then
-		xz -dc "$mods/kernel/$m.ko.xz" >"$rw/modules/${m##*/}.ko"
-	fi
+# Modules the tests load: the guest sees neither the kernel cache nor (vng
+# masks it) /lib/modules/KVER, so they travel in the shared dir as a module
+# tree of their own, each with what modules.dep says it needs, decompressed
+# for any kmod; the guest loads them with `modprobe -d "$SG_VM_MODROOT"`.
+modroot=$rw/modroot
+mkdir -p "$modroot/lib/modules/$kver"
+for m in loop ext4 overlay btrfs xfs; do
+	modprobe -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r ko; do
+	rel=${ko#/lib/modules/$kver/}
+	dst=$modroot/lib/modules/$kver/${rel%.[xg]z}
+	dst=${dst%.zst}
+	mkdir -p "$(dirname "$dst")"
+	case $ko in
+	*.xz) xz -dc "$ko" >"$dst" ;;
+	*.gz) gzip -dc "$ko" >"$dst" ;;
+	*.zst) zstd -q -dc "$ko" >"$dst" ;;
+	*) cp "$ko" "$dst" ;;
+	esac
 done
+cp "/lib/modules/$kver/modules.builtin" "/lib/modules/$kver/modules.order" "$modroot/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$modroot" "$kver"
 # The guest does not inherit our environment: pass what guest.sh reads.
-guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" "SG_SOAK_SECONDS=${SG_SOAK_SECONDS:-0}" \
-	"$here/guest.sh" "$build" "$rw" "${guest_args[@]}")
+guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" "SG_SOAK_SECONDS=${SG_SOAK_SECONDS:-0}" "SG_VM_ONLY=${SG_VM_ONLY:-}" \
+	"SG_VM_MODROOT=$modroot" "$here/guest.sh" "$build" "$rw" "${guest_args[@]}")
 
-echo "run-vm: booting $(basename "$vmlinuz") (TCG, no KVM) results in $rw" >&2
+echo "run-vm: booting $kver (TCG, no KVM) results in $rw" >&2
 # --rwdir GUEST=HOST: the plain form fails for dirs under an overlay such as
 # /tmp unless cwd is /. KVM fails on this host, so TCG. The timeout kills the
 # whole process group (vng and qemu) so a hung guest fails instead of hanging.
@@ -65,7 +88,7 @@ echo "run-vm: booting $(basename "$vmlinuz") (TCG, no KVM) results in $rw" >&2
 status=0
 timeout -k 30 "${SG_VM_TIMEOUT:-1200}" \
 	vng -r "$vmlinuz" --disable-kvm --verbose --memory "${SG_VM_MEMORY:-2G}" --cpus "${SG_VM_CPUS:-2}" \
-	--qemu-opts="-accel tcg,thread=${SG_VM_TCG_THREAD:-single}" "${kopts[@]}" --rwdir "$rw=$rw" -e "$guest_cmd" </dev/null 2>&1 | tee "$rw/console.log" |
+	--qemu-opts="-accel tcg,thread=${SG_VM_TCG_THREAD:-single}" "${kopts[@]}" "${shared[@]}" --rwdir "$rw=$rw" -e "$guest_cmd" </dev/null 2>&1 | tee "$rw/console.log" |
 	grep --line-buffered -Ev '^\[ *[0-9]+\.[0-9]+\] ' || status=${PIPESTATUS[0]}
 
 if [[ -n $out ]]; then

@@ -76,9 +76,9 @@ else
 fi
 
 # --- the loop driver -------------------------------------------------------
-# vng leaves /lib/modules empty: run-vm.sh passes the module along.
-if [[ ! -e /dev/loop-control ]] && ! modprobe loop 2>/dev/null; then
-	insmod "${SG_VM_MODULES:-/nonexistent}/loop.ko" 2>"$TMP/insmod.err"
+# vng masks /lib/modules: run-vm.sh passes the module along.
+if [[ ! -e /dev/loop-control ]]; then
+	modprobe -d "$SG_VM_MODROOT" loop 2>"$TMP/insmod.err"
 	for _ in $(seq 50); do [[ -e /dev/loop-control ]] && break; sleep 0.1; done
 	check loop-module yes "$(yes_if '[[ -e /dev/loop-control ]]')" "($(cat "$TMP/insmod.err"))"
 fi
@@ -127,7 +127,7 @@ all_paths() {
 O=$TMP/ovl
 mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/merged"
 printf 'lower content' >"$O/lower/lower-only"
-grep -qw overlay /proc/filesystems || insmod "${SG_VM_MODULES:-/nonexistent}/overlay.ko" 2>/dev/null
+grep -qw overlay /proc/filesystems || modprobe -d "$SG_VM_MODROOT" overlay
 mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work" "$O/merged" 2>"$TMP/ovl.err"
 check overlay-mounted 0 $? "($(cat "$TMP/ovl.err"))"
 for n in unsealed real-sealed overlay-sealed; do printf 'overlay content' >"$O/merged/$n"; done

@@ -41,11 +41,10 @@ drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 restart_with_db() { start_daemon --state-db "$1"; } # the build tree's daemon, our database
 
 # --- an ext4 filesystem ----------------------------------------------------
-# vng leaves /lib/modules empty: run-vm.sh passes the modules along.
-for m in loop crc16 crc32c_generic mbcache jbd2 ext4; do
-	[[ -e ${SG_VM_MODULES:-/nonexistent}/$m.ko ]] && insmod "$SG_VM_MODULES/$m.ko" 2>/dev/null
-done
-grep -qw ext4 /proc/filesystems; check ext4-available 0 $? "(modules in ${SG_VM_MODULES:-?}: $(ls "${SG_VM_MODULES:-/nonexistent}" 2>&1 | paste -sd' '))"
+# vng masks /lib/modules: run-vm.sh passes the modules along.
+grep -qw ext4 /proc/filesystems || modprobe -d "$SG_VM_MODROOT" ext4 2>"$TMP/modprobe.err"
+[[ -e /dev/loop-control ]] || modprobe -d "$SG_VM_MODROOT" loop 2>>"$TMP/modprobe.err"
+grep -qw ext4 /proc/filesystems; check ext4-available 0 $? "($(cat "$TMP/modprobe.err"))"
 truncate -s 64M "$TMP/ext4.img"
 mkfs.ext4 -q -F "$TMP/ext4.img" >"$TMP/mkfs.log" 2>&1
 mkdir -p "$MNT"
