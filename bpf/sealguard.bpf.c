@@ -288,7 +288,9 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	if (!(mask & MAY_WRITE))
 		return 0;
 	inode = file->f_inode;
-	seals = sg_seals_of(inode);
+	/* A splice or sendfile into an overlay file writes its real file
+	 * without asking again (sg_overlay.h). */
+	seals = sg_seals_of(inode) | sg_overlay_real_seals(file);
 	if (!(seals & SG_SEALS_WRITE_PATH))
 		return 0;
 	measured = sg_take_access(file, &acc, seals);
@@ -386,6 +388,14 @@ int BPF_PROG(sg_do_shmat_exit)
 
 SEC("fexit/__x64_sys_remap_file_pages")
 int BPF_PROG(sg_remap_file_pages_exit)
+{
+	sg_mmap_done();
+	return 0;
+}
+
+/* The same call made by a 32-bit program, or with int $0x80. */
+SEC("fexit/__ia32_sys_remap_file_pages")
+int BPF_PROG(sg_remap_file_pages_ia32_exit)
 {
 	sg_mmap_done();
 	return 0;
@@ -524,6 +534,31 @@ int BPF_PROG(sg_file_ioctl_uffd, struct file *file, unsigned int cmd, unsigned l
 	return 0;
 }
 
+/* A 32-bit ioctl (a 32-bit program, or int $0x80 from a 64-bit one) asks
+ * file_ioctl_compat instead, since 6.8 and in backports (Debian's 6.1 has
+ * it): the same guards there.  The loop and userfaultfd commands and
+ * their structs have the same numbers and layout in both ABIs.  The
+ * daemon's own requests never come this way. */
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(sg_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
+		return sg_guard_loop(file, cmd, arg);
+	return 0;
+}
+
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(sg_file_ioctl_compat_uffd, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd == UFFDIO_COPY || cmd == UFFDIO_ZEROPAGE || cmd == UFFDIO_CONTINUE || cmd == UFFDIO_POISON)
+		return sg_guard_uffd(file, cmd, arg);
+	return 0;
+}
+
 /* ---- registry upkeep --------------------------------------------------- */
 
 /* The inode's storage goes right after this hook.  A file that stays on
@@ -571,9 +606,61 @@ SEC("lsm/file_open")
 int BPF_PROG(sg_file_open, struct file *file, int ret)
 {
 	if (!ret) {
-		sg_overlay_open(file);
+		sg_overlay_open_fake_path(file);
 		sg_kapply(SG_KSET_OPEN, file);
 	}
+	return ret;
+}
+
+/* ---- overlayfs backing files (sg_overlay.h), 6.6+ ----------------------- */
+
+SEC("fentry/backing_file_open")
+int BPF_PROG(sg_backing_file_open, const struct path *user_path)
+{
+	sg_backing_arm(BPF_CORE_READ(user_path, dentry, d_inode));
+	return 0;
+}
+
+SEC("fentry/backing_file_open")
+int BPF_PROG(sg_backing_file_open_file, const struct file *user_file)
+{
+	sg_backing_arm(BPF_CORE_READ(user_file, f_inode));
+	return 0;
+}
+
+SEC("fexit/backing_file_open")
+int BPF_PROG(sg_backing_file_open_exit)
+{
+	sg_backing_disarm();
+	return 0;
+}
+
+SEC("fentry/backing_tmpfile_open")
+int BPF_PROG(sg_backing_tmpfile_open, const struct path *user_path)
+{
+	sg_backing_arm(BPF_CORE_READ(user_path, dentry, d_inode));
+	return 0;
+}
+
+SEC("fentry/backing_tmpfile_open")
+int BPF_PROG(sg_backing_tmpfile_open_file, const struct file *user_file)
+{
+	sg_backing_arm(BPF_CORE_READ(user_file, f_inode));
+	return 0;
+}
+
+SEC("fexit/backing_tmpfile_open")
+int BPF_PROG(sg_backing_tmpfile_open_exit)
+{
+	sg_backing_disarm();
+	return 0;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(sg_file_open_backing, struct file *file, int ret)
+{
+	if (!ret)
+		sg_backing_open(file);
 	return ret;
 }
 

@@ -33,6 +33,9 @@
 #define FALLOC_FL_ZERO_RANGE 0x10
 #define FALLOC_FL_INSERT_RANGE 0x20
 #define FALLOC_FL_UNSHARE_RANGE 0x40
+/* The modes sg_check_fallocate() knows; any other is refused under a seal. */
+#define SG_FALLOC_KNOWN (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
+			 FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
 
 #define MADV_REMOVE 9
 

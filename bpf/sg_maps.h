@@ -100,6 +100,23 @@ struct {
 	__type(value, struct sg_access);
 } sg_access SEC(".maps");
 
+/* The overlay inode a backing file is being opened for, from the entry of
+ * backing_file_open() to the file_open inside it (sg_overlay.h).  Task
+ * storage: it dies with the task, and one user's opens cannot crowd out
+ * another's.  Not created where the kernel has no backing_file_open. */
+struct sg_backing_open {
+	struct sg_file_key user;
+	__u32 armed;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sg_backing_open);
+} sg_backing_opens SEC(".maps");
+
 /* Denial events for the daemon (struct sg_event).  256 KiB holds ~2900
  * events; the per-inode rate limit keeps a busy loop far below that. */
 struct {

@@ -7,14 +7,22 @@
  * whichever path reaches the file.
  *
  *  - Overlay to real: the overlay opens a "backing" file on the real inode
- *    every time its file is opened; file_open sees that open, finds the
+ *    every time its file is opened; file_open sees that open, learns which
  *    overlay inode it is for, and gives the real inode the overlay inode's
  *    seals.  (The daemon reopens a file it sealed through an overlay, so
- *    that this happens at once.)
+ *    that this happens at once.)  Since 6.6 the overlay inode comes from
+ *    the call that opens it, backing_file_open() or backing_tmpfile_open():
+ *    its entry notes the overlay inode in the task's storage, the
+ *    file_open inside it takes the note, its return drops it.  Nothing is
+ *    read from f_mode, whose FMODE_BACKING bit moved (and moved in stable
+ *    backports: 6.12.118 has it at bit 24, 6.12.95 at 25).  Before, the
+ *    backing file's own f_path was the overlay's (open_with_fake_path).
  *  - Real to overlay: writes through the overlay reach the backing file,
- *    whose checks see the real inode's seals; a new mapping is only checked
- *    on the overlay's file, so the mmap check also reads the seals of the
- *    real file behind it.
+ *    whose checks see the real inode's seals; but a new mapping, and a
+ *    splice or sendfile (whose backing_file_splice_write calls the real
+ *    file's ->splice_write without rw_verify_area, 6.12+), are only checked
+ *    on the overlay's file, so those checks also read the seals of the
+ *    real file behind it (sg_overlay_real_seals).
  *
  * Both directions read the other inode through plain pointers, which
  * inode storage cannot take, so its seals come from the registry (every
@@ -23,49 +31,49 @@
 #ifndef SG_OVERLAY_H
 #define SG_OVERLAY_H
 
-#define OVERLAYFS_SUPER_MAGIC 0x794c7630
-/* FMODE_BACKING from 6.5 to 6.13 (1 << 24 since); a wrong guess can only
- * miss: the overlay inode found must also be on an overlay. */
-#define SG_FMODE_BACKING (1u << 25)
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_maps.h"
+#include "sg_evict.h"
+#include "sg_rules.h"
+#include "sg_krules.h"
 
-/* Since 6.5 a backing file keeps the overlay's path beside the file;
- * before, the backing file's own f_path was the overlay's. */
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/* Since 6.5 a backing file keeps the overlay's path beside the file
+ * (inside an anonymous union since 6.18); before, the backing file's own
+ * f_path was the overlay's. */
 struct backing_file___sg {
 	struct file file;
 	struct path user_path;
 } __attribute__((preserve_access_index));
 
-/* The overlay inode a backing file was opened for, or NULL. */
-static __always_inline struct inode *sg_backing_user_inode(struct file *file)
+/* The path a backing file was opened for (the overlay's), as recorded in
+ * the backing file itself. */
+static __always_inline struct dentry *sg_backing_user_dentry(struct file *backing)
 {
-	struct inode *user;
-
-	/* Every open passes here: plain BTF loads first, probe reads only
-	 * for a backing file. */
-	if (bpf_core_type_exists(struct backing_file___sg)) {
-		if (!(file->f_mode & SG_FMODE_BACKING))
-			return NULL;
-		user = BPF_CORE_READ((struct backing_file___sg *)file, user_path.dentry, d_inode);
-	} else {
-		user = file->f_path.dentry->d_inode;
-	}
-	if (!user || user == file->f_inode || BPF_CORE_READ(user, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
-		return NULL;
-	return user;
+	if (bpf_core_type_exists(struct backing_file___sg))
+		return BPF_CORE_READ((struct backing_file___sg *)backing, user_path.dentry);
+	return BPF_CORE_READ(backing, f_path.dentry);
 }
 
-/* file_open of a backing file: the real inode gains the overlay's seals. */
-static __always_inline void sg_overlay_open(struct file *file)
+static __always_inline bool sg_on_overlay(struct inode *inode)
 {
-	struct inode *real = file->f_inode, *user = sg_backing_user_inode(file);
+	return inode && BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC;
+}
+
+/* The real inode gains the seals the registry holds for the overlay
+ * inode user. */
+static __always_inline void sg_overlay_give(struct file *file, const struct sg_file_key *user)
+{
+	struct inode *real = file->f_inode;
 	struct sg_sealed_rec *rec;
 	struct sg_file_key key;
 	__u32 seals;
 
-	if (!user)
-		return;
-	sg_inode_key(user, &key);
-	rec = bpf_map_lookup_elem(&sg_sealed, &key);
+	rec = bpf_map_lookup_elem(&sg_sealed, user);
 	if (!rec)
 		return;
 	seals = rec->seals;
@@ -76,17 +84,98 @@ static __always_inline void sg_overlay_open(struct file *file)
 	sg_register_key(file, &key, sg_seals_of(real), rec);
 }
 
-/* The seals of the real file behind an overlay file (its private_data up
- * to 6.13), for the checks that only see the overlay's file. */
+/* Up to 6.4: file_open of a file whose f_path is an overlay's but whose
+ * inode is not (open_with_fake_path). */
+static __always_inline void sg_overlay_open_fake_path(struct file *file)
+{
+	struct inode *user = file->f_path.dentry->d_inode;
+	struct sg_file_key key;
+
+	if (bpf_core_type_exists(struct backing_file___sg))
+		return; /* sg_file_open_backing's */
+	if (!user || user == file->f_inode || !sg_on_overlay(user))
+		return;
+	sg_inode_key(user, &key);
+	sg_overlay_give(file, &key);
+}
+
+/* Entry of backing_file_open(user_path or user_file, ...): note which
+ * overlay inode the backing file about to be opened is for.  Its first
+ * argument was the overlay's path up to 6.18 and is the overlay's file
+ * since (7.x, and 6.12.118 by backport); the loader picks the program
+ * that matches the kernel's BTF. */
+static __always_inline void sg_backing_arm(struct inode *user)
+{
+	struct sg_backing_open *b;
+
+	if (!sg_on_overlay(user))
+		return;
+	b = bpf_task_storage_get(&sg_backing_opens, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!b)
+		return;
+	sg_inode_key(user, &b->user);
+	b->armed = 1;
+}
+
+/* Its return, on every path: a note not taken is dropped. */
+static __always_inline void sg_backing_disarm(void)
+{
+	struct sg_backing_open *b = bpf_task_storage_get(&sg_backing_opens, bpf_get_current_task_btf(), 0, 0);
+
+	if (b)
+		b->armed = 0;
+}
+
+/* file_open inside it: the first open after the note is the backing
+ * file's (vfs_open checks it before the real filesystem's ->open runs, so
+ * an overlay stacked on an overlay takes its own note after this one). */
+static __always_inline void sg_backing_open(struct file *file)
+{
+	struct sg_backing_open *b = bpf_task_storage_get(&sg_backing_opens, bpf_get_current_task_btf(), 0, 0);
+	struct sg_file_key user;
+
+	if (!b || !b->armed)
+		return;
+	b->armed = 0;
+	user = b->user;
+	sg_overlay_give(file, &user);
+}
+
+/* The real file behind an overlay file: the overlay's private_data, which
+ * is the real file up to 6.12 and a struct ovl_file whose first member is
+ * the real file since 6.13 (a module's type, not in vmlinux BTF).  Each
+ * reading is trusted only if the file found is a backing file opened for
+ * this very overlay path. */
+static __always_inline struct file *sg_overlay_real_file(struct file *file)
+{
+	struct dentry *user = file->f_path.dentry;
+	void *priv = BPF_CORE_READ(file, private_data);
+	struct file *real = priv;
+
+	if (!priv)
+		return NULL;
+	if (sg_backing_user_dentry(real) == user)
+		return real;
+	real = NULL;
+	bpf_probe_read_kernel(&real, sizeof(real), priv);
+	if (real && sg_backing_user_dentry(real) == user)
+		return real;
+	return NULL;
+}
+
+/* The seals of the real file behind an overlay file, for the checks that
+ * only see the overlay's file (mmap_file; file_permission of a splice or
+ * sendfile); 0 for any other file. */
 static __always_inline __u32 sg_overlay_real_seals(struct file *file)
 {
 	struct sg_sealed_rec *rec;
 	struct sg_file_key key;
 	struct file *real;
 
-	if (file->f_inode->i_sb->s_magic != OVERLAYFS_SUPER_MAGIC)
+	if (!sg_on_overlay(file->f_inode))
 		return 0;
-	real = BPF_CORE_READ(file, private_data);
+	real = sg_overlay_real_file(file);
 	if (!real)
 		return 0;
 	sg_file_key(BPF_CORE_READ(real, f_inode, i_sb, s_dev), BPF_CORE_READ(real, f_inode, i_ino), &key);

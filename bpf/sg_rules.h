@@ -78,8 +78,11 @@ static __always_inline int sg_check_rw(__u32 f_flags, struct inode *inode, __u32
 	return 0;
 }
 
-/* shmem_fallocate for tmpfs/hugetlbfs; for other filesystems every mode
- * that changes content, or size, is judged by what it does. */
+/* shmem_fallocate for tmpfs/hugetlbfs.  Other filesystems by an
+ * allow-list: under WRITE or FUTURE_WRITE only a plain allocation (mode 0
+ * or KEEP_SIZE) leaves the content as it was, and a mode this code does not
+ * know (FALLOC_FL_WRITE_ZEROES came in 6.17; whatever comes next) is
+ * refused under every seal, since it may change content or size. */
 static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
 					      struct sg_access *acc)
 {
@@ -98,9 +101,9 @@ static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
 		}
 		return ((seals & SG_SEAL_GROW) && grows) ? -EPERM : 0;
 	}
-	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_COLLAPSE_RANGE |
-		     FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)) &&
-	    (seals & SG_SEAL_ANY_WRITE))
+	if (mode & ~SG_FALLOC_KNOWN)
+		return -EPERM;
+	if ((mode & ~FALLOC_FL_KEEP_SIZE) && (seals & SG_SEAL_ANY_WRITE))
 		return -EPERM;
 	if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (seals & SG_SEAL_SHRINK))
 		return -EPERM;

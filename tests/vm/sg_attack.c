@@ -18,6 +18,10 @@
  *   sg_attack loop-set-fd FILE    a free loop device on FILE (O_RDWR) with
  *                                 LOOP_SET_FD; detached again if it worked
  *   sg_attack loop-configure FILE [ro]   the same with LOOP_CONFIGURE
+ *   sg_attack loop-set-fd32 FILE, loop-configure32 FILE   the same as a
+ *                                 32-bit program asks (int $0x80)
+ *   sg_attack remap32 FILE        maps FILE shared and writable below 4 GiB,
+ *                                 then remap_file_pages() through int $0x80
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -28,6 +32,9 @@
 #include <string.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "sg_compat32.h"
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -73,9 +80,10 @@ static int getfd(pid_t pid, int fd)
 	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 }
 
-static int loop_attach(const char *path, bool configure, bool ro)
+static int loop_attach(const char *path, bool configure, bool ro, bool compat)
 {
-	struct loop_config cfg = { 0 };
+	/* Below 4 GiB for a 32-bit ioctl's pointer. */
+	struct loop_config *cfgp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	int ctl, n, loop, fd, r;
 	char dev[32];
 
@@ -84,16 +92,16 @@ static int loop_attach(const char *path, bool configure, bool ro)
 	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
 	loop = n < 0 ? -1 : open(dev, O_RDWR | O_CLOEXEC);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (loop < 0 || fd < 0) {
+	if (loop < 0 || fd < 0 || cfgp == MAP_FAILED) {
 		fprintf(stderr, "sg_attack: cannot open a loop device or %s: %m\n", path);
 		exit(2);
 	}
 	if (configure) {
-		cfg.fd = (__u32)fd;
-		cfg.info.lo_flags = ro ? LO_FLAGS_READ_ONLY : 0;
-		r = ioctl(loop, LOOP_CONFIGURE, &cfg);
+		cfgp->fd = (__u32)fd;
+		cfgp->info.lo_flags = ro ? LO_FLAGS_READ_ONLY : 0;
+		r = compat ? sg_ioctl32(loop, LOOP_CONFIGURE, (unsigned long)cfgp) : ioctl(loop, LOOP_CONFIGURE, cfgp);
 	} else {
-		r = ioctl(loop, LOOP_SET_FD, fd);
+		r = compat ? sg_ioctl32(loop, LOOP_SET_FD, (unsigned long)fd) : ioctl(loop, LOOP_SET_FD, fd);
 	}
 	if (r == 0) {
 		int err = errno;
@@ -102,6 +110,23 @@ static int loop_attach(const char *path, bool configure, bool ro)
 		errno = err;
 	}
 	return r;
+}
+
+/* A writable shared mapping remapped by the 32-bit remap_file_pages(): the
+ * mmap it counts in flight must be given back on that entry's return too. */
+static int remap32(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	char *map = fd < 0 ? MAP_FAILED : mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_32BIT, fd, 0);
+	long r;
+
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "sg_attack: cannot map %s: %m\n", path);
+		exit(2);
+	}
+	r = sg_syscall32(SG_NR32_REMAP_FILE_PAGES, (long)(unsigned long)map, 4096, 0, 1, 0);
+	munmap(map, 2 * 4096);
+	return (int)r;
 }
 
 int main(int argc, char **argv)
@@ -129,9 +154,15 @@ int main(int argc, char **argv)
 	else if (!strcmp(op, "open-rw"))
 		r = open(argv[2], O_RDWR);
 	else if (!strcmp(op, "loop-set-fd"))
-		r = loop_attach(argv[2], false, false);
+		r = loop_attach(argv[2], false, false, false);
 	else if (!strcmp(op, "loop-configure"))
-		r = loop_attach(argv[2], true, argc > 3 && !strcmp(argv[3], "ro"));
+		r = loop_attach(argv[2], true, argc > 3 && !strcmp(argv[3], "ro"), false);
+	else if (!strcmp(op, "loop-set-fd32"))
+		r = loop_attach(argv[2], false, false, true);
+	else if (!strcmp(op, "loop-configure32"))
+		r = loop_attach(argv[2], true, false, true);
+	else if (!strcmp(op, "remap32"))
+		r = remap32(argv[2]);
 	else if (!strcmp(op, "umount"))
 		r = umount2(argv[2], 0);
 	else if (!strcmp(op, "umount-lazy"))

@@ -7,6 +7,12 @@
  *   sg_probe OP FILE [ARG]
  *
  * OP: open, write (one byte at 0), append (one byte at the end),
+ * rwf-append (pwritev2 RWF_APPEND of one byte, at offset 0), o-append (one
+ * byte through an O_APPEND open), splice (one byte from a pipe, at 0),
+ * sendfile (one byte from a memfd, at 0), fallocate MODE OFFSET LEN (MODE
+ * a number, as the kernel takes it), fallocate-ro MODE OFFSET LEN (the
+ * same on a read-only fd: EBADF says the kernel knows the mode, since
+ * vfs_fallocate checks the mode first and the fd's mode next),
  * truncate SIZE, mmap-rw, mmap-ro (shared), mmap-priv (private, read-only),
  * mprotect (map shared read-only, then ask for PROT_WRITE), seals
  * (sealguard's view, as a number), watch OFFSET TEXT (map shared
@@ -27,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,8 +90,10 @@ int main(int argc, char **argv)
 	/* Read-only where the operation needs no more, so refusals are the
 	 * seal's and not the open's. */
 	if (strcmp(op, "open") == 0 || strcmp(op, "mmap-ro") == 0 || strcmp(op, "mmap-priv") == 0 ||
-	    strcmp(op, "seals") == 0 || strcmp(op, "watch") == 0)
+	    strcmp(op, "seals") == 0 || strcmp(op, "watch") == 0 || strcmp(op, "fallocate-ro") == 0)
 		flags = O_RDONLY;
+	else if (strcmp(op, "o-append") == 0)
+		flags = O_WRONLY | O_APPEND;
 	fd = open(path, flags);
 	if (fd < 0) {
 		printf("open-%s\n", strerrorname_np(errno));
@@ -97,6 +107,31 @@ int main(int argc, char **argv)
 		struct stat st;
 
 		r = fstat(fd, &st) == 0 && pwrite(fd, "X", 1, st.st_size) == 1 ? 0 : -1;
+	} else if (strcmp(op, "rwf-append") == 0) {
+		struct iovec iov = { .iov_base = "X", .iov_len = 1 };
+
+		r = pwritev2(fd, &iov, 1, 0, RWF_APPEND) == 1 ? 0 : -1;
+	} else if (strcmp(op, "o-append") == 0) {
+		r = write(fd, "X", 1) == 1 ? 0 : -1;
+	} else if (strcmp(op, "splice") == 0) {
+		loff_t off = 0;
+		int p[2];
+
+		if (pipe(p) < 0 || write(p[1], "X", 1) != 1) {
+			printf("pipe-%s\n", strerrorname_np(errno));
+			return 1;
+		}
+		r = splice(p[0], NULL, fd, &off, 1, 0) == 1 ? 0 : -1;
+	} else if (strcmp(op, "sendfile") == 0) {
+		int src = memfd_create("sg_probe-src", 0);
+
+		if (src < 0 || pwrite(src, "X", 1, 0) != 1) {
+			printf("memfd-%s\n", strerrorname_np(errno));
+			return 1;
+		}
+		r = sendfile(fd, src, &(off_t){ 0 }, 1) == 1 ? 0 : -1;
+	} else if ((strcmp(op, "fallocate") == 0 || strcmp(op, "fallocate-ro") == 0) && argc > 5) {
+		r = fallocate(fd, (int)strtol(argv[3], NULL, 0), strtoll(argv[4], NULL, 0), strtoll(argv[5], NULL, 0));
 	} else if (strcmp(op, "truncate") == 0 && argc > 3) {
 		r = ftruncate(fd, strtoll(argv[3], NULL, 10));
 	} else if (strcmp(op, "mmap-rw") == 0 || strcmp(op, "mmap-ro") == 0) {

@@ -5,13 +5,15 @@
  * pages, registers the mapping for missing-page faults, and copies a page
  * of 'U' into the second page, which must be a hole.
  *
- *   sg_uffd FILE [child]
+ *   sg_uffd FILE [child|compat]
  *
  * With "child", the copy is made by a forked child through the inherited
- * userfaultfd (another mm than the one it watches).  Prints
+ * userfaultfd (another mm than the one it watches); with "compat", as a
+ * 32-bit program makes it (int $0x80, its struct below 4 GiB).  Prints
  * "<register> <copy>", each "ok" or the errno's name.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sg_compat32.h"
+
 #define PAGE 4096
 
 static const char *outcome(int r)
@@ -29,13 +33,16 @@ static const char *outcome(int r)
 	return r == 0 ? "ok" : strerrorname_np(errno);
 }
 
-static int copy_page(int uffd, char *dst)
+static int copy_page(int uffd, char *dst, bool compat)
 {
 	static char src[PAGE] __attribute__((aligned(PAGE)));
-	struct uffdio_copy c = { .dst = (unsigned long)dst, .src = (unsigned long)src, .len = PAGE };
+	struct uffdio_copy *c = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 
+	if (c == MAP_FAILED)
+		return -1;
+	*c = (struct uffdio_copy){ .dst = (unsigned long)dst, .src = (unsigned long)src, .len = PAGE };
 	memset(src, 'U', sizeof(src));
-	return ioctl(uffd, UFFDIO_COPY, &c);
+	return compat ? sg_ioctl32(uffd, UFFDIO_COPY, (unsigned long)c) : ioctl(uffd, UFFDIO_COPY, c);
 }
 
 int main(int argc, char **argv)
@@ -71,13 +78,13 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {
-			puts(outcome(copy_page(uffd, map + PAGE)));
+			puts(outcome(copy_page(uffd, map + PAGE, false)));
 			fflush(stdout);
 			_exit(0);
 		}
 		waitpid(pid, &status, 0);
 		return 0;
 	}
-	puts(outcome(copy_page(uffd, map + PAGE)));
+	puts(outcome(copy_page(uffd, map + PAGE, argc > 2 && !strcmp(argv[2], "compat"))));
 	return 0;
 }

@@ -50,7 +50,7 @@ check content-after-names "sealed content" "$(cat "$s")"
 
 # --- userfaultfd: filling a hole through a read-only shared mapping --------
 # Page 0 written, page 1 a hole.
-for f in uffd-unsealed uffd-sealed uffd-future uffd-child; do
+for f in uffd-unsealed uffd-unsealed32 uffd-sealed uffd-future uffd-child uffd-sealed32; do
 	printf 'page zero' >"$TMP/$f"
 	truncate -s 8192 "$TMP/$f"
 done
@@ -59,6 +59,9 @@ done
 hole() { tail -c 4096 "$1" | tr -d '\0' | head -c 4; }
 check uffd-unsealed-fills "ok ok" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-unsealed")"
 check uffd-unsealed-filled UUUU "$(hole "$TMP/uffd-unsealed")"
+# The same fill as a 32-bit program makes it (int $0x80: file_ioctl_compat).
+check uffd-unsealed32-fills "ok ok" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-unsealed32" compat)"
+check uffd-unsealed32-filled UUUU "$(hole "$TMP/uffd-unsealed32")"
 # The check is its own program, which the loader leaves out on kernels
 # without bpf_find_vma: its pinned link says whether it runs.
 if [[ -e /sys/fs/bpf/sealguard/links/sg_file_ioctl_uffd ]]; then
@@ -69,8 +72,11 @@ if [[ -e /sys/fs/bpf/sealguard/links/sg_file_ioctl_uffd ]]; then
 	# From another process, the target cannot be looked up: refused even here.
 	check uffd-fill-from-child "ok EPERM" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-child" child)"
 	check uffd-fill-from-child-hole "" "$(hole "$TMP/uffd-child")"
+	"$SEALCTL" seal "$TMP/uffd-sealed32" write >/dev/null
+	check uffd-write-sealed-32bit "ok EPERM" "$("$BUILD/tests/vm/sg_uffd" "$TMP/uffd-sealed32" compat)"
+	check uffd-write-sealed-32bit-hole "" "$(hole "$TMP/uffd-sealed32")"
 else
-	for n in write-sealed future-write-sealed fill-from-child; do
+	for n in write-sealed future-write-sealed fill-from-child write-sealed-32bit; do
 		echo "SKIP $SUITE/uffd-$n: no userfaultfd fill check on this kernel: it needs bpf_find_vma (5.17+)"
 	done
 fi
@@ -91,6 +97,8 @@ for f in "$u" "$w" "$fw" "$sz"; do head -c 1048576 /dev/zero >"$f"; done
 # Unsealed: a writable loop device writes the file behind every write hook.
 check loop-unsealed-set-fd ok "$("$ATTACK" loop-set-fd "$u")"
 check loop-unsealed-configure ok "$("$ATTACK" loop-configure "$u")"
+check loop-unsealed-set-fd-32bit ok "$("$ATTACK" loop-set-fd32 "$u")"
+check loop-unsealed-configure-32bit ok "$("$ATTACK" loop-configure32 "$u")"
 LOOPDEV=$(losetup -f --show "$u")
 printf 'through the loop' | dd of="$LOOPDEV" bs=512 conv=notrunc,fsync status=none
 losetup -d "$LOOPDEV"; LOOPDEV=
@@ -101,6 +109,8 @@ for f in "$w" "$fw"; do
 	n=${f##*/loop-}
 	check "loop-$n-set-fd" EPERM "$("$ATTACK" loop-set-fd "$f")"
 	check "loop-$n-configure" EPERM "$("$ATTACK" loop-configure "$f")"
+	check "loop-$n-set-fd-32bit" EPERM "$("$ATTACK" loop-set-fd32 "$f")"
+	check "loop-$n-configure-32bit" EPERM "$("$ATTACK" loop-configure32 "$f")"
 	msg=$(losetup -f --show "$f" 2>&1); rc=$?
 	check "loop-$n-losetup" "1 yes" "$rc $(yes_if '[[ $msg == *"not permitted"* ]]')" "($msg)"
 	check "loop-$n-not-attached" "" "$(losetup -j "$f")"
@@ -117,13 +127,28 @@ done
 check loop-size-sealed-set-fd ok "$("$ATTACK" loop-set-fd "$sz")"
 check loop-refusal-reported yes "$(yes_if '(( $("$SEALCTL" --json status | jq .denials.write) > 0 ))')"
 
+# --- the 32-bit remap_file_pages() ------------------------------------------
+# It counts a writable mmap in flight (mmap_file, 6.12+); its return must
+# give the count back, or every WRITE seal on that inode's bucket would wait
+# and fail with EBUSY from then on.
+r=$TMP/remap32
+head -c 8192 /dev/zero >"$r"
+check remap32-call ok "$("$ATTACK" remap32 "$r")"
+check remap32-then-write-seal 0 "$("$SEALCTL" seal "$r" write >/dev/null 2>&1; echo $?)"
+check remap32-sealed write "$("$SEALCTL" seals "$r")"
+
 # --- overlayfs: the overlay's inode and the real one --------------------------
 # Every write path, through name $1: write, append, mmap-rw, mprotect,
-# shrinking and growing truncate.
+# shrinking and growing truncate, pwritev2(RWF_APPEND), an O_APPEND write,
+# splice and sendfile.
 all_paths() {
 	echo "$("$PROBE" write "$1") $("$PROBE" append "$1") $("$PROBE" mmap-rw "$1") $("$PROBE" mprotect "$1")" \
-		"$("$PROBE" truncate "$1" 4) $("$PROBE" truncate "$1" 100000)"
+		"$("$PROBE" truncate "$1" 4) $("$PROBE" truncate "$1" 100000)" \
+		"$("$PROBE" rwf-append "$1") $("$PROBE" o-append "$1") $("$PROBE" splice "$1") $("$PROBE" sendfile "$1")"
 }
+# ... and what a write-, shrink- and grow-sealed memfd answers (mprotect of
+# a read-only shared map: EACCES), the control.
+ALL_REFUSED="EPERM EPERM EPERM EACCES EPERM EPERM EPERM EPERM EPERM EPERM"
 O=$TMP/ovl
 mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/merged"
 printf 'lower content' >"$O/lower/lower-only"
@@ -132,24 +157,24 @@ mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work
 check overlay-mounted 0 $? "($(cat "$TMP/ovl.err"))"
 for n in unsealed real-sealed overlay-sealed; do printf 'overlay content' >"$O/merged/$n"; done
 # Unsealed, both names write.
-check overlay-unsealed-through-overlay "ok ok ok ok ok ok" "$(all_paths "$O/merged/unsealed")"
-check overlay-unsealed-real "ok ok ok ok ok ok" "$(all_paths "$O/upper/unsealed")"
+check overlay-unsealed-through-overlay "ok ok ok ok ok ok ok ok ok ok" "$(all_paths "$O/merged/unsealed")"
+check overlay-unsealed-real "ok ok ok ok ok ok ok ok ok ok" "$(all_paths "$O/upper/unsealed")"
 # Sealed through the real file's name, written through the overlay's.
 "$SEALCTL" seal "$O/upper/real-sealed" write,shrink,grow >/dev/null; check overlay-seal-real 0 $?
-check overlay-real-sealed-through-overlay "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/merged/real-sealed")"
+check overlay-real-sealed-through-overlay "$ALL_REFUSED" "$(all_paths "$O/merged/real-sealed")"
 check overlay-real-sealed-content "overlay content" "$(cat "$O/upper/real-sealed")"
 # Sealed through the overlay's name, written through the real file's.
 "$SEALCTL" seal "$O/merged/overlay-sealed" write,shrink,grow >/dev/null; check overlay-seal-overlay 0 $?
-check overlay-sealed-real "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/upper/overlay-sealed")"
-check overlay-sealed-through-overlay "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/merged/overlay-sealed")"
+check overlay-sealed-real "$ALL_REFUSED" "$(all_paths "$O/upper/overlay-sealed")"
+check overlay-sealed-through-overlay "$ALL_REFUSED" "$(all_paths "$O/merged/overlay-sealed")"
 check overlay-sealed-real-seals "shrink,grow,write" "$("$SEALCTL" seals "$O/upper/overlay-sealed")"
 check overlay-sealed-content "overlay content" "$(cat "$O/upper/overlay-sealed")"
 # A lower-layer file sealed through the overlay: a write open copies it up
 # to a new real inode, which must inherit the seals.
 "$SEALCTL" seal "$O/merged/lower-only" write,shrink,grow >/dev/null; check overlay-seal-lower 0 $?
-check overlay-lower-through-overlay "EPERM EPERM EPERM EACCES EPERM EPERM" "$(all_paths "$O/merged/lower-only")"
+check overlay-lower-through-overlay "$ALL_REFUSED" "$(all_paths "$O/merged/lower-only")"
 check overlay-lower-copied-up yes "$(yes_if '[[ -f $O/upper/lower-only ]]')"
-[[ -f $O/upper/lower-only ]] && check overlay-copied-up-real "EPERM EPERM EPERM EACCES EPERM EPERM" \
+[[ -f $O/upper/lower-only ]] && check overlay-copied-up-real "$ALL_REFUSED" \
 	"$(all_paths "$O/upper/lower-only")"
 check overlay-lower-content "lower content lower content" "$(cat "$O/lower/lower-only") $(cat "$O/merged/lower-only")"
 umount "$O/merged"

@@ -61,6 +61,9 @@ static int guard_maps(struct sealguard_bpf *skel)
 	bool keep;
 
 	bpf_object__for_each_map(map, skel->obj) {
+		/* Not created on this kernel (kernel_check.c). */
+		if (!bpf_map__autocreate(map))
+			continue;
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		if (n == 64 || bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) < 0)

@@ -7,10 +7,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LSM_LIST "/sys/kernel/security/lsm"
@@ -51,6 +54,22 @@ static const char *const write_exits[][2] = {
 	{ "sg_io_write_exit", "io_write" },
 	{ "sg_aio_write_exit", "aio_write" },
 };
+
+/* The name of the struct that parameter i of function name points to, or
+ * NULL. */
+static const char *btf_func_param_struct(const struct btf *btf, const char *name, int i)
+{
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+
+	if (id < 0 || !(t = btf__type_by_id(btf, id)) || !(t = btf__type_by_id(btf, t->type)) ||
+	    !btf_is_func_proto(t) || i >= btf_vlen(t))
+		return NULL;
+	t = btf__type_by_id(btf, btf_params(t)[i].type);
+	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_ptr(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t && btf_is_struct(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+}
 
 static int btf_func_params(const struct btf *btf, const char *name)
 {
@@ -161,6 +180,8 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 			       btf_struct_has_member(btf, "io_kiocb", "rw");
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
+	feat->has_remap_file_pages_ia32 = btf_func_params(btf, "__ia32_sys_remap_file_pages") >= 0;
+	feat->has_ioctl_compat = btf_func_params(btf, "bpf_lsm_file_ioctl_compat") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
 	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 &&
 				  btf_func_params(btf, "bpf_find_vma") >= 0;
@@ -176,6 +197,20 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	 * came with the trampoline's per-argument flags (6.1). */
 	feat->has_chown_hook = btf_func_params(btf, "bpf_lsm_path_chown") >= 0 &&
 			       btf_struct_has_member(btf, "btf_func_model", "arg_flags");
+	/* overlayfs names the overlay inode of each backing file it opens here
+	 * (bpf/sg_overlay.h); task storage holds it until file_open takes it. */
+	feat->has_backing_open = btf_func_params(btf, "backing_file_open") >= 0 &&
+				 btf_func_params(btf, "bpf_task_storage_get") >= 0;
+	feat->has_backing_tmpfile_open = feat->has_backing_open &&
+					 btf_func_params(btf, "backing_tmpfile_open") >= 0;
+	if (feat->has_backing_open) {
+		const char *s = btf_func_param_struct(btf, "backing_file_open", 0);
+
+		/* The overlay's file since 7.x (and 6.12.118), its path before. */
+		feat->backing_open_takes_file = s && strcmp(s, "file") == 0;
+		if (!s || (!feat->backing_open_takes_file && strcmp(s, "path") != 0))
+			feat->has_backing_open = feat->has_backing_tmpfile_open = 0;
+	}
 	feat->write_exits = 0;
 	for (size_t i = 0; i < sizeof(write_exits) / sizeof(write_exits[0]); i++)
 		if (btf_func_params(btf, write_exits[i][1]) >= 0)
@@ -218,10 +253,23 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	skel->rodata->sg_has_spin_lock = f->has_spin_lock;
 	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
+	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_ia32_exit, f->has_remap_file_pages_ia32);
+	bpf_program__set_autoload(skel->progs.sg_file_ioctl_compat, f->has_ioctl_compat);
+	bpf_program__set_autoload(skel->progs.sg_file_ioctl_compat_uffd, f->has_ioctl_compat && f->has_uffd_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
 	bpf_program__set_autoload(skel->progs.sg_path_chown, f->has_chown_hook);
+	bpf_map__set_autocreate(skel->maps.sg_backing_opens, f->has_backing_open);
+	bpf_program__set_autoload(skel->progs.sg_file_open_backing, f->has_backing_open);
+	bpf_program__set_autoload(skel->progs.sg_backing_file_open, f->has_backing_open && !f->backing_open_takes_file);
+	bpf_program__set_autoload(skel->progs.sg_backing_file_open_file, f->has_backing_open && f->backing_open_takes_file);
+	bpf_program__set_autoload(skel->progs.sg_backing_file_open_exit, f->has_backing_open);
+	bpf_program__set_autoload(skel->progs.sg_backing_tmpfile_open,
+				  f->has_backing_tmpfile_open && !f->backing_open_takes_file);
+	bpf_program__set_autoload(skel->progs.sg_backing_tmpfile_open_file,
+				  f->has_backing_tmpfile_open && f->backing_open_takes_file);
+	bpf_program__set_autoload(skel->progs.sg_backing_tmpfile_open_exit, f->has_backing_tmpfile_open);
 	for (size_t i = 0; i < sizeof(write_exits) / sizeof(write_exits[0]); i++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, write_exits[i][0]);
 
@@ -278,6 +326,10 @@ bool sg_kernel_prog_detachable(const char *name)
 		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
 		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
 		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown",
+		/* Overlay seals only travel while some inode has seals. */
+		"sg_file_open_backing", "sg_backing_file_open", "sg_backing_file_open_file",
+		"sg_backing_file_open_exit", "sg_backing_tmpfile_open", "sg_backing_tmpfile_open_file",
+		"sg_backing_tmpfile_open_exit",
 		/* Write counts (bpf/sg_pending.h): detached after sg_rw_verify_area,
 		 * which takes them, so a write in flight then keeps its count
 		 * only until its task writes again or exits (sg_task_exit stays). */
@@ -292,12 +344,45 @@ bool sg_kernel_prog_detachable(const char *name)
 	return false;
 }
 
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+/* An executable memfd with a writable shared mapping, then F_SEAL_EXEC,
+ * which implies F_SEAL_WRITE (sealguard always answers EBUSY here: the
+ * README's divergence exec-implied-write-with-rw-map). */
+enum sg_native_exec sg_kernel_native_exec(void)
+{
+	enum sg_native_exec r = SG_NATIVE_EXEC_UNKNOWN;
+	int fd = memfd_create("sealguard-exec-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *map = MAP_FAILED;
+
+	if (fd < 0 || ftruncate(fd, 4096) < 0 || fchmod(fd, 0755) < 0)
+		goto out;
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		goto out;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC) == 0)
+		r = SG_NATIVE_EXEC_UNCHECKED;
+	else if (errno == EBUSY)
+		r = SG_NATIVE_EXEC_CHECKED;
+	else if (errno == EINVAL)
+		r = SG_NATIVE_EXEC_NONE;
+out:
+	if (map != MAP_FAILED)
+		munmap(map, 4096);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "kernel paths: inode_setattr %s idmap; io_uring RWF_APPEND %s; "
 		 "MADV_REMOVE through read-only maps %s; userfaultfd fills %s; "
-		 "policy seals listed %s; seal state locked by %s; chown under the fence %s",
+		 "policy seals listed %s; seal state locked by %s; chown under the fence %s; "
+		 "overlay backing files %s",
 		 f->setattr_has_idmap ? "with" : "without",
 		 f->has_io_write ? "from io_rw.flags" :
 		 f->has_io_prep_rw ? "from the SQE in io_prep_rw" : "NOT SEEN (no io_write/io_prep_rw to probe)",
@@ -306,5 +391,7 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 		 f->can_d_path ? "with their path" : "without path (no bpf_d_path in LSM programs, 5.11+)",
 		 f->has_spin_lock ? "bpf_spin_lock" : "a map entry (no bpf_spin_lock in LSM programs, 5.11+)",
 		 f->has_chown_hook ? "told from writes" :
-		 "NOT TOLD from a write the same task made before the seal (no struct arguments, 6.1+)");
+		 "NOT TOLD from a write the same task made before the seal (no struct arguments, 6.1+)",
+		 !f->has_backing_open ? "from their f_path (up to 6.4)" :
+		 f->backing_open_takes_file ? "from backing_file_open(user_file)" : "from backing_file_open(user_path)");
 }
