@@ -50,6 +50,29 @@ msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$DAEMON" --check 2>&1)
 check not-root-exit 1 $rc
 check not-root-message yes "$([[ $msg == *"must run as root"* ]] && echo yes || echo no)" "($msg)"
 
+# --check names the kernel, the paths chosen for it, and what its own
+# F_SEAL_EXEC does, which python tries here independently.
+msg=$("$DAEMON" --check 2>&1); rc=$?
+check check-exit 0 $rc "($msg)"
+check check-names-kernel yes "$([[ $msg == *"($(uname -r)) can run sealguard"* ]] && echo yes || echo no)" "($msg)"
+check check-names-paths yes "$([[ $msg == *"kernel paths: "*"overlay backing files"* ]] && echo yes || echo no)" "($msg)"
+native=$(python3 -c '
+import errno, fcntl, mmap, os
+fd = os.memfd_create("exec-probe", os.MFD_ALLOW_SEALING)
+os.ftruncate(fd, 4096); os.fchmod(fd, 0o755)
+m = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+try:
+    fcntl.fcntl(fd, 1033, 0x20)  # F_ADD_SEALS, F_SEAL_EXEC
+    print("added")
+except OSError as e:
+    print(errno.errorcode[e.errno])')
+case $native in
+added) want="added despite a writable map" ;;
+EBUSY) want="refused while a writable map exists" ;;
+*) want="none (before 6.3)" ;;
+esac
+check check-native-exec yes "$([[ $msg == *"native F_SEAL_EXEC: "*"$want"* ]] && echo yes || echo no)" "(python: $native; $msg)"
+
 # kill -9 leaves the pinned programs enforcing; a new daemon adopts the
 # pinned maps and still knows every seal.
 g=$TMP/restart

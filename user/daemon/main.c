@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "daemon.h"
@@ -186,8 +187,23 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sealguardd: %s\n", why);
 			return 1;
 		}
-		printf("sealguardd: this kernel can run sealguard (inode_setattr %s idmap)\n",
-		       f.setattr_has_idmap ? "with" : "without");
+		{
+			static const char *const exec_text[] = {
+				[SG_NATIVE_EXEC_NONE] = "none (before 6.3): sealguard enforces EXEC itself",
+				[SG_NATIVE_EXEC_CHECKED] = "the WRITE it implies is refused while a writable map exists, as sealguard does",
+				[SG_NATIVE_EXEC_UNCHECKED] = "the WRITE it implies is added despite a writable map; sealguard "
+							    "answers EBUSY there (divergence exec-implied-write-with-rw-map)",
+				[SG_NATIVE_EXEC_UNKNOWN] = "not probed (memfd_create or mmap failed)",
+			};
+			struct utsname u;
+			char paths[1024];
+
+			uname(&u);
+			sg_kernel_describe(&f, paths, sizeof(paths));
+			printf("sealguardd: this kernel (%s) can run sealguard\n", u.release);
+			printf("sealguardd: %s\n", paths);
+			printf("sealguardd: native F_SEAL_EXEC: %s\n", exec_text[sg_kernel_native_exec()]);
+		}
 		return 0;
 	}
 
