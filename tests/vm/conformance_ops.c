@@ -891,8 +891,12 @@ static void uring_run(const struct conf_ctx *c, struct conf_result *r,
 {
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
+	struct iovec fixed = { .iov_base = wbuf, .iov_len = sizeof(wbuf) };
 	int e = io_uring_queue_init(4, &ring, 0);
 
+	/* wbuf is buffer 0 for the *_FIXED opcodes. */
+	if (e == 0 && (e = io_uring_register_buffers(&ring, &fixed, 1)) < 0)
+		io_uring_queue_exit(&ring);
 	if (e < 0) {
 		r->step = 0;
 		r->ret = -1;
@@ -952,6 +956,52 @@ static void prep_uring_fallocate_past_eof(const struct conf_ctx *c, struct io_ur
 static void prep_uring_punch_hole(const struct conf_ctx *c, struct io_uring_sqe *sqe)
 {
 	io_uring_prep_fallocate(sqe, c->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096);
+}
+
+static void prep_uring_write_fixed_at_eof(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_write_fixed(sqe, c->fd, wbuf, 100, c->size0, 0);
+}
+
+/* Opcodes newer than this liburing (2.3): the kernel's numbers, from
+ * enum io_uring_op (vmlinux BTF). */
+#define SG_IORING_OP_FTRUNCATE 55    /* 6.9+ */
+#define SG_IORING_OP_WRITEV_FIXED 61 /* 6.15+ */
+
+static void prep_uring_ftruncate_shrink(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_rw(SG_IORING_OP_FTRUNCATE, sqe, c->fd, NULL, 0, c->size0 / 2);
+}
+
+static void prep_uring_ftruncate_grow(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_rw(SG_IORING_OP_FTRUNCATE, sqe, c->fd, NULL, 0, c->size0 * 2);
+}
+
+static void prep_uring_writev_fixed_inside(const struct conf_ctx *c, struct io_uring_sqe *sqe)
+{
+	io_uring_prep_rw(SG_IORING_OP_WRITEV_FIXED, sqe, c->fd, uring_iov, 2, 1000);
+	sqe->buf_index = 0;
+}
+
+static void op_uring_write_fixed_at_eof(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_write_fixed_at_eof);
+}
+
+static void op_uring_ftruncate_shrink(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_ftruncate_shrink);
+}
+
+static void op_uring_ftruncate_grow(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_ftruncate_grow);
+}
+
+static void op_uring_writev_fixed_inside(const struct conf_ctx *c, struct conf_result *r)
+{
+	uring_run(c, r, prep_uring_writev_fixed_inside);
 }
 
 static void op_uring_write_inside(const struct conf_ctx *c, struct conf_result *r)
@@ -1025,68 +1075,72 @@ static void op_uring_splice_at_eof(const struct conf_ctx *c, struct conf_result 
 }
 
 const struct conf_op conf_ops[] = {
-	{ "write-at-0", op_write_at0, 0, 0 },
-	{ "write-at-end", op_write_at_end, 0, 0 },
-	{ "write-zero", op_write_zero, 0, 0 },
-	{ "pwrite-inside", op_pwrite_inside, 0, 0 },
-	{ "pwrite-at-eof", op_pwrite_at_eof, 0, 0 },
-	{ "pwrite-hole", op_pwrite_hole, 0, 0 },
-	{ "pwrite-past-eof-samepage", op_pwrite_past_eof_samepage, 0, 0 },
-	{ "pwrite-cross-page", op_pwrite_cross_page, OPF_GROW_SHORT, 0 },
-	{ "pwrite-zero-past-eof", op_pwrite_zero_past_eof, 0, 0 },
-	{ "o-append-write", op_append_write, 0, 0 },
-	{ "writev-inside", op_writev_inside, 0, 0 },
-	{ "writev-at-end", op_writev_at_end, 0, 0 },
-	{ "pwritev2-inside", op_pwritev2_inside, 0, 0 },
-	{ "pwritev2-at-eof", op_pwritev2_at_eof, 0, 0 },
-	{ "pwritev2-rwf-append-off0", op_pwritev2_append_off0, 0, 0 },
-	{ "pwritev2-rwf-append-fpos", op_pwritev2_append_fpos, 0, 0 },
-	{ "sendfile-inside", op_sendfile_inside, 0, 0 },
-	{ "sendfile-at-eof", op_sendfile_at_eof, 0, 0 },
-	{ "splice-inside", op_splice_inside, 0, 0 },
-	{ "splice-at-eof", op_splice_at_eof, 0, 0 },
-	{ "copy-file-range-inside", op_cfr_inside, 0, 0 },
-	{ "copy-file-range-at-eof", op_cfr_at_eof, 0, 0 },
-	{ "fallocate-inside", op_falloc_inside, 0, 0 },
-	{ "fallocate-past-eof", op_falloc_past_eof, 0, 0 },
-	{ "fallocate-straddle-eof", op_falloc_straddle, 0, 0 },
-	{ "fallocate-keep-size-inside", op_falloc_keep_inside, 0, 0 },
-	{ "fallocate-keep-size-past-eof", op_falloc_keep_past_eof, 0, 0 },
-	{ "fallocate-punch-hole", op_falloc_punch, 0, 0 },
-	{ "fallocate-punch-partial", op_falloc_punch_partial, 0, 0 },
-	{ "fallocate-zero-range", op_falloc_zero_range, 0, 0 },
-	{ "ftruncate-shrink", op_ftruncate_shrink, 0, 0 },
-	{ "ftruncate-grow", op_ftruncate_grow, 0, 0 },
-	{ "ftruncate-same", op_ftruncate_same, 0, 0 },
-	{ "truncate-path-shrink", op_truncate_path_shrink, 0, 0 },
-	{ "truncate-path-grow", op_truncate_path_grow, 0, 0 },
-	{ "open-o-trunc", op_open_trunc, 0, 0 },
-	{ "mmap-shared-rw", op_mmap_shared_rw, 0, 0 },
-	{ "mmap-shared-wo", op_mmap_shared_wo, 0, 0 },
-	{ "mmap-shared-rw-rdonly-fd", op_mmap_shared_rw_rdonly_fd, 0, 0 },
-	{ "mmap-shared-ro", op_mmap_shared_ro, OPF_RO_MAP, 0 },
-	{ "mmap-shared-ro-mprotect-rw", op_mmap_shared_ro_mprotect, OPF_RO_MAP | OPF_RO_MAP_WRITE, 0 },
-	{ "mmap-shared-ro-rdonly-fd-mprotect-rw", op_mmap_ro_rdonly_fd_mprotect, 0, 0 },
-	{ "mmap-private-rw", op_mmap_private_rw, 0, 0 },
-	{ "mmap-private-ro-mprotect-rw", op_mmap_private_ro_mprotect, 0, 0 },
-	{ "madv-remove-shared-ro", op_madv_remove_ro, OPF_RO_MAP | OPF_RO_MAP_WRITE, 0 },
-	{ "madv-remove-shared-rw", op_madv_remove_rw, 0, 0 },
-	{ "chmod-add-x", op_chmod_add_x, 0, 0 },
-	{ "chmod-add-o-x", op_chmod_add_one_x, 0, 0 },
-	{ "chmod-remove-x", op_chmod_remove_x, 0, 0755 },
-	{ "chmod-other", op_chmod_other, 0, 0 },
-	{ "chmod-path-add-x", op_chmod_path_add_x, 0, 0 },
-	{ "aio-pwrite-inside", op_aio_inside, 0, 0 },
-	{ "aio-pwrite-at-eof", op_aio_at_eof, 0, 0 },
-	{ "aio-rwf-append-off0", op_aio_rwf_append, 0, 0 },
-	{ "io-uring-write-inside", op_uring_write_inside, OPF_IO_URING, 0 },
-	{ "io-uring-write-at-eof", op_uring_write_at_eof, OPF_IO_URING, 0 },
-	{ "io-uring-rwf-append-off0", op_uring_rwf_append, OPF_IO_URING, 0 },
-	{ "io-uring-writev-inside", op_uring_writev_inside, OPF_IO_URING, 0 },
-	{ "io-uring-fallocate-past-eof", op_uring_fallocate_past_eof, OPF_IO_URING, 0 },
-	{ "io-uring-punch-hole", op_uring_punch_hole, OPF_IO_URING, 0 },
-	{ "io-uring-splice-inside", op_uring_splice_inside, OPF_IO_URING, 0 },
-	{ "io-uring-splice-at-eof", op_uring_splice_at_eof, OPF_IO_URING, 0 },
+	{ "write-at-0", op_write_at0, 0, 0, 0 },
+	{ "write-at-end", op_write_at_end, 0, 0, 0 },
+	{ "write-zero", op_write_zero, 0, 0, 0 },
+	{ "pwrite-inside", op_pwrite_inside, 0, 0, 0 },
+	{ "pwrite-at-eof", op_pwrite_at_eof, 0, 0, 0 },
+	{ "pwrite-hole", op_pwrite_hole, 0, 0, 0 },
+	{ "pwrite-past-eof-samepage", op_pwrite_past_eof_samepage, 0, 0, 0 },
+	{ "pwrite-cross-page", op_pwrite_cross_page, OPF_GROW_SHORT, 0, 0 },
+	{ "pwrite-zero-past-eof", op_pwrite_zero_past_eof, 0, 0, 0 },
+	{ "o-append-write", op_append_write, 0, 0, 0 },
+	{ "writev-inside", op_writev_inside, 0, 0, 0 },
+	{ "writev-at-end", op_writev_at_end, 0, 0, 0 },
+	{ "pwritev2-inside", op_pwritev2_inside, 0, 0, 0 },
+	{ "pwritev2-at-eof", op_pwritev2_at_eof, 0, 0, 0 },
+	{ "pwritev2-rwf-append-off0", op_pwritev2_append_off0, 0, 0, 0 },
+	{ "pwritev2-rwf-append-fpos", op_pwritev2_append_fpos, 0, 0, 0 },
+	{ "sendfile-inside", op_sendfile_inside, 0, 0, 0 },
+	{ "sendfile-at-eof", op_sendfile_at_eof, 0, 0, 0 },
+	{ "splice-inside", op_splice_inside, 0, 0, 0 },
+	{ "splice-at-eof", op_splice_at_eof, 0, 0, 0 },
+	{ "copy-file-range-inside", op_cfr_inside, 0, 0, 0 },
+	{ "copy-file-range-at-eof", op_cfr_at_eof, 0, 0, 0 },
+	{ "fallocate-inside", op_falloc_inside, 0, 0, 0 },
+	{ "fallocate-past-eof", op_falloc_past_eof, 0, 0, 0 },
+	{ "fallocate-straddle-eof", op_falloc_straddle, 0, 0, 0 },
+	{ "fallocate-keep-size-inside", op_falloc_keep_inside, 0, 0, 0 },
+	{ "fallocate-keep-size-past-eof", op_falloc_keep_past_eof, 0, 0, 0 },
+	{ "fallocate-punch-hole", op_falloc_punch, 0, 0, 0 },
+	{ "fallocate-punch-partial", op_falloc_punch_partial, 0, 0, 0 },
+	{ "fallocate-zero-range", op_falloc_zero_range, 0, 0, 0 },
+	{ "ftruncate-shrink", op_ftruncate_shrink, 0, 0, 0 },
+	{ "ftruncate-grow", op_ftruncate_grow, 0, 0, 0 },
+	{ "ftruncate-same", op_ftruncate_same, 0, 0, 0 },
+	{ "truncate-path-shrink", op_truncate_path_shrink, 0, 0, 0 },
+	{ "truncate-path-grow", op_truncate_path_grow, 0, 0, 0 },
+	{ "open-o-trunc", op_open_trunc, 0, 0, 0 },
+	{ "mmap-shared-rw", op_mmap_shared_rw, 0, 0, 0 },
+	{ "mmap-shared-wo", op_mmap_shared_wo, 0, 0, 0 },
+	{ "mmap-shared-rw-rdonly-fd", op_mmap_shared_rw_rdonly_fd, 0, 0, 0 },
+	{ "mmap-shared-ro", op_mmap_shared_ro, OPF_RO_MAP, 0, 0 },
+	{ "mmap-shared-ro-mprotect-rw", op_mmap_shared_ro_mprotect, OPF_RO_MAP | OPF_RO_MAP_WRITE, 0, 0 },
+	{ "mmap-shared-ro-rdonly-fd-mprotect-rw", op_mmap_ro_rdonly_fd_mprotect, 0, 0, 0 },
+	{ "mmap-private-rw", op_mmap_private_rw, 0, 0, 0 },
+	{ "mmap-private-ro-mprotect-rw", op_mmap_private_ro_mprotect, 0, 0, 0 },
+	{ "madv-remove-shared-ro", op_madv_remove_ro, OPF_RO_MAP | OPF_RO_MAP_WRITE, 0, 0 },
+	{ "madv-remove-shared-rw", op_madv_remove_rw, 0, 0, 0 },
+	{ "chmod-add-x", op_chmod_add_x, 0, 0, 0 },
+	{ "chmod-add-o-x", op_chmod_add_one_x, 0, 0, 0 },
+	{ "chmod-remove-x", op_chmod_remove_x, 0, 0755, 0 },
+	{ "chmod-other", op_chmod_other, 0, 0, 0 },
+	{ "chmod-path-add-x", op_chmod_path_add_x, 0, 0, 0 },
+	{ "aio-pwrite-inside", op_aio_inside, 0, 0, 0 },
+	{ "aio-pwrite-at-eof", op_aio_at_eof, 0, 0, 0 },
+	{ "aio-rwf-append-off0", op_aio_rwf_append, 0, 0, 0 },
+	{ "io-uring-write-inside", op_uring_write_inside, OPF_IO_URING, 0, 0 },
+	{ "io-uring-write-at-eof", op_uring_write_at_eof, OPF_IO_URING, 0, 0 },
+	{ "io-uring-rwf-append-off0", op_uring_rwf_append, OPF_IO_URING, 0, 0 },
+	{ "io-uring-writev-inside", op_uring_writev_inside, OPF_IO_URING, 0, 0 },
+	{ "io-uring-fallocate-past-eof", op_uring_fallocate_past_eof, OPF_IO_URING, 0, 0 },
+	{ "io-uring-punch-hole", op_uring_punch_hole, OPF_IO_URING, 0, 0 },
+	{ "io-uring-splice-inside", op_uring_splice_inside, OPF_IO_URING, 0, 0 },
+	{ "io-uring-splice-at-eof", op_uring_splice_at_eof, OPF_IO_URING, 0, 0 },
+	{ "io-uring-write-fixed-at-eof", op_uring_write_fixed_at_eof, OPF_IO_URING, 0, IORING_OP_WRITE_FIXED },
+	{ "io-uring-ftruncate-shrink", op_uring_ftruncate_shrink, OPF_IO_URING, 0, SG_IORING_OP_FTRUNCATE },
+	{ "io-uring-ftruncate-grow", op_uring_ftruncate_grow, OPF_IO_URING, 0, SG_IORING_OP_FTRUNCATE },
+	{ "io-uring-writev-fixed-inside", op_uring_writev_fixed_inside, OPF_IO_URING, 0, SG_IORING_OP_WRITEV_FIXED },
 };
 
 const size_t conf_nops = sizeof(conf_ops) / sizeof(conf_ops[0]);
@@ -1490,6 +1544,16 @@ void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
 out:
 	free(nt);
 	free(st);
+}
+
+int conf_io_uring_has_op(int opcode)
+{
+	struct io_uring_probe *p = io_uring_get_probe();
+	int r = p && io_uring_opcode_supported(p, opcode);
+
+	if (p)
+		io_uring_free_probe(p);
+	return r;
 }
 
 int conf_io_uring_probe(void)

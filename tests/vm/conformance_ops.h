@@ -184,12 +184,15 @@ struct conf_ctx {
 
 /* 0 when io_uring rings can be created here, else -errno. */
 int conf_io_uring_probe(void);
+/* Whether the running kernel knows this io_uring opcode (its probe). */
+int conf_io_uring_has_op(int opcode);
 
 struct conf_op {
 	const char *name;
 	void (*fn)(const struct conf_ctx *c, struct conf_result *r);
 	unsigned int flags;
 	mode_t base_mode; /* mode to create the file with; 0: CONF_MODE0 */
+	int uring_opcode; /* an io_uring opcode not every kernel has, or 0 */
 };
 
 extern const struct conf_op conf_ops[];
