@@ -56,4 +56,15 @@ out=$("$SEALCTL" policy check "$T/good.yaml" 2>&1); rc=$?
 if [[ $rc == 0 && $out == "$T/good.yaml: ok, 1 rules" ]]; then echo "PASS good"; else echo "FAIL good: $rc '$out'"; failed=1; fi
 out=$("$SEALCTL" policy check "$T/good.yaml" "$T/bad-seal.yaml" 2>&1); rc=$?
 if [[ $rc == 1 && $out == *"good.yaml: ok"*"bad-seal.yaml:5:19: unknown seal"* ]]; then echo "PASS mixed"; else echo "FAIL mixed: $rc '$out'"; failed=1; fi
+# An exempt rule naming its processes by comm alone: a warning on stderr,
+# the file still ok (status 0); with a uid next to comm, no warning.
+printf "$H"'  - name: by-comm\n    kind: exempt\n    process: { comm: weston }\n' >"$T/comm.yaml"
+out=$("$SEALCTL" policy check "$T/comm.yaml" 2>&1 >/dev/null); rc=$?
+want="$T/comm.yaml:3:5: warning: exempt rule 'by-comm' names its processes by comm alone: any process can take that name (prctl(PR_SET_NAME)) and write the sealed files; add uid, cgroup or exe"
+if [[ $rc == 0 && $out == "$want" ]]; then echo "PASS comm-alone-warning"; else echo "FAIL comm-alone-warning: $rc '$out'"; failed=1; fi
+w=$("$SEALCTL" --json policy check "$T/comm.yaml" 2>/dev/null | jq -r '.[0].warnings[0]')
+if [[ $w == "$want" ]]; then echo "PASS comm-alone-warning-json"; else echo "FAIL comm-alone-warning-json: '$w'"; failed=1; fi
+printf "$H"'  - name: by-comm-uid\n    kind: exempt\n    process: { comm: weston, uid: 1000 }\n' >"$T/comm-uid.yaml"
+out=$("$SEALCTL" policy check "$T/comm-uid.yaml" 2>&1 >/dev/null); rc=$?
+if [[ $rc == 0 && -z $out ]]; then echo "PASS comm-with-uid-no-warning"; else echo "FAIL comm-with-uid-no-warning: $rc '$out'"; failed=1; fi
 exit $failed

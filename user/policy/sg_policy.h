@@ -129,6 +129,13 @@ bool sg_policy_allows(const struct sg_policy *p, const struct sg_subject *s, con
 
 const char *sg_rule_kind_name(enum sg_rule_kind k);
 
+/*
+ * A warning about rule r that is not an error, or NULL: an exempt rule
+ * that names its processes by comm alone, which any process can set for
+ * itself (prctl(PR_SET_NAME)).  Written into buf as "where: warning: ...".
+ */
+const char *sg_rule_warning(const struct sg_rule *r, char *buf, size_t len);
+
 /* Indexes p's allow rules by uid for sg_policy_allows (sg_policy_load_dir
  * does it; sg_policy_parse drops it).  0 or -ENOMEM. */
 int sg_policy_index(struct sg_policy *p);

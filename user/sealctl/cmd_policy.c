@@ -32,8 +32,23 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 		size_t before = p.nrules;
 		char err[512] = "";
 
+		struct json_object *warnings = NULL;
+
 		r = sg_policy_parse_file(&p, argv[i], err, sizeof(err));
 		bad += r < 0;
+		if (ctl->json)
+			warnings = json_object_new_array();
+		/* Warnings do not change the exit status. */
+		for (size_t k = before; r == 0 && k < p.nrules; k++) {
+			char w[1024];
+
+			if (!sg_rule_warning(&p.rules[k], w, sizeof(w)))
+				continue;
+			if (ctl->json)
+				json_object_array_add(warnings, json_object_new_string(w));
+			else
+				fprintf(stderr, "%s\n", w);
+		}
 		if (ctl->json) {
 			struct json_object *o = json_object_new_object();
 
@@ -43,6 +58,7 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 				json_object_object_add(o, "rules", json_object_new_uint64(p.nrules - before));
 			else
 				json_object_object_add(o, "error", json_object_new_string(err));
+			json_object_object_add(o, "warnings", warnings);
 			json_object_array_add(all, o);
 		} else if (r == 0) {
 			printf("%s: ok, %zu rules\n", argv[i], p.nrules - before);
