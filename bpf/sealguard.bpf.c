@@ -158,15 +158,32 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
 	return 0;
 }
 
+/* The record (or note) of the call now returning goes with it, on every
+ * path: a call that failed before its check (an EFAULT iovec after an
+ * RWF_APPEND note, a pwrite whose position overflows, a fallocate of
+ * length 0) must not leave a record that the next check of that file in
+ * this task -- a FICLONE's, which records nothing of its own -- would take
+ * for its own. */
+static __always_inline void sg_access_end(void)
+{
+	__u32 tid = sg_tid();
+	struct sg_access *a = bpf_map_lookup_elem(&sg_access, &tid);
+
+	if (a && a->file)
+		a->file = 0;
+}
+
 /* ---- writes in flight (sg_pending.h): the calls that return them ------- */
 
 /* The calls a write returns through (kernel_check.c loads those the
- * kernel has); do_splice_direct is sendfile's. */
+ * kernel has); do_splice_direct is sendfile's.  Each also ends the
+ * call's record. */
 #define SG_WRITE_EXIT(prog, func)			\
 	SEC("fexit/" #func)				\
 	int BPF_PROG(prog)				\
 	{						\
 		sg_write_done();			\
+		sg_access_end();			\
 		return 0;				\
 	}
 
@@ -218,6 +235,7 @@ int BPF_PROG(sg_vfs_fallocate_exit)
 	__s64 *bucket;
 	__u32 i;
 
+	sg_access_end();
 	if (!idx)
 		return 0;
 	i = *idx;

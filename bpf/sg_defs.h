@@ -15,6 +15,7 @@
 #define MAY_WRITE 0x00000002
 #define FMODE_WRITE 0x2
 #define O_APPEND 00002000
+#define F_SETFL 4
 #define RWF_APPEND 0x00000010
 
 #define PROT_WRITE 0x2
@@ -33,6 +34,8 @@
 #define FALLOC_FL_ZERO_RANGE 0x10
 #define FALLOC_FL_INSERT_RANGE 0x20
 #define FALLOC_FL_UNSHARE_RANGE 0x40
+#define SG_S64_MAX 0x7fffffffffffffffLL
+
 /* The modes sg_check_fallocate() knows; any other is refused under a seal. */
 #define SG_FALLOC_KNOWN (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
 			 FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)

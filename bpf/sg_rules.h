@@ -70,9 +70,12 @@ static __always_inline int sg_check_rw(__u32 f_flags, struct inode *inode, __u32
 		return 0;
 	if ((f_flags & O_APPEND) || (acc->mode & RWF_APPEND) || acc->pos < 0)
 		return -EPERM;
+	/* An end past the largest offset wraps: it grows, whatever it says. */
+	if (acc->len > (__u64)SG_S64_MAX - (__u64)acc->pos)
+		return -EPERM;
 	size = inode->i_size;
 	/* Natively a write crossing EOF after a page boundary is cut
-	 * short; a hook can only refuse it whole (README: divergences). */
+	 * short; a hook can only refuse it whole (docs/semantics.md: divergences). */
 	if (acc->pos + (__s64)acc->len > size)
 		return -EPERM;
 	return 0;
@@ -88,7 +91,7 @@ static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
 {
 	__u32 mode = acc->mode;
 	__s64 end = acc->pos + (__s64)acc->len;
-	bool grows = end > inode->i_size;
+	bool grows = end > inode->i_size || acc->pos < 0 || acc->len > (__u64)SG_S64_MAX - (__u64)acc->pos;
 
 	if (sg_fs_is_shmem(inode)) {
 		/* The filesystem answers EOPNOTSUPP itself for other modes. */
@@ -116,15 +119,17 @@ static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
 }
 
 /* The decision for one write-permission check, given what the fentry
- * programs recorded about it (NULL: nothing, a path we cannot measure,
- * where whatever might grow or change the file is refused). */
+ * programs recorded about it (NULL: nothing, a path we cannot measure --
+ * FICLONE, FIDEDUPERANGE, XFS_IOC_EXCHANGE_RANGE ask through
+ * remap_verify_area -- where whatever might change the file, its size
+ * either way included, is refused). */
 static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __u32 seals,
 					  struct sg_access *acc)
 {
 	if (!(seals & SG_SEALS_WRITE_PATH))
 		return 0;
 	if (!acc)
-		return (seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW)) ? -EPERM : 0;
+		return -EPERM;
 	if (acc->kind == SG_ACCESS_FALLOCATE)
 		return sg_check_fallocate(inode, seals, acc);
 	return sg_check_rw(f_flags, inode, seals, acc);
