@@ -74,6 +74,7 @@ SG_FLOOR_LSM(file_ioctl_compat, sg_file_ioctl_compat, struct file *file, unsigne
 SG_FLOOR_LSM(file_ioctl_compat, sg_file_ioctl_compat_uffd, struct file *file, unsigned int cmd, unsigned long arg)
 SG_FLOOR_LSM(path_chown, sg_path_chown, const struct path *path, __u64 uid, __u64 gid)
 SG_FLOOR_LSM(file_receive, sg_file_receive, struct file *file)
+SG_FLOOR_LSM(file_fcntl, sg_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg)
 SG_FLOOR_LSM(file_open, sg_file_open, struct file *file)
 SG_FLOOR_LSM(file_open, sg_file_open_backing, struct file *file)
 

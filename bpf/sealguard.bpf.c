@@ -329,6 +329,29 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	return sg_verdict(r);
 }
 
+/* Where a write lands is decided twice: file_permission reads O_APPEND
+ * from f_flags, the write's kiocb takes it from f_flags again later
+ * (init_sync_kiocb; AIO before it copies the iovec).  Another thread's
+ * F_SETFL in between made an in-size write append under GROW.  So the
+ * flag cannot change on a GROW-sealed file: EPERM (docs/semantics.md: divergence
+ * setfl-append-under-grow). */
+SEC("lsm/file_fcntl")
+int BPF_PROG(sg_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	struct inode *inode;
+	__u32 seals;
+
+	if (ret)
+		return ret;
+	if (cmd != F_SETFL || !((arg ^ file->f_flags) & O_APPEND))
+		return 0;
+	inode = file->f_inode;
+	seals = sg_seals_of(inode) | sg_overlay_real_seals(file);
+	if (!(seals & SG_SEAL_GROW) || (sg_exempt_seals(file->f_path.dentry, inode) & SG_SEAL_GROW))
+		return 0;
+	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
+}
+
 /* ---- mappings ---------------------------------------------------------- */
 
 /* A writable shared mapping of a write-sealed file: EPERM, as

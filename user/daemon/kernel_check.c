@@ -325,7 +325,7 @@ bool sg_kernel_prog_detachable(const char *name)
 		/* Not sg_vfs_fallocate_exit: a count its fentry took must be given back. */
 		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
 		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
-		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown",
+		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown", "sg_file_fcntl",
 		/* Overlay seals only travel while some inode has seals. */
 		"sg_file_open_backing", "sg_backing_file_open", "sg_backing_file_open_file",
 		"sg_backing_file_open_exit", "sg_backing_tmpfile_open", "sg_backing_tmpfile_open_file",
