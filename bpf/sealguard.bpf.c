@@ -198,12 +198,27 @@ SG_WRITE_EXIT(sg_copy_file_range_exit, vfs_copy_file_range)
 SG_WRITE_EXIT(sg_io_write_exit, io_write)
 SG_WRITE_EXIT(sg_aio_write_exit, aio_write)
 
+/* The daemon's last thread is gone: no later process that is given its
+ * pid (pid reuse, clone3's set_tid) may issue the seal ioctls as it. */
+static __always_inline void sg_daemon_exit(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 zero = 0;
+	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+
+	if (cfg && cfg->daemon_tgid && cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32) &&
+	    BPF_CORE_READ(task, signal, live.counter) == 0)
+		cfg->daemon_tgid = 0;
+}
+
 /* A write that failed before any of those returned, in a task that never
- * writes again. */
+ * writes again; and the daemon's exit.  The tracepoint comes after the
+ * exiting thread has left signal->live. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sg_task_exit)
 {
 	sg_write_task_exit();
+	sg_daemon_exit();
 	return 0;
 }
 

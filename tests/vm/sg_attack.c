@@ -22,6 +22,10 @@
  *                                 32-bit program asks (int $0x80)
  *   sg_attack remap32 FILE        maps FILE shared and writable below 4 GiB,
  *                                 then remap_file_pages() through int $0x80
+ *   sg_attack seal-ioctl-as PID FILE   a child given pid PID (clone3 with
+ *                                 set_tid: a dead daemon's pid, reused) issues
+ *                                 the daemon's private ioctl SG_IOC_ADD(WRITE)
+ *                                 on FILE; prints its errno (ECANCELED: done)
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -33,13 +37,16 @@
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-
-#include "sg_compat32.h"
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include "sealguard_abi.h"
+#include "sg_compat32.h"
 
 static const char *outcome(int r)
 {
@@ -129,6 +136,32 @@ static int remap32(const char *path)
 	return (int)r;
 }
 
+/* The child of clone3(set_tid = pid) issues the daemon's seal ioctl. */
+static int seal_ioctl_as(pid_t pid, const char *path)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD, .set_tid = (unsigned long)&pid, .set_tid_size = 1 };
+	int fd = open(path, O_RDWR | O_CLOEXEC), status;
+	long child;
+
+	if (fd < 0) {
+		fprintf(stderr, "sg_attack: %s: %m\n", path);
+		exit(2);
+	}
+	fflush(stdout);
+	child = syscall(SYS_clone3, &args, sizeof(args));
+	if (child == 0) {
+		int r = ioctl(fd, SG_IOC_ADD, 8 /* SG_SEAL_WRITE */);
+
+		_exit(r == 0 ? 0 : errno);
+	}
+	if (child < 0)
+		return -1;
+	if (waitpid((pid_t)child, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	errno = WEXITSTATUS(status);
+	return errno ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 2 ? argv[1] : "";
@@ -163,6 +196,8 @@ int main(int argc, char **argv)
 		r = loop_attach(argv[2], true, false, true);
 	else if (!strcmp(op, "remap32"))
 		r = remap32(argv[2]);
+	else if (!strcmp(op, "seal-ioctl-as") && argc > 3)
+		r = seal_ioctl_as((pid_t)atoi(argv[2]), argv[3]);
 	else if (!strcmp(op, "umount"))
 		r = umount2(argv[2], 0);
 	else if (!strcmp(op, "umount-lazy"))

@@ -78,16 +78,25 @@ check check-native-exec yes "$([[ $msg == *"native F_SEAL_EXEC: "*"$want"* ]] &&
 g=$TMP/restart
 printf 'keep' >"$g"
 "$SEALCTL" seal "$g" write >/dev/null
+dead=$(pgrep -x sealguardd | head -1)
 pkill -KILL -x sealguardd
 sleep 0.5
 check enforced-while-dead refused "$(try_append "$g")"
 check content-while-dead keep "$(cat "$g")"
+# The dead daemon's pid, given to another process (clone3 set_tid, as a
+# reused pid would be): the daemon's private seal ioctl is not its to use.
+# The LSM leaves the ioctl to tmpfs, which knows no such command.
+for _ in $(seq 50); do [[ -d /proc/$dead ]] || break; sleep 0.1; done
+p=$TMP/pid-reuse
+printf 'open' >"$p"
+check pid-reuse-seal-ioctl ENOTTY "$("$BUILD/tests/vm/sg_attack" seal-ioctl-as "$dead" "$p" 2>&1)"
 rm -f "$SOCK"
 "$DAEMON" --socket "$SOCK" >>"$TMP/restart.log" 2>&1 &
 echo $! >"${SG_DAEMON_PIDFILE:?guest.sh exports SG_DAEMON_PIDFILE}"
 for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
 check restarted-socket yes "$([[ -S $SOCK ]] && echo yes || echo no)" "$(cat "$TMP/restart.log")"
 check seals-after-restart write "$("$SEALCTL" seals "$g")"
+check pid-reuse-no-seal none "$("$SEALCTL" seals "$p")"
 check enforced-after-restart refused "$(try_append "$g")"
 # Least privilege: once serving, only CAP_BPF, CAP_DAC_READ_SEARCH and
 # CAP_SYS_PTRACE are left, in every set (bits 39, 2 and 19).
