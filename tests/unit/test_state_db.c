@@ -25,9 +25,9 @@
 /* What state_db.c calls beyond the database: no kernel here. */
 int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals) { (void)d; (void)fd; (void)seals; return -ENOSYS; }
 int sg_seal_get(struct sg_daemon *d, int fd) { (void)d; (void)fd; return -ENOSYS; }
-int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct sg_fence_reply *reply)
+int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply)
 {
-	(void)d; (void)fd; (void)seals; (void)reply;
+	(void)d; (void)fd; (void)seals; (void)uid; (void)reply;
 	return 0;
 }
 int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,

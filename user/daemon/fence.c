@@ -54,9 +54,21 @@
 #include "protocol.h"
 #include "sealguard_abi.h"
 
-/* Workers at most: past this many busy (stuck on held inode locks),
- * seals go unfenced. */
+/* Workers at most.  Past this many busy (stuck on held inode locks) a
+ * fence waits in the queue for one, and its client for it, as F_ADD_SEALS
+ * waits for the lock. */
 #define FENCES_WAITING_MAX 16
+
+/* Fences not yet done that one uid may have: one user who holds inode
+ * locks of their own (a write whose source never arrives) can stall this
+ * many workers, never all of them; past it their next seal is refused
+ * with EAGAIN before anything changes (sg_fence_admit).  Root, who can stop
+ * the daemon anyway, is not bounded: its fences wait for a worker. */
+#define FENCES_PER_USER 4
+
+/* Users with fences not yet done, tracked at once (each holds at least
+ * one of FENCES_WAITING_MAX workers or waits behind them). */
+#define FENCE_USERS 64
 
 /* How long a fence waits for writes or fallocates in flight before it
  * gives up. */
@@ -67,6 +79,8 @@
 
 struct fence_job {
 	int fd;
+	uid_t uid; /* whose request */
+	bool counted; /* in the pool's users[] */
 	struct sg_fence_maps maps;
 	int err;
 	bool done;
@@ -86,8 +100,43 @@ struct sg_fence_pool {
 	pthread_cond_t work;
 	struct fence_job *head, *tail; /* not yet taken by a worker */
 	int queued, idle, threads;
+	struct {
+		uid_t uid;
+		unsigned int n; /* fences not yet done; 0: a free slot */
+	} users[FENCE_USERS];
 	pthread_mutex_t bucket[BUCKET_LOCKS];
 };
+
+/* The slot counting uid's fences, or a free one (add), under p->lock. */
+static int user_slot(struct sg_fence_pool *p, uid_t uid, bool add)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < FENCE_USERS; i++) {
+		if (p->users[i].n && p->users[i].uid == uid)
+			return i;
+		if (!p->users[i].n && free_slot < 0)
+			free_slot = i;
+	}
+	if (!add || free_slot < 0)
+		return -1;
+	p->users[free_slot].uid = uid;
+	return free_slot;
+}
+
+int sg_fence_admit(struct sg_fence_pool *p, uid_t uid)
+{
+	int r = 0, i;
+
+	if (!p || uid == 0)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	i = user_slot(p, uid, true);
+	if (i < 0 || p->users[i].n >= FENCES_PER_USER)
+		r = -EAGAIN;
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
 
 static long long now_ns(void)
 {
@@ -190,7 +239,7 @@ void sg_fence_explain(int r, char *buf, size_t len)
 {
 	const char *why = r == -ETIMEDOUT ? "not fenced yet: writes in flight or a write holding the inode lock (the fence "
 				   "goes on)" :
-		r == -EMFILE ? "not fenced: 16 earlier fences still wait for their inode locks" :
+		r == -EAGAIN ? "not fenced: this user's earlier fences still wait for their inode locks" :
 		r == -ETIME ? "writes in flight at the seal did not return within 2 s: each is judged when it "
 			      "takes the inode lock, unless an operation the seal allows came first" :
 		r == -EBUSY ? "not fenced in full: fallocates in flight at the seal did not return within 2 s" :
@@ -221,8 +270,14 @@ static void job_put(struct fence_job *j)
 
 static void run_job(struct sg_fence_pool *p, struct fence_job *j)
 {
-	int err = fence_run(p, j->fd, &j->maps);
+	int err = fence_run(p, j->fd, &j->maps), i;
 	bool answer;
+
+	pthread_mutex_lock(&p->lock);
+	i = j->counted ? user_slot(p, j->uid, false) : -1;
+	if (i >= 0)
+		p->users[i].n--;
+	pthread_mutex_unlock(&p->lock);
 
 	pthread_mutex_lock(&j->lock);
 	j->err = err;
@@ -284,19 +339,22 @@ struct sg_fence_pool *sg_fence_pool_new(void)
 	return p;
 }
 
-/* Queues j for a worker, starting one if none is free: 0 or -errno. */
+/* Queues j for a worker, starting one if none is free and there are
+ * fewer than FENCES_WAITING_MAX: 0 or -errno (-EAGAIN: j's user has
+ * FENCES_PER_USER fences not done). */
 static int submit(struct sg_fence_pool *p, struct fence_job *j)
 {
 	pthread_attr_t attr;
 	pthread_t t;
-	int r = 0;
+	int r = 0, u;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->idle <= p->queued) {
-		if (p->threads >= FENCES_WAITING_MAX) {
-			pthread_mutex_unlock(&p->lock);
-			return -EMFILE;
-		}
+	u = user_slot(p, j->uid, true);
+	if (j->uid != 0 && (u < 0 || p->users[u].n >= FENCES_PER_USER)) {
+		pthread_mutex_unlock(&p->lock);
+		return -EAGAIN;
+	}
+	if (p->idle <= p->queued && p->threads < FENCES_WAITING_MAX) {
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -308,6 +366,10 @@ static int submit(struct sg_fence_pool *p, struct fence_job *j)
 		}
 		p->threads++;
 		p->idle++;
+	}
+	if (u >= 0) {
+		p->users[u].n++;
+		j->counted = true;
 	}
 	j->qnext = NULL;
 	if (p->tail)
@@ -321,8 +383,8 @@ static int submit(struct sg_fence_pool *p, struct fence_job *j)
 	return 0;
 }
 
-int sg_fence(struct sg_fence_pool *pool, int fd, const struct sg_fence_maps *maps, unsigned int wait_ms,
-	     const struct sg_fence_reply *reply)
+int sg_fence(struct sg_fence_pool *pool, int fd, uid_t uid, const struct sg_fence_maps *maps,
+	     unsigned int wait_ms, const struct sg_fence_reply *reply)
 {
 	struct fence_job *j;
 	struct timespec until;
@@ -333,6 +395,7 @@ int sg_fence(struct sg_fence_pool *pool, int fd, const struct sg_fence_maps *map
 	if (!j)
 		return -ENOMEM;
 	j->reply.sock = -1;
+	j->uid = uid;
 	j->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (j->fd < 0) {
 		r = -errno;

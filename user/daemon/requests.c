@@ -106,6 +106,17 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 		report_refusal(d, c, fd, b.seals);
 		return r;
 	}
+	/* A seal that would need a fence this user cannot have now is refused
+	 * before anything changes (fence.c: FENCES_PER_USER). */
+	if (b.seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) {
+		r = sg_fence_admit(d->fences, c->peer.uid);
+		if (r < 0) {
+			fd_name(fd, name, sizeof(name));
+			log_request(d, c, name, b.seals, r, cgroup,
+				    "this user's earlier seals still wait for writes that hold their inode locks");
+			return r;
+		}
+	}
 	r = sg_seal_add(d, fd, b.seals);
 	if (r >= 0 || d->verbose)
 		fd_name(fd, name, sizeof(name));
@@ -124,7 +135,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 				strerror(-rr));
 		} else {
 			sg_seal_propagate(fd);
-			deferred = sg_seal_fence(d, fd, b.seals, &late) == 1;
+			deferred = sg_seal_fence(d, fd, b.seals, c->peer.uid, &late) == 1;
 		}
 		/* Nor does a failure here: the file is sealed until reboot. */
 		rr = sg_state_save(d, fd, &c->peer, (unsigned int)seals);

@@ -176,7 +176,7 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	return r;
 }
 
-int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct sg_fence_reply *reply)
+int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply)
 {
 	struct sg_fence_maps maps = { .falloc = -1, .write_pending = -1, .write_phase = -1 };
 	char why[192];
@@ -196,7 +196,7 @@ int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct 
 		maps.write_pending = bpf_map__fd(d->skel->maps.sg_write_pending);
 		maps.write_phase = bpf_map__fd(d->skel->maps.sg_write_phase);
 	}
-	r = sg_fence(d->fences, fd, &maps, PENDING_WAIT_NS / 1000000, reply);
+	r = sg_fence(d->fences, fd, uid, &maps, PENDING_WAIT_NS / 1000000, reply);
 	if (r == -EINPROGRESS)
 		return 1;
 	if (r == 0 || fstat(fd, &st) < 0)

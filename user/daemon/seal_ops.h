@@ -26,6 +26,6 @@ void sg_seal_propagate(int fd);
  * the fence outlasted a WRITE seal's wait for mappings (200 ms) and its
  * thread answers (reply), else 0.  A fence that fails is logged: the seals
  * stay in force with the window of a check made before the lock. */
-int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, const struct sg_fence_reply *reply);
+int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply);
 
 #endif

@@ -282,7 +282,7 @@ static int restore_one(struct sg_daemon *d, struct mount_cache *mc, int64_t fsid
 	if (r == 0)
 		r = sg_registry_record_as(d, fd, peer, seals | (unsigned int)now, path);
 	if (r == 0)
-		sg_seal_fence(d, fd, seals, NULL);
+		sg_seal_fence(d, fd, seals, geteuid(), NULL);
 	close(fd);
 	if (r < 0) {
 		sg_seals_format(seals, names, sizeof(names));
