@@ -19,9 +19,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon/daemon.h" /* SG_MAX_CLIENTS, SG_MAX_FDS_PER_MSG */
+#include "daemon/daemon.h" /* SG_MAX_CLIENTS, SG_MAX_CLIENTS_PER_USER, SG_MAX_FDS_PER_MSG */
 #include "protocol.h"
 #include "sealguard.h"
 #include "vmtest.h"
@@ -383,6 +384,62 @@ static void case_no_reader(struct ctx *c)
 	check_unharmed(c, "never-reads");
 }
 
+/* One user (nobody) holds SG_MAX_CLIENTS_PER_USER connections: its next
+ * one is told EAGAIN; another user (root) still gets in and is served. */
+static void case_one_user_many_clients(struct ctx *c)
+{
+	int p[2], status, held = 0, refused = 0;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int socks[SG_MAX_CLIENTS_PER_USER], n, extra, r = -1;
+		struct sg_msg_hdr h;
+
+		close(p[0]);
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		for (n = 0; n < SG_MAX_CLIENTS_PER_USER; n++)
+			if ((socks[n] = connect_raw(c->sock)) < 0)
+				break;
+		usleep(500000);
+		extra = connect_raw(c->sock);
+		if (extra >= 0)
+			r = recv_hdr(extra, &h, NULL) == 1 && h.type == SG_MSG_ERROR && h.result == -EAGAIN;
+		dprintf(p[1], "%d %d\n", n, r);
+		/* Hold them while root connects. */
+		usleep(1500000);
+		_exit(0);
+	}
+	close(p[1]);
+	{
+		char line[32] = "";
+
+		(void)!read(p[0], line, sizeof(line) - 1);
+		sscanf(line, "%d %d", &held, &refused);
+	}
+	if (held == SG_MAX_CLIENTS_PER_USER && refused == 1)
+		vmtest_pass("badinput/one-user-many-clients/refused");
+	else
+		vmtest_fail("badinput/one-user-many-clients/refused",
+			    "nobody held %d connections (want %d), then the next one was %s", held,
+			    SG_MAX_CLIENTS_PER_USER, refused == 1 ? "told EAGAIN" : "not told EAGAIN");
+	{
+		struct sg_conn *other = sg_connect(c->sock, 3000);
+
+		if (other && sg_conn_get_seals(other, c->sealed) == SG_SEAL_WRITE)
+			vmtest_pass("badinput/one-user-many-clients/others-served");
+		else
+			vmtest_fail("badinput/one-user-many-clients/others-served", "%s", strerror(errno));
+		sg_disconnect(other);
+	}
+	waitpid(pid, &status, 0);
+	close(p[0]);
+	usleep(300000); /* the daemon sees nobody's connections close */
+}
+
 /* SG_MAX_CLIENTS connections: the next one is told EAGAIN and closed;
  * once one leaves, a new client gets in. */
 static void case_too_many_clients(struct ctx *c)
@@ -471,6 +528,7 @@ int main(void)
 	case_oversize(&c);
 	case_vanishing(&c);
 	case_no_reader(&c);
+	case_one_user_many_clients(&c);
 	case_too_many_clients(&c);
 
 	/* Through all of it the seal held. */

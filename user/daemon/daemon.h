@@ -13,6 +13,9 @@
 
 /* Bounds on what clients can make the daemon hold. */
 #define SG_MAX_CLIENTS      256
+/* Connections one uid other than root may hold at once: no user can take
+ * every slot from the others (the next one is told EAGAIN). */
+#define SG_MAX_CLIENTS_PER_USER 32
 #define SG_CLIENT_IDLE_MS   30000 /* a connection with no request in this long is closed */
 #define SG_MAX_FDS_PER_MSG  8     /* more are an error; the kernel closes any beyond */
 #define SG_PEER_MAX_GROUPS  64    /* supplementary groups kept per client */

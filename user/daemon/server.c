@@ -255,6 +255,19 @@ static void accept_client(struct sg_daemon *d)
 		return;
 	}
 	r = sg_peer_init(&c->peer, fd, d->admin_gid);
+	if (r == 0 && c->peer.uid != 0) {
+		unsigned int same = 0;
+
+		for (i = 0; i < SG_MAX_CLIENTS; i++)
+			same += d->clients[i].fd >= 0 && d->clients[i].peer.uid == c->peer.uid;
+		if (same >= SG_MAX_CLIENTS_PER_USER) {
+			sg_peer_release(&c->peer);
+			send_msg(fd, SG_MSG_ERROR, 0, -EAGAIN, NULL, 0);
+			discard_queued(fd);
+			close(fd);
+			return;
+		}
+	}
 	if (r == 0)
 		r = epoll_add(d, fd, (uint32_t)(c - d->clients), EPOLLIN | EPOLLRDHUP);
 	if (r < 0) {
