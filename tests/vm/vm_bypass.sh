@@ -155,7 +155,7 @@ printf 'lower content' >"$O/lower/lower-only"
 grep -qw overlay /proc/filesystems || modprobe -d "$SG_VM_MODROOT" overlay
 mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work" "$O/merged" 2>"$TMP/ovl.err"
 check overlay-mounted 0 $? "($(cat "$TMP/ovl.err"))"
-for n in unsealed real-sealed overlay-sealed; do printf 'overlay content' >"$O/merged/$n"; done
+for n in unsealed real-sealed overlay-sealed real-grow-sealed; do printf 'overlay content' >"$O/merged/$n"; done
 # Unsealed, both names write.
 check overlay-unsealed-through-overlay "ok ok ok ok ok ok ok ok ok ok" "$(all_paths "$O/merged/unsealed")"
 check overlay-unsealed-real "ok ok ok ok ok ok ok ok ok ok" "$(all_paths "$O/upper/unsealed")"
@@ -163,6 +163,13 @@ check overlay-unsealed-real "ok ok ok ok ok ok ok ok ok ok" "$(all_paths "$O/upp
 "$SEALCTL" seal "$O/upper/real-sealed" write,shrink,grow >/dev/null; check overlay-seal-real 0 $?
 check overlay-real-sealed-through-overlay "$ALL_REFUSED" "$(all_paths "$O/merged/real-sealed")"
 check overlay-real-sealed-content "overlay content" "$(cat "$O/upper/real-sealed")"
+# GROW alone, through the real file's name: appends through the overlay
+# (RWF_APPEND, O_APPEND: issue #15, point 4) are refused, an in-size write
+# is not.
+"$SEALCTL" seal "$O/upper/real-grow-sealed" grow >/dev/null; check overlay-seal-real-grow 0 $?
+check overlay-real-grow-sealed-appends "EPERM EPERM ok" \
+	"$("$PROBE" rwf-append "$O/merged/real-grow-sealed") $("$PROBE" o-append "$O/merged/real-grow-sealed") $("$PROBE" write "$O/merged/real-grow-sealed")"
+check overlay-real-grow-sealed-content "Xverlay content" "$(cat "$O/upper/real-grow-sealed")"
 # Sealed through the overlay's name, written through the real file's.
 "$SEALCTL" seal "$O/merged/overlay-sealed" write,shrink,grow >/dev/null; check overlay-seal-overlay 0 $?
 check overlay-sealed-real "$ALL_REFUSED" "$(all_paths "$O/upper/overlay-sealed")"
