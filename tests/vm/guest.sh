@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage (INSIDE the VM): guest.sh BUILD_DIR OUT_DIR [test|demo|bench [SG_BENCH_ARGS...]]
+# Usage (INSIDE the VM): guest.sh BUILD_DIR OUT_DIR [test|demo|session|bench [SG_BENCH_ARGS...]]
 # Runs as root in a virtme-ng guest that sees the host filesystem read-only.
 # OUT_DIR is a --rwdir shared with the host; everything the host needs lands
 # there: kernel, lsm, sealguardd.log, results.txt, and last `done` holding our
@@ -90,7 +90,10 @@ run_program() {
 	echo "$name" >"$OUT/running"
 	# stdout holds the result lines; stderr is only shown.
 	status=0
+	local t0=$SECONDS
 	(cd "$WORK" && timeout -k 10 "$TEST_TIMEOUT" "$prog") >"$OUT/$name.out" 2>"$OUT/$name.err" || status=$?
+	# How long each program took, for whoever budgets CI's time.
+	echo "$name $((SECONDS - t0))" >>"$OUT/timings.txt"
 	cat "$OUT/$name.out" "$OUT/$name.err"
 	grep -E '^(PASS|FAIL|SKIP) ' "$OUT/$name.out" >>"$RESULTS" || true
 	if ((status == 124)); then
@@ -149,6 +152,10 @@ test)
 		prev=$(basename "$p")
 	done
 	[[ -z $prev ]] || daemon_alive || fail sealguardd "daemon died during $prev"
+	;;
+session)
+	# The README's session (tests/vm/session.sh), run for real.
+	"$(dirname "$0")/session.sh" "$BUILD" | tee "$OUT/session.txt"
 	;;
 demo)
 	status=0
