@@ -23,7 +23,7 @@ trap 'umount "$MNT" 2>/dev/null; rm -rf "$TMP"' EXIT
 # The tamper guard knows the daemon by its directory's inode number.  In
 # this VM that directory is on an overlayfs over 9p, which numbers a
 # directory anew each time its inode is read back; an open fd keeps it
-# cached across our drop_caches (README: tamper resistance).
+# cached across our drop_caches (docs/design.md: tamper resistance).
 exec {keep_dir}<"$(dirname "$DAEMON")"
 
 evicted() { "$SEALCTL" --json list | jq -r --arg p "$1" '.[] | select(.path == $p) | .evicted'; }

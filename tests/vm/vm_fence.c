@@ -715,7 +715,7 @@ static void allowed_case(const char *name, const char *dir)
 	else
 		vmtest_pass(test);
 	/* Without path_chown (before 6.1) the fence cannot tell this chown
-	 * from the write the thread made before the seal (README). */
+	 * from the write the thread made before the seal (docs/semantics.md). */
 	if (access(CHOWN_LINK, F_OK) == 0) {
 		snprintf(test, sizeof(test), "%s/chown-after-write", name);
 		if (a.chown_err)

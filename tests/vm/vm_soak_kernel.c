@@ -41,7 +41,7 @@
  * fallocate checked against the size before a concurrent shrink extends
  * the file once it runs (the kernel checks under the inode lock, sealguard
  * before it).  Those rounds are measured and reported, not judged: it is
- * a known window (README, threat model), closed by sealing SHRINK too.
+ * a known window (docs/threat-model.md), closed by sealing SHRINK too.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
  *
  * What this gives up: an operation already past its (detached) hook when
  * the first seal arrives is not checked; that is the same window as a
- * write in flight across any seal (README, threat model).  mmap_file and
+ * write in flight across any seal (docs/threat-model.md).  mmap_file and
  * its fexits are never detached, so WRITE keeps its guarantee against
  * writable mmaps in flight.
  */

@@ -350,7 +350,7 @@ bool sg_kernel_prog_detachable(const char *name)
 
 /* An executable memfd with a writable shared mapping, then F_SEAL_EXEC,
  * which implies F_SEAL_WRITE (sealguard always answers EBUSY here: the
- * README's divergence exec-implied-write-with-rw-map). */
+ * docs/semantics.md: divergence exec-implied-write-with-rw-map). */
 enum sg_native_exec sg_kernel_native_exec(void)
 {
 	enum sg_native_exec r = SG_NATIVE_EXEC_UNKNOWN;
