@@ -23,6 +23,22 @@ wait_gone() { # pid: until it is dead (a zombie counts as dead)
 	done
 	return 1
 }
+# A fresh filesystem on a loop device: mount_loop_fs FS SIZE IMG MNT.  The
+# modules come from run-vm.sh's tree (vng masks /lib/modules).  0, or 1
+# with what went wrong on stdout.
+mount_loop_fs() {
+	local fs=$1 size=$2 img=$3 mnt=$4 force=-f log
+	[[ $fs == ext4 ]] && force=-F
+	log=$(
+		grep -qw "$fs" /proc/filesystems || modprobe -d "$SG_VM_MODROOT" "$fs" 2>&1
+		[[ -e /dev/loop-control ]] || modprobe -d "$SG_VM_MODROOT" loop 2>&1
+		truncate -s "$size" "$img" && mkdir -p "$mnt" && "mkfs.$fs" -q "$force" "$img" 2>&1 &&
+			mount -o loop "$img" "$mnt" 2>&1
+	) && return 0
+	echo "$log"
+	return 1
+}
+
 # Content checksums, then sizes, of files.
 sums() { sha256sum "$@" | awk '{print $1}' | tr '\n' ' '; stat -c %s "$@" | tr '\n' ' '; }
 

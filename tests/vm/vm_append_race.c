@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "sealguard.h"
+#include "vm_uffd.h"
 #include "vmtest.h"
 
 #define PAGE 4096
@@ -181,24 +182,6 @@ static void race_case(bool native)
 
 /* ---- AIO: the iovec copy held back while O_APPEND is cleared ------------ */
 
-static int uffd_page(char **page)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-
-	if (uffd < 0)
-		return -1;
-	*page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	reg.range.start = (unsigned long)*page;
-	reg.range.len = PAGE;
-	if (*page == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) < 0 || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
-		close(uffd);
-		return -1;
-	}
-	return uffd;
-}
-
 struct submit {
 	aio_context_t ctx;
 	struct iocb *cb;
@@ -219,10 +202,7 @@ static void aio_case(bool native)
 {
 	const char *name = native ? "append-race/aio-native-control" : "append-race/aio-clear-o-append";
 	static char data[8] = "appended";
-	struct uffdio_copy copy;
 	struct io_event ev;
-	struct uffd_msg msg;
-	struct pollfd pfd;
 	struct submit s = { 0 };
 	struct iocb cb = { 0 };
 	struct timespec ts = { 5, 0 };
@@ -230,7 +210,7 @@ static void aio_case(bool native)
 	struct iovec *iov;
 	pthread_t t;
 	char *page;
-	int fd = grow_sealed(native, O_APPEND), uffd = uffd_page(&page), setfl, setfl_err;
+	int fd = grow_sealed(native, O_APPEND), uffd = vm_uffd_region(&page, 1), setfl, setfl_err;
 	long got;
 
 	if (fd < 0 || uffd < 0 || syscall(SYS_io_setup, 1, &s.ctx) < 0) {
@@ -244,8 +224,7 @@ static void aio_case(bool native)
 	cb.aio_offset = 100;
 	s.cb = &cb;
 	pthread_create(&t, NULL, do_submit, &s);
-	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+	if (vm_uffd_wait_faults(uffd, 1) != 1) {
 		vmtest_fail(name, "the iovec copy never faulted");
 		return;
 	}
@@ -255,8 +234,7 @@ static void aio_case(bool native)
 	iov = (struct iovec *)fill;
 	iov->iov_base = data;
 	iov->iov_len = 1;
-	copy = (struct uffdio_copy){ .dst = (unsigned long)page, .src = (unsigned long)fill, .len = PAGE };
-	ioctl(uffd, UFFDIO_COPY, &copy);
+	vm_uffd_fill(uffd, page, 0, fill);
 	pthread_join(t, NULL);
 	got = s.r == 1 ? syscall(SYS_io_getevents, s.ctx, 1L, 1L, &ev, &ts) : -1;
 	fprintf(stderr, "vm_append_race: %s: F_SETFL %s; io_submit %ld (%s); event %ld res %lld; size %lld\n", name,

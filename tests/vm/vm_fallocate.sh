@@ -15,13 +15,8 @@ TMP=$(mktemp -d /dev/shm/sg-fallocate.XXXXXX)
 MNT=$TMP/mnt
 trap 'umount "$MNT" 2>/dev/null; rm -rf "$TMP"' EXIT
 
-grep -qw ext4 /proc/filesystems || modprobe -d "$SG_VM_MODROOT" ext4 2>"$TMP/modprobe.err"
-[[ -e /dev/loop-control ]] || modprobe -d "$SG_VM_MODROOT" loop 2>>"$TMP/modprobe.err"
-truncate -s 64M "$TMP/ext4.img"
-mkfs.ext4 -q -F "$TMP/ext4.img" >"$TMP/mkfs.log" 2>&1
-mkdir -p "$MNT"
-mount -o loop "$TMP/ext4.img" "$MNT" 2>"$TMP/mount.err"
-check ext4-mounted 0 $? "($(cat "$TMP/modprobe.err" "$TMP/mkfs.log" "$TMP/mount.err"))"
+why=$(mount_loop_fs ext4 64M "$TMP/ext4.img" "$MNT")
+check ext4-mounted 0 $? "($why)"
 
 # name mode offset length: within the 64 KiB file unless it says past-eof.
 modes=(

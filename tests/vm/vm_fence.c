@@ -43,6 +43,7 @@
 
 #include "conformance_ops.h"
 #include "sealguard.h"
+#include "vm_uffd.h"
 #include "vmtest.h"
 
 #define PAGE 4096
@@ -56,14 +57,6 @@
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms)
 {
@@ -303,46 +296,9 @@ static void *do_seal(void *arg)
 
 	s->r = sg_add_seals(s->fd, s->seals);
 	s->err = errno;
-	s->returned_ms = now_ms();
+	s->returned_ms = vm_now_ms();
 	atomic_store(&s->done, true);
 	return NULL;
-}
-
-static int uffd_open(char **page)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-
-	if (uffd < 0)
-		return -1;
-	*page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	reg.range.start = (unsigned long)*page;
-	reg.range.len = PAGE;
-	if (*page == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) < 0 || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
-		close(uffd);
-		return -1;
-	}
-	return uffd;
-}
-
-/* Until the writer faults on its source page, inside the inode lock. */
-static bool wait_fault(int uffd)
-{
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
-	struct uffd_msg msg;
-
-	return poll(&pfd, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
-	       msg.event == UFFD_EVENT_PAGEFAULT;
-}
-
-static int uffd_fill(int uffd, char *page, char c)
-{
-	static char src[PAGE] __attribute__((aligned(PAGE)));
-	struct uffdio_copy copy = { .dst = (unsigned long)page, .src = (unsigned long)src, .len = PAGE };
-
-	memset(src, c, sizeof(src));
-	return ioctl(uffd, UFFDIO_COPY, &copy);
 }
 
 /*
@@ -362,7 +318,7 @@ static void locked_write_case(const char *name, const char *dir, int hold_ms)
 	char *page;
 
 	w.fd = make_file(dir, name, PAGE, path, sizeof(path));
-	uffd = uffd_open(&page);
+	uffd = vm_uffd_region(&page, 1);
 	if (w.fd < 0 || uffd < 0) {
 		vmtest_skip(name, "no file or no userfaultfd: %s", strerror(errno));
 		if (w.fd >= 0)
@@ -371,9 +327,9 @@ static void locked_write_case(const char *name, const char *dir, int hold_ms)
 	}
 	w.src = page;
 	pthread_create(&wt, NULL, do_write, &w);
-	if (!wait_fault(uffd)) {
+	if (vm_uffd_wait_faults(uffd, 1) != 1) {
 		vmtest_fail(name, "the write never faulted on its source page");
-		uffd_fill(uffd, page, 'W');
+		vm_uffd_fill(uffd, page, 'W', NULL);
 		pthread_join(wt, NULL);
 		goto out;
 	}
@@ -390,15 +346,15 @@ static void locked_write_case(const char *name, const char *dir, int hold_ms)
 
 		sleep_ms(300);
 		other = make_file(dir, "other", PAGE, buf, sizeof(buf));
-		t0 = now_ms();
+		t0 = vm_now_ms();
 		if (conn && other >= 0)
 			g = sg_conn_get_seals(conn, other);
 		char served[160];
 
 		snprintf(served, sizeof(served), "%s/daemon-serves-meanwhile", name);
-		if (g < 0 || now_ms() - t0 > 1000)
+		if (g < 0 || vm_now_ms() - t0 > 1000)
 			vmtest_fail(served, "while a fence waited the daemon answered in %lld ms (%s)",
-				    now_ms() - t0, g < 0 ? strerror(errno) : "ok");
+				    vm_now_ms() - t0, g < 0 ? strerror(errno) : "ok");
 		else
 			vmtest_pass(served);
 		if (conn)
@@ -408,9 +364,9 @@ static void locked_write_case(const char *name, const char *dir, int hold_ms)
 		unlink(buf);
 	}
 	sleep_ms(hold_ms);
-	released = now_ms();
+	released = vm_now_ms();
 	bool sealed_early = atomic_load(&s.done);
-	uffd_fill(uffd, page, 'W');
+	vm_uffd_fill(uffd, page, 'W', NULL);
 	pthread_join(wt, NULL);
 	pthread_join(st, NULL);
 
@@ -604,9 +560,9 @@ static int run_write_calls(const struct conf_file *f, bool uring)
 /* How long sg_add_seals(fd, seals) took, in ms, or -1. */
 static long long timed_seal(int fd, unsigned int seals)
 {
-	long long t0 = now_ms();
+	long long t0 = vm_now_ms();
 
-	return sg_add_seals(fd, seals) < 0 ? -1 : now_ms() - t0;
+	return sg_add_seals(fd, seals) < 0 ? -1 : vm_now_ms() - t0;
 }
 
 static void counts_case(const char *name)

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "sealguard.h"
+#include "vm_uffd.h"
 #include "vmtest.h"
 
 #define PAGE 4096
@@ -45,14 +46,6 @@
 #ifndef F_SEAL_WRITE
 #define F_SEAL_WRITE 0x0008
 #endif
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 struct writer {
 	int fd;
@@ -79,55 +72,15 @@ static void *do_seal(void *arg)
 {
 	struct sealer *s = arg;
 	struct sg_conn *c = sg_connect(NULL, 60000);
-	long long t0 = now_ms();
+	long long t0 = vm_now_ms();
 
 	s->r = c ? sg_conn_add_seals(c, s->fd, F_SEAL_WRITE) : -1;
 	s->err = errno;
-	s->ms = now_ms() - t0;
+	s->ms = vm_now_ms() - t0;
 	atomic_store(&s->done, true);
 	if (c)
 		sg_disconnect(c);
 	return NULL;
-}
-
-/* A userfaultfd over n pages nobody has touched. */
-static int uffd_region(char **region, int n)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-
-	if (uffd < 0)
-		return -1;
-	*region = mmap(NULL, (size_t)n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	reg.range.start = (unsigned long)*region;
-	reg.range.len = (unsigned long)n * PAGE;
-	if (*region == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) < 0 || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
-		close(uffd);
-		return -1;
-	}
-	return uffd;
-}
-
-/* Waits for n page faults (writers inside their inode locks). */
-static int wait_faults(int uffd, int n)
-{
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
-	struct uffd_msg msg;
-	int seen = 0;
-
-	while (seen < n && poll(&pfd, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg))
-		seen += msg.event == UFFD_EVENT_PAGEFAULT;
-	return seen;
-}
-
-static void fill(int uffd, char *page)
-{
-	static char src[PAGE] __attribute__((aligned(PAGE)));
-	struct uffdio_copy copy = { .dst = (unsigned long)page, .src = (unsigned long)src, .len = PAGE };
-
-	memset(src, 'W', sizeof(src));
-	ioctl(uffd, UFFDIO_COPY, &copy);
 }
 
 static int make_file(const char *path)
@@ -154,7 +107,7 @@ static int attacker(int out, int in)
 
 	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0)
 		return 2;
-	uffd = uffd_region(&region, ATTACK);
+	uffd = vm_uffd_region(&region, ATTACK);
 	if (uffd < 0) {
 		dprintf(out, "no-uffd %s\n", strerrorname_np(errno));
 		return 2;
@@ -166,7 +119,7 @@ static int attacker(int out, int in)
 		s[i].fd = w[i].fd;
 		pthread_create(&wt[i], NULL, do_write, &w[i]);
 	}
-	stalled = wait_faults(uffd, ATTACK);
+	stalled = vm_uffd_wait_faults(uffd, ATTACK);
 	for (int i = 0; i < ATTACK; i++)
 		pthread_create(&st[i], NULL, do_seal, &s[i]);
 	/* The daemon waits 200 ms for each fence before it defers its answer,
@@ -184,7 +137,7 @@ static int attacker(int out, int in)
 	if (read(in, buf, 1) < 0)
 		return 2;
 	for (int i = 0; i < ATTACK; i++)
-		fill(uffd, region + (size_t)i * PAGE);
+		vm_uffd_fill(uffd, region + (size_t)i * PAGE, 'W', NULL);
 	for (int i = 0; i < ATTACK; i++) {
 		pthread_join(wt[i], NULL);
 		pthread_join(st[i], NULL);
@@ -209,21 +162,21 @@ static void victim(void)
 	bool early;
 
 	w.fd = make_file("/dev/shm/sg-pool-root");
-	uffd = uffd_region(&page, 1);
+	uffd = vm_uffd_region(&page, 1);
 	if (w.fd < 0 || uffd < 0) {
 		vmtest_fail(name, "setup: %s", strerror(errno));
 		return;
 	}
 	w.src = page;
 	pthread_create(&wt, NULL, do_write, &w);
-	if (wait_faults(uffd, 1) != 1)
+	if (vm_uffd_wait_faults(uffd, 1) != 1)
 		vmtest_fail(name, "root's write never faulted on its source page");
 	s.fd = w.fd;
 	pthread_create(&st, NULL, do_seal, &s);
 	usleep(700 * 1000);
 	early = atomic_load(&s.done);
-	released = now_ms();
-	fill(uffd, page);
+	released = vm_now_ms();
+	vm_uffd_fill(uffd, page, 'W', NULL);
 	pthread_join(wt, NULL);
 	pthread_join(st, NULL);
 	if (early)
