@@ -202,7 +202,8 @@ SG_WRITE_EXIT(sg_aio_write_exit, aio_write)
  * pid (pid reuse, clone3's set_tid) may issue the seal ioctls as it. */
 static __always_inline void sg_daemon_exit(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	/* A plain pointer: bpf_get_current_task_btf() came in 5.11. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 zero = 0;
 	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
 
