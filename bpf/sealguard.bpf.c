@@ -561,7 +561,7 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
 		return sg_guard_loop(file, cmd, arg);
 	if (cmd < SG_IOC_ADD || cmd > SG_IOC_SYNC || !sg_from_daemon())
-		return 0;
+		return sg_guard_fs_ioctl(file, cmd, false);
 	switch (cmd) {
 	case SG_IOC_SYNC:
 		sg_seals_of(file->f_inode);
@@ -603,7 +603,7 @@ int BPF_PROG(sg_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned
 		return ret;
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
 		return sg_guard_loop(file, cmd, arg);
-	return 0;
+	return sg_guard_fs_ioctl(file, cmd, true);
 }
 
 SEC("lsm/file_ioctl_compat")

@@ -151,4 +151,102 @@ static __always_inline int sg_guard_uffd(struct file *file, unsigned int cmd, un
 	return sg_report(p.dev, p.ino, p.seals, SG_EV_WRITE, -EPERM);
 }
 
+/* ---- filesystem ioctls ------------------------------------------------ */
+
+/* An ioctl command's type and number, without its direction and size,
+ * which differ between the 64-bit and 32-bit forms of one command. */
+#define SG_IOC_KEY(type, nr) ((((type) & 0xff) << 8) | ((nr) & 0xff))
+#define SG_IOC_KEY_OF(cmd) ((cmd) & 0xffff)
+
+/*
+ * Commands that move, swap or exchange blocks (and sizes) between the
+ * file they are called on and another file named by an fd inside their
+ * argument, without a write or truncate hook on either.  The kernel reads
+ * that fd from user memory and looks it up after this hook: a look here
+ * would judge a file the caller can swap before the kernel's own fget.
+ * So they are refused outright while any seal is in force anywhere
+ * (docs/semantics.md, divergence "block-movers-while-sealed").
+ */
+static __always_inline bool sg_ioctl_moves_blocks(unsigned int cmd)
+{
+	switch (SG_IOC_KEY_OF(cmd)) {
+	case SG_IOC_KEY('f', 15):  /* EXT4_IOC_MOVE_EXT */
+	case SG_IOC_KEY('X', 109): /* XFS_IOC_SWAPEXT */
+	case SG_IOC_KEY(0xf5, 9):  /* F2FS_IOC_MOVE_RANGE */
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Commands known to leave a file's content and size alone, or to ask a
+ * write hook themselves (the clone and dedupe family ask
+ * remap_verify_area).  Anything else a filesystem implements on a sealed
+ * file is refused: the filesystems' own ioctls are many, and some write
+ * (ext4's block moves, btrfs's encoded writes, XFS's space ioctls).
+ */
+static __always_inline bool sg_ioctl_harmless(unsigned int cmd)
+{
+	switch (SG_IOC_KEY_OF(cmd)) {
+	case SG_IOC_KEY(0, 1):     /* FIBMAP */
+	case SG_IOC_KEY(0, 2):     /* FIGETBSZ */
+	case SG_IOC_KEY('f', 1):   /* FS_IOC_GETFLAGS */
+	case SG_IOC_KEY('f', 2):   /* FS_IOC_SETFLAGS: attributes, not data */
+	case SG_IOC_KEY('f', 11):  /* FS_IOC_FIEMAP */
+	case SG_IOC_KEY('f', 21):  /* FS_IOC_GET_ENCRYPTION_POLICY */
+	case SG_IOC_KEY('f', 22):  /* FS_IOC_GET_ENCRYPTION_PWSALT */
+	case SG_IOC_KEY('f', 25):  /* FS_IOC_GET_ENCRYPTION_POLICY_EX */
+	case SG_IOC_KEY('f', 26):  /* FS_IOC_GET_ENCRYPTION_KEY_STATUS */
+	case SG_IOC_KEY('f', 27):  /* FS_IOC_GET_ENCRYPTION_NONCE */
+	case SG_IOC_KEY('f', 133): /* FS_IOC_ENABLE_VERITY: read-only for good */
+	case SG_IOC_KEY('f', 134): /* FS_IOC_MEASURE_VERITY */
+	case SG_IOC_KEY('f', 135): /* FS_IOC_READ_VERITY_METADATA */
+	case SG_IOC_KEY('v', 1):   /* FS_IOC_GETVERSION */
+	case SG_IOC_KEY('X', 31):  /* FS_IOC_FSGETXATTR */
+	case SG_IOC_KEY('X', 32):  /* FS_IOC_FSSETXATTR */
+	case SG_IOC_KEY('X', 119): /* FIFREEZE: the filesystem's, not the file's */
+	case SG_IOC_KEY('X', 120): /* FITHAW */
+	case SG_IOC_KEY(0x94, 9):  /* FICLONE (BTRFS_IOC_CLONE) */
+	case SG_IOC_KEY(0x94, 13): /* FICLONERANGE */
+	case SG_IOC_KEY(0x94, 49): /* FS_IOC_GETFSLABEL */
+	case SG_IOC_KEY(0x94, 54): /* FIDEDUPERANGE */
+	case SG_IOC_KEY(0x15, 0):  /* FS_IOC_GETFSUUID */
+	case SG_IOC_KEY(0x15, 1):  /* FS_IOC_GETFSSYSFSPATH */
+		return true;
+	}
+	/* The 'T' commands that reach a regular file (FIONREAD, FIONBIO,
+	 * FIOCLEX, FIOQSIZE, isatty's TCGETS) are the VFS's own or ENOTTY. */
+	return SG_IOC_KEY_OF(cmd) >> 8 == 'T';
+}
+
+/*
+ * An ioctl on any file (32-bit or not).  A file whose filesystem has no
+ * ioctls of its own (tmpfs, hugetlbfs: every memfd) only reaches the
+ * VFS's, each of which asks the hook of what it does; there nothing
+ * changes, and a sealed memfd answers exactly as the kernel's.
+ */
+static __always_inline int sg_guard_fs_ioctl(struct file *file, unsigned int cmd, bool compat)
+{
+	struct inode *inode = file->f_inode;
+	__u32 seals, exempt;
+	void *handler;
+
+	if (sg_ioctl_moves_blocks(cmd) && (sg_live_any() || sg_evicted_any()))
+		return sg_report(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), 0,
+				 SG_EV_WRITE, -EPERM);
+	if ((inode->i_mode & S_IFMT) != S_IFREG || sg_ioctl_harmless(cmd))
+		return 0;
+	handler = compat ? (void *)BPF_CORE_READ(file, f_op, compat_ioctl)
+			 : (void *)BPF_CORE_READ(file, f_op, unlocked_ioctl);
+	if (!handler)
+		return 0;
+	seals = sg_seals_of(inode) & SG_SEALS_WRITE_PATH;
+	if (!seals)
+		return 0;
+	exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals;
+	if (!(seals & ~exempt))
+		return 0;
+	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
+}
+
 #endif

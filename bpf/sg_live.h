@@ -19,6 +19,13 @@ static __always_inline __s64 *sg_live_counter(void)
 	return bpf_map_lookup_elem(&sg_live_count, &zero);
 }
 
+static __always_inline bool sg_live_any(void)
+{
+	__s64 *n = sg_live_counter();
+
+	return n && *(volatile __s64 *)n != 0;
+}
+
 static __always_inline void sg_live_note(__s64 *n, __u32 before, __u32 after)
 {
 	if (n && !before != !after)
