@@ -22,6 +22,7 @@
 #include "sg_guard.h"
 #include "sg_bypass.h"
 #include "sg_overlay.h"
+#include "sg_receive.h"
 #include "sg_fence.h"
 #include "sg_pending.h"
 
@@ -654,9 +655,12 @@ int BPF_PROG(sg_inode_free_security, struct inode *inode)
 SEC("lsm/file_receive")
 int BPF_PROG(sg_file_receive, struct file *file, int ret)
 {
-	if (!ret)
-		sg_kapply(SG_KSET_RECEIVE, file);
-	return ret;
+	if (ret)
+		return ret;
+	if (sg_from_daemon() && sg_file_served(file))
+		return -EOPNOTSUPP;
+	sg_kapply(SG_KSET_RECEIVE, file);
+	return 0;
 }
 
 SEC("lsm/file_open")

@@ -52,7 +52,7 @@ rw=$(mktemp -d)
 # for any kmod; the guest loads them with `modprobe -d "$SG_VM_MODROOT"`.
 modroot=$rw/modroot
 mkdir -p "$modroot/lib/modules/$kver"
-for m in loop ext4 overlay btrfs xfs; do
+for m in loop ext4 overlay btrfs xfs fuse; do
 	modprobe -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 done | sort -u | while read -r ko; do
 	rel=${ko#/lib/modules/$kver/}

@@ -333,6 +333,8 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 	result = sg_request_decode(data, (size_t)n, nfds, &h);
 	if (msg.msg_flags & MSG_TRUNC)
 		result = -EMSGSIZE;
+	else if ((msg.msg_flags & MSG_CTRUNC) && nfds < SG_MAX_FDS_PER_MSG)
+		result = -EOPNOTSUPP; /* the kernel refused us the file (bpf/sg_receive.h) */
 	else if (msg.msg_flags & MSG_CTRUNC)
 		result = -EBADMSG; /* more fds than any request takes */
 	if (result == 0) {
@@ -355,7 +357,11 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 		if (h.type < SG_OP_ADD_SEALS || h.type > SG_OP_MAX)
 			h.type = SG_MSG_INVALID;
 		reply_len = 0;
-		if (d->verbose)
+		if (result == -EOPNOTSUPP)
+			fprintf(stderr, "sealguardd: refused a file from pid %d: its filesystem is served by a "
+				"process or a network server (FUSE, NFS...), which sealguard does not wait for\n",
+				(int)c->peer.pid);
+		else if (d->verbose)
 			fprintf(stderr, "sealguardd: malformed message (%zd bytes, %d fds) from pid %d: %s\n", n,
 				nfds, (int)c->peer.pid, strerror(-result));
 	}
