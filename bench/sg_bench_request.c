@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "sealguard.h"
 
 #define ECHO_PATH "/run/sg-bench-echo.sock"
@@ -45,14 +46,6 @@ struct worker {
 	int err;
 	pthread_barrier_t *start;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int send_fd(int sock, int fd, const char *msg, size_t len)
 {

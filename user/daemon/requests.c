@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "peer.h"
@@ -56,14 +57,12 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 {
 	struct sg_event ev = { .op = SG_EV_REQUEST, .err = -EPERM, .seals = seals };
 	char link[64], path[SG_PATH_MAX] = "";
-	struct timespec ts;
 	struct stat st;
 	ssize_t n;
 
 	if (!d->fan_out)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	ev.ts_ns = (uint64_t)now_ns();
 	if (fstat(fd, &st) == 0) {
 		ev.ino = st.st_ino;
 		ev.dev_major = major(st.st_dev);

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 /* Room for fds the daemon never sends but which must not leak if it does;
  * any beyond this the kernel drops itself and flags MSG_CTRUNC. */
 #define SG_CLIENT_MAX_STRAY_FDS 8
@@ -29,14 +31,6 @@ const char *sg_conn_default_path(void)
 	const char *p = secure_getenv(SG_SOCKET_ENV);
 
 	return p && *p ? p : SG_DEFAULT_SOCKET;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Milliseconds left before deadline (-1: none), at least 0. */
