@@ -36,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "fdpass.h"
 #include "protocol.h"
 #include "sealguard.h"
 #include "sealguard_abi.h"
@@ -131,37 +132,24 @@ static void reply(int conn, uint16_t type, uint32_t seq, int32_t result, const v
  * connection is to go. */
 static bool serve(struct fake *f, struct fake_conn *fc)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
 	static _Thread_local char data[SG_MSG_MAX + 1];
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			      .msg_controllen = sizeof(ctl.buf) };
+	struct sg_fdpass_in in;
 	struct sg_msg_hdr h;
-	int fds[MAX_FDS], nfds = 0, r;
+	int *fds = in.fds, nfds, r;
 	struct stat st;
-	ssize_t n = recvmsg(fc->fd, &msg, MSG_CMSG_CLOEXEC);
+	ssize_t n = sg_fdpass_recv(fc->fd, data, sizeof(data), MAX_FDS, 0, &in);
 	bool keep = true;
 
 	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t k = 0; k < cnt && nfds < MAX_FDS; k++)
-			memcpy(&fds[nfds++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-	}
+		return n == -EINTR || n == -EAGAIN;
+	nfds = in.nfds;
 	if (n == 0 && nfds == 0)
 		return false; /* SEQPACKET end of file */
 
 	r = sg_request_decode(data, (size_t)n, nfds, &h);
-	if (msg.msg_flags & MSG_TRUNC)
+	if (in.msg_flags & MSG_TRUNC)
 		r = -EMSGSIZE;
-	else if (msg.msg_flags & MSG_CTRUNC)
+	else if (in.msg_flags & MSG_CTRUNC)
 		r = -EBADMSG;
 	if (r < 0) {
 		lock(f);
