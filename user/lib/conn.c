@@ -104,7 +104,7 @@ int sg_conn_open(struct sg_conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	if (c->fd < 0)
-		r = do_connect(c, now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 5000));
+		r = do_connect(c, now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : SG_DEFAULT_TIMEOUT_MS));
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }
@@ -239,7 +239,7 @@ int sg_conn_call(struct sg_conn *c, struct sg_call *call)
 	 * not make this one send a request and then give up on its answer,
 	 * which for a seal would report failure for a seal applied. */
 	pthread_mutex_lock(&c->lock);
-	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 5000);
+	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : SG_DEFAULT_TIMEOUT_MS);
 	if (c->subscribed) {
 		r = -EINVAL; /* an event stream answers no requests */
 		goto out;
