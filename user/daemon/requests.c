@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Seal requests are for everyone, decided as fcntl would (the policy of
- * issue #4 narrows this); the other requests are for admins only.
+ * Seal requests are for everyone, decided as fcntl would (the policy
+ * narrows this); the other requests are for admins only.
  */
 #include "requests.h"
 
@@ -23,7 +23,6 @@
 #include "seal_ops.h"
 #include "state_db.h"
 
-/* Who sealed what: one line per seal added (refusals with --verbose). */
 /* fd's name as /proc/self/fd gives it, "" when it cannot: read once per
  * request, as every syscall here counts in its latency (docs/benchmarks.md). */
 static void fd_name(int fd, char *buf, size_t len)
@@ -36,6 +35,7 @@ static void fd_name(int fd, char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+/* Who sealed what: one line per seal added (refusals with --verbose). */
 static void log_request(struct sg_daemon *d, const struct sg_client *c, const char *raw, unsigned int asked,
 			int r, const char *cgroup, const char *why)
 {
@@ -91,7 +91,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 
 	memcpy(&b, body, sizeof(b));
 	/* Read at request time, and only trusted if the pid did not change
-	 * hands meanwhile (peer.c); the policy (issue #4) decides on it. */
+	 * hands meanwhile (peer.c); the policy decides on it. */
 	known = sg_peer_cgroup(&c->peer, raw, sizeof(raw)) == 0;
 	sg_printable(cgroup, known ? raw : "?", sizeof(cgroup));
 	r = sg_policy_check_request(d, c, fd, known ? raw : NULL, b.seals & SG_SEAL_ALL, &denied);
