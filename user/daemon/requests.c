@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "seal_names.h"
 #include "seal_ops.h"
+#include "server.h"
 #include "state_db.h"
 
 /* fd's name as /proc/self/fd gives it, "" when it cannot: read once per
@@ -60,8 +61,6 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 	struct stat st;
 	ssize_t n;
 
-	if (!d->fan_out)
-		return;
 	ev.ts_ns = (uint64_t)now_ns();
 	if (fstat(fd, &st) == 0) {
 		ev.ino = st.st_ino;
@@ -75,7 +74,7 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	path[n > 0 ? n : 0] = '\0';
-	d->fan_out(d, &ev, path);
+	sg_server_fan_out(d, &ev, path);
 }
 
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h,

@@ -80,7 +80,7 @@ static int send_msg(int fd, uint16_t type, uint32_t seq, int32_t result, const v
 	return (size_t)n == sizeof(h) + len ? 0 : -EMSGSIZE;
 }
 
-static void fan_out(struct sg_daemon *d, const struct sg_event *ev, const char *path)
+void sg_server_fan_out(struct sg_daemon *d, const struct sg_event *ev, const char *path)
 {
 	struct sg_body_event msg;
 
@@ -120,7 +120,7 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 	if (ev->suppressed)
 		fprintf(stderr, " (+%u not reported)", ev->suppressed);
 	fputc('\n', stderr);
-	fan_out(d, ev, NULL);
+	sg_server_fan_out(d, ev, NULL);
 }
 
 int sg_server_open(struct sg_daemon *d, char *why, size_t len)
@@ -170,7 +170,6 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 	    (r = epoll_add(d, d->signal_fd, TAG_SIGNAL, EPOLLIN)) < 0)
 		goto fail;
 
-	d->fan_out = fan_out;
 	r = sg_events_open(d, on_event);
 	if (r < 0) {
 		snprintf(why, len, "cannot read the denial events ring buffer (%s)", strerror(-r));
