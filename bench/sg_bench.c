@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "floor.skel.h"
 #include "kernel_check.h"
 #include "krules.h"
@@ -185,14 +186,6 @@ static const struct op ops[] = {
 	{ .name = "refused mmap RW, native seal", .fn = op_refuse_mmap_native, .refusal = true },
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Mean ns per call over one repetition; < 0 if the operation failed. */
 static double run_rep(struct bench *b, const struct op *op)

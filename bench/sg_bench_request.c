@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "fdpass.h"
 #include "sealguard.h"
 
 #define ECHO_PATH "/run/sg-bench-echo.sock"
@@ -46,51 +48,27 @@ struct worker {
 	pthread_barrier_t *start;
 };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static int send_fd(int sock, int fd, const char *msg, size_t len)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	return sg_fdpass_send(sock, &iov, 1, fd, 0) == (ssize_t)len ? 0 : -1;
 }
 
 /* The floor's server side: receive the fd, close it, answer. */
 static void *echo_conn(void *arg)
 {
 	int c = (int)(long)arg;
-	char buf[MSG_SIZE], cbuf[CMSG_SPACE(sizeof(int))];
+	char buf[MSG_SIZE];
 
 	for (;;) {
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		ssize_t n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
-		struct cmsghdr *cm;
+		struct sg_fdpass_in in;
+		ssize_t n = sg_fdpass_recv(c, buf, sizeof(buf), 1, 0, &in);
 
 		if (n <= 0)
 			break;
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-				close(fd);
-			}
+		while (in.nfds--)
+			close(in.fds[in.nfds]);
 		if (send(c, buf, sizeof(buf), MSG_NOSIGNAL) != (ssize_t)sizeof(buf))
 			break;
 	}

@@ -10,12 +10,12 @@
 #ifndef SG_KRULES_H
 #define SG_KRULES_H
 
-/* Seals a trigger can add: WRITE and EXEC must fail while the file is
- * mapped writable or executable, which a seal added at a moment the holder
- * does not choose cannot check (the parser refuses them too). */
 /* Supplementary groups a gid condition looks through. */
 #define SG_KPOLICY_GROUPS 16
 
+/* Seals a trigger can add: WRITE and EXEC must fail while the file is
+ * mapped writable or executable, which a seal added at a moment the holder
+ * does not choose cannot check (the parser refuses them too). */
 #define SG_KAPPLY_SEALS (SG_SEAL_SEAL | SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_FUTURE_WRITE)
 
 /* memfds live on the internal shm (or hugetlbfs) mount as "memfd:NAME". */

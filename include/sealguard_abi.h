@@ -30,7 +30,6 @@
  * 'S' 0xe0.. is unused by any in-tree driver; the hook only reacts to the
  * daemon's tgid, for anyone else the ioctl passes through untouched.
  */
-#define SG_IOC_MAGIC   'S'
 #define SG_IOC_ADD     0x5308e0u /* arg: seals to add */
 #define SG_IOC_CONFIRM 0x5308e1u /* arg: unused; finish a pending WRITE */
 #define SG_IOC_ABORT   0x5308e2u /* arg: unused; undo a pending WRITE */
@@ -53,7 +52,7 @@ struct sg_inode {
 	__u32 seals;      /* SG_SEAL_* in force */
 	__u32 pending;    /* seals published but not yet confirmed */
 	__u32 revert;     /* seals to restore if a pending WRITE aborts */
-	__u32 flags;      /* SG_INODE_* */
+	__u32 reserved;   /* unused; keeps the pinned map's layout */
 	struct bpf_spin_lock lock;
 };
 
@@ -73,7 +72,7 @@ struct sg_inode {
 
 struct sg_config {
 	__u32 daemon_tgid; /* only this process may issue SG_IOC_* */
-	__u32 features;    /* SG_FEAT_* chosen by the loader */
+	__u32 reserved;    /* unused; keeps the pinned map's layout */
 	__u32 kpol_half;   /* 0 or 1: the half of "sg_kpolicy"/"sg_kmatch" in force */
 	__u32 kpol_sets;   /* SG_KSET_F_*: which kinds of kernel rule are installed */
 	/* Who may open sealguard's maps for writing and remove its pins

@@ -36,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "fdpass.h"
 #include "protocol.h"
 #include "sealguard.h"
 #include "sealguard_abi.h"
@@ -66,6 +67,7 @@ struct fake {
 	fake_handler handler;
 	void *data;
 	bool turn_away; /* as the real daemon when full: SG_MSG_ERROR, close, unread */
+	bool up;        /* listening, its thread running */
 
 	pthread_mutex_t lock; /* guards what follows */
 	int connections;
@@ -131,37 +133,24 @@ static void reply(int conn, uint16_t type, uint32_t seq, int32_t result, const v
  * connection is to go. */
 static bool serve(struct fake *f, struct fake_conn *fc)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
 	static _Thread_local char data[SG_MSG_MAX + 1];
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			      .msg_controllen = sizeof(ctl.buf) };
+	struct sg_fdpass_in in;
 	struct sg_msg_hdr h;
-	int fds[MAX_FDS], nfds = 0, r;
+	int *fds = in.fds, nfds, r;
 	struct stat st;
-	ssize_t n = recvmsg(fc->fd, &msg, MSG_CMSG_CLOEXEC);
+	ssize_t n = sg_fdpass_recv(fc->fd, data, sizeof(data), MAX_FDS, 0, &in);
 	bool keep = true;
 
 	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t k = 0; k < cnt && nfds < MAX_FDS; k++)
-			memcpy(&fds[nfds++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-	}
+		return n == -EINTR || n == -EAGAIN;
+	nfds = in.nfds;
 	if (n == 0 && nfds == 0)
 		return false; /* SEQPACKET end of file */
 
 	r = sg_request_decode(data, (size_t)n, nfds, &h);
-	if (msg.msg_flags & MSG_TRUNC)
+	if (in.msg_flags & MSG_TRUNC)
 		r = -EMSGSIZE;
-	else if (msg.msg_flags & MSG_CTRUNC)
+	else if (in.msg_flags & MSG_CTRUNC)
 		r = -EBADMSG;
 	if (r < 0) {
 		lock(f);
@@ -246,6 +235,7 @@ static void fake_listen(struct fake *f)
 	assert_int_equal(listen(f->listen_fd, 16), 0);
 	assert_int_equal(pipe2(f->stop, O_CLOEXEC), 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
+	f->up = true;
 }
 
 static void fake_start(struct fake *f, fake_handler handler, void *data)
@@ -265,6 +255,9 @@ static void fake_start(struct fake *f, fake_handler handler, void *data)
  * daemon that exits does. */
 static void fake_down(struct fake *f)
 {
+	if (!f->up)
+		return; /* the test took it down itself */
+	f->up = false;
 	(void)!write(f->stop[1], "x", 1);
 	pthread_join(f->thread, NULL);
 	close(f->stop[0]);
@@ -667,27 +660,59 @@ static bool answer_list(struct fake *f, int conn, const struct sg_msg_hdr *h, co
 	return true;
 }
 
+/* ---- fixtures ------------------------------------------------------------ */
+
+/* A fake daemon per test, at $SEALGUARD_SOCKET, answering with
+ * answer_seals until the test says otherwise (fake_answer). */
+static int fake_setup(void **state)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fake_start(f, answer_seals, NULL);
+	*state = f;
+	return 0;
+}
+
+/* Stopped even when the test failed; whatever the test did, the library
+ * must only have sent what the daemon takes. */
+static int fake_teardown(void **state)
+{
+	struct fake *f = *state;
+
+	fake_stop(f);
+	free(f);
+	return 0;
+}
+
+/* Set before the calls it is to answer: the fake reads it per request. */
+static void fake_answer(struct fake *f, fake_handler handler, void *data)
+{
+	f->handler = handler;
+	f->data = data;
+}
+
 /* ---- seal calls ---------------------------------------------------------- */
 
 static void test_add_and_get(void **state)
 {
 	struct seal_answers answers = { .add = 0, .get = NO_ANSWER };
-	struct fake f;
+	struct fake *f = *state;
 	int fd = tmpfile_fd(0x0c), ro;
 	char proc[64];
 	struct stat st;
 
-	fake_start(&f, answer_seals, &answers);
+	fake_answer(f, answer_seals, &answers);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(sg_add_seals(fd, SG_SEAL_WRITE | SG_SEAL_GROW), 0);
 	/* The daemon got this very file, with one fd (the decoder insists),
 	 * and the seals asked for. */
-	assert_int_equal(fake_get(&f, &f.requests), 1);
-	assert_int_equal(fake_last(&f).h.type, SG_OP_ADD_SEALS);
-	assert_int_equal(fake_last(&f).h.flags, 0);
-	assert_int_equal(fake_last(&f).seals, SG_SEAL_WRITE | SG_SEAL_GROW);
-	assert_int_equal(fake_last(&f).ino, st.st_ino);
-	assert_int_equal(fake_last(&f).accmode, O_RDWR);
+	assert_int_equal(fake_get(f, &f->requests), 1);
+	assert_int_equal(fake_last(f).h.type, SG_OP_ADD_SEALS);
+	assert_int_equal(fake_last(f).h.flags, 0);
+	assert_int_equal(fake_last(f).seals, SG_SEAL_WRITE | SG_SEAL_GROW);
+	assert_int_equal(fake_last(f).ino, st.st_ino);
+	assert_int_equal(fake_last(f).accmode, O_RDWR);
 
 	/* The daemon's errno, as fcntl would set it. */
 	answers.add = -EBUSY;
@@ -705,11 +730,11 @@ static void test_add_and_get(void **state)
 	errno = 0;
 	assert_int_equal(sg_add_seals(fd, 0x40 | SG_SEAL_WRITE), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(fake_last(&f).seals, 0x40 | SG_SEAL_WRITE);
+	assert_int_equal(fake_last(f).seals, 0x40 | SG_SEAL_WRITE);
 
 	/* GET returns the seals themselves. */
 	assert_int_equal(sg_get_seals(fd), 0x0c);
-	assert_int_equal(fake_last(&f).h.type, SG_OP_GET_SEALS);
+	assert_int_equal(fake_last(f).h.type, SG_OP_GET_SEALS);
 	answers.get = 0;
 	assert_int_equal(sg_get_seals(fd), 0);
 	answers.get = SG_SEAL_ALL;
@@ -726,13 +751,12 @@ static void test_add_and_get(void **state)
 	assert_true(ro >= 0);
 	answers.get = SG_SEAL_GROW;
 	assert_int_equal(sg_get_seals(ro), SG_SEAL_GROW);
-	assert_int_equal(fake_last(&f).accmode, O_RDONLY);
-	assert_int_equal(fake_last(&f).ino, st.st_ino);
+	assert_int_equal(fake_last(f).accmode, O_RDONLY);
+	assert_int_equal(fake_last(f).ino, st.st_ino);
 
 	/* One connection for all of them. */
-	assert_int_equal(fake_get(&f, &f.connections), 1);
-	assert_int_equal(fake_get(&f, &f.requests), 9);
-	fake_stop(&f);
+	assert_int_equal(fake_get(f, &f->connections), 1);
+	assert_int_equal(fake_get(f, &f->requests), 9);
 	close(ro);
 	close(fd);
 }
@@ -740,14 +764,13 @@ static void test_add_and_get(void **state)
 /* fcntl's own fd checks happen before anything is sent. */
 static void test_bad_fds_not_sent(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	int opath = open("/tmp", O_PATH | O_CLOEXEC);
 	/* High enough that the fake's sockets never take the number. */
 	int closed = fcntl(opath, F_DUPFD_CLOEXEC, 900);
 
 	assert_true(closed >= 900);
 	close(closed);
-	fake_start(&f, answer_seals, NULL);
 	errno = 0;
 	assert_int_equal(sg_add_seals(-1, SG_SEAL_WRITE), -1);
 	assert_int_equal(errno, EBADF);
@@ -760,8 +783,7 @@ static void test_bad_fds_not_sent(void **state)
 	errno = 0;
 	assert_int_equal(sg_get_seals(opath), -1);
 	assert_int_equal(errno, EBADF);
-	assert_int_equal(fake_get(&f, &f.requests), 0);
-	fake_stop(&f);
+	assert_int_equal(fake_get(f, &f->requests), 0);
 	close(opath);
 }
 
@@ -769,33 +791,31 @@ static void test_bad_fds_not_sent(void **state)
  * a reconnect (docs section 7). */
 static void test_seq(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(2);
 	uint32_t before;
 
-	fake_start(&f, answer_seals, NULL);
-	c = sg_connect(f.path, 2000);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	for (uint32_t i = 1; i <= 3; i++) {
 		assert_int_equal(sg_conn_get_seals(c, fd), 2);
-		assert_int_equal(fake_last(&f).h.seq, i);
+		assert_int_equal(fake_last(f).h.seq, i);
 	}
 	assert_int_equal(sg_conn_add_seals(c, fd, SG_SEAL_GROW), 0);
-	assert_int_equal(fake_last(&f).h.seq, 4);
+	assert_int_equal(fake_last(f).h.seq, 4);
 
 	/* The daemon hangs up; the next request on the new connection goes
 	 * on counting. */
-	f.handler = answer_once_then_close;
+	fake_answer(f, answer_once_then_close, NULL);
 	assert_int_equal(sg_conn_get_seals(c, fd), 2);
-	before = fake_last(&f).h.seq;
+	before = fake_last(f).h.seq;
 	usleep(50000); /* let the close land */
-	f.handler = answer_seals;
+	fake_answer(f, answer_seals, NULL);
 	assert_int_equal(sg_conn_get_seals(c, fd), 2);
-	assert_true(fake_last(&f).h.seq > before);
-	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_true(fake_last(f).h.seq > before);
+	assert_int_equal(fake_get(f, &f->connections), 2);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -864,14 +884,14 @@ static void test_no_daemon(void **state)
 
 static void test_timeout(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	struct timespec a;
 	int fd = tmpfile_fd(1);
 	long ms;
 
-	fake_start(&f, answer_never, NULL);
-	c = sg_connect(f.path, 300);
+	fake_answer(f, answer_never, NULL);
+	c = sg_connect(f->path, 300);
 	assert_non_null(c);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	errno = 0;
@@ -880,9 +900,8 @@ static void test_timeout(void **state)
 	ms = elapsed_ms(&a);
 	assert_true(ms >= 280 && ms < 2000);
 	/* Giving up is not a reason to retry: one request. */
-	assert_int_equal(fake_get(&f, &f.requests), 1);
+	assert_int_equal(fake_get(f, &f->requests), 1);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -890,20 +909,19 @@ static void test_timeout(void **state)
  * on a new one, with its own answer. */
 static void test_timeout_then_answer(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(8);
 
-	fake_start(&f, answer_all_but_first, NULL);
-	c = sg_connect(f.path, 200);
+	fake_answer(f, answer_all_but_first, NULL);
+	c = sg_connect(f->path, 200);
 	assert_non_null(c);
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_int_equal(sg_conn_get_seals(c, fd), 8);
-	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_int_equal(fake_get(f, &f->connections), 2);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -911,12 +929,12 @@ static void test_timeout_then_answer(void **state)
 static void test_default_timeout(void **state)
 {
 	int delay = 300, ms[] = { 0, -1, 100 };
-	struct fake f;
+	struct fake *f = *state;
 	int fd = tmpfile_fd(6);
 
-	fake_start(&f, answer_slowly, &delay);
+	fake_answer(f, answer_slowly, &delay);
 	for (int i = 0; i < 3; i++) {
-		struct sg_conn *c = sg_connect(f.path, ms[i]);
+		struct sg_conn *c = sg_connect(f->path, ms[i]);
 
 		assert_non_null(c);
 		errno = 0;
@@ -928,7 +946,6 @@ static void test_default_timeout(void **state)
 		}
 		sg_disconnect(c);
 	}
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -974,22 +991,21 @@ static void test_connect_timeout(void **state)
  * reconnects once, transparently. */
 static void test_reconnect_after_close(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(5);
 
-	fake_start(&f, answer_once_then_close, NULL);
-	c = sg_connect(f.path, 2000);
+	fake_answer(f, answer_once_then_close, NULL);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	assert_int_equal(sg_conn_get_seals(c, fd), 5);
 	usleep(50000); /* let the close land */
 	assert_int_equal(sg_conn_get_seals(c, fd), 5);
-	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_int_equal(fake_get(f, &f->connections), 2);
 	/* The request is not repeated on the new connection: the dead one
 	 * never got it. */
-	assert_int_equal(fake_get(&f, &f.requests), 2);
+	assert_int_equal(fake_get(f, &f->requests), 2);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -998,25 +1014,24 @@ static void test_reconnect_after_close(void **state)
  * attempts on a used connection, one on a fresh one. */
 static void test_reconnect_once(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(5);
 
-	fake_start(&f, hang_up, NULL);
-	c = sg_connect(f.path, 2000);
+	fake_answer(f, hang_up, NULL);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
 	assert_int_equal(errno, ECONNRESET);
-	assert_int_equal(fake_get(&f, &f.requests), 2);
-	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_int_equal(fake_get(f, &f->requests), 2);
+	assert_int_equal(fake_get(f, &f->connections), 2);
 	errno = 0;
 	assert_int_equal(sg_conn_add_seals(c, fd, SG_SEAL_WRITE), -1);
 	assert_int_equal(errno, ECONNRESET);
-	assert_int_equal(fake_get(&f, &f.requests), 3);
-	assert_int_equal(fake_get(&f, &f.connections), 3);
+	assert_int_equal(fake_get(f, &f->requests), 3);
+	assert_int_equal(fake_get(f, &f->connections), 3);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -1024,26 +1039,25 @@ static void test_reconnect_once(void **state)
  * anew at the same path. */
 static void test_reconnect_after_restart(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(6);
 
-	fake_start(&f, answer_seals, NULL);
-	c = sg_connect(f.path, 2000);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	assert_int_equal(sg_conn_get_seals(c, fd), 6);
 	assert_int_equal(sg_get_seals(fd), 6);
-	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_int_equal(fake_get(f, &f->connections), 2);
 
 	/* Down and up again between two calls: nobody notices. */
-	fake_down(&f);
-	fake_listen(&f);
+	fake_down(f);
+	fake_listen(f);
 	assert_int_equal(sg_conn_get_seals(c, fd), 6);
 	assert_int_equal(sg_get_seals(fd), 6);
-	assert_int_equal(fake_get(&f, &f.connections), 4);
+	assert_int_equal(fake_get(f, &f->connections), 4);
 
 	/* Down: a "no daemon" errno, not a hang. */
-	fake_down(&f);
+	fake_down(f);
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
 	assert_int_equal(errno, ENOENT);
@@ -1052,24 +1066,22 @@ static void test_reconnect_after_restart(void **state)
 	assert_int_equal(errno, ENOENT);
 
 	/* Up again: the same objects work. */
-	fake_listen(&f);
+	fake_listen(f);
 	assert_int_equal(sg_conn_get_seals(c, fd), 6);
 	assert_int_equal(sg_get_seals(fd), 6);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
 static void test_daemon_full(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	int fd = tmpfile_fd(1);
 
-	fake_start(&f, answer_busy, NULL);
+	fake_answer(f, answer_busy, NULL);
 	errno = 0;
 	assert_int_equal(sg_get_seals(fd), -1);
 	assert_int_equal(errno, EAGAIN);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -1077,15 +1089,13 @@ static void test_daemon_full(void **state)
  * connection, and the reason must still come through. */
 static void test_daemon_full_unread(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	int fd = tmpfile_fd(1);
 
-	fake_start(&f, answer_seals, NULL);
-	f.turn_away = true;
+	f->turn_away = true;
 	errno = 0;
 	assert_int_equal(sg_get_seals(fd), -1);
 	assert_int_equal(errno, EAGAIN);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -1093,12 +1103,11 @@ static void test_daemon_full_unread(void **state)
 
 static void test_stale_replies_skipped(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	int fd = tmpfile_fd(1);
 
-	fake_start(&f, answer_after_noise, NULL);
+	fake_answer(f, answer_after_noise, NULL);
 	assert_int_equal(sg_get_seals(fd), 2);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -1106,14 +1115,14 @@ static void test_stale_replies_skipped(void **state)
  * waits for its own, and times out without it. */
 static void test_wrong_seq_only(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	struct timespec a;
 	int fd = tmpfile_fd(1);
 	long ms;
 
-	fake_start(&f, answer_wrong_seq, NULL);
-	c = sg_connect(f.path, 250);
+	fake_answer(f, answer_wrong_seq, NULL);
+	c = sg_connect(f->path, 250);
 	assert_non_null(c);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	errno = 0;
@@ -1122,7 +1131,6 @@ static void test_wrong_seq_only(void **state)
 	ms = elapsed_ms(&a);
 	assert_true(ms >= 230 && ms < 2000);
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -1153,29 +1161,28 @@ static void test_malformed_replies(void **state)
 		{ EMPTY_RECORD, ECONNRESET, 2 },
 	};
 	struct bad bad = { .mode = GOOD };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(1);
 
-	fake_start(&f, answer_badly, &bad);
-	c = sg_connect(f.path, 1000);
+	fake_answer(f, answer_badly, &bad);
+	c = sg_connect(f->path, 1000);
 	assert_non_null(c);
 	assert_int_equal(sg_conn_get_seals(c, fd), 3);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int requests = fake_get(&f, &f.requests), conns = fake_get(&f, &f.connections);
+		int requests = fake_get(f, &f->requests), conns = fake_get(f, &f->connections);
 
 		bad.mode = cases[i].mode;
 		errno = 0;
 		assert_int_equal(sg_conn_get_seals(c, fd), -1);
 		assert_int_equal(errno, cases[i].err);
-		assert_int_equal(fake_get(&f, &f.requests), requests + cases[i].attempts);
+		assert_int_equal(fake_get(f, &f->requests), requests + cases[i].attempts);
 
 		bad.mode = GOOD;
 		assert_int_equal(sg_conn_get_seals(c, fd), 3);
-		assert_int_equal(fake_get(&f, &f.connections), conns + cases[i].attempts);
+		assert_int_equal(fake_get(f, &f->connections), conns + cases[i].attempts);
 	}
 	sg_disconnect(c);
-	fake_stop(&f);
 	close(fd);
 }
 
@@ -1192,18 +1199,18 @@ static bool pipe_closed(int rfd)
 static void test_stray_fds(void **state)
 {
 	struct bad bad = { .mode = STRAY_FD };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	int fd = tmpfile_fd(1), p[2];
 
 	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
 	bad.fd = p[1];
-	fake_start(&f, answer_badly, &bad);
-	c = sg_connect(f.path, 1000);
+	fake_answer(f, answer_badly, &bad);
+	c = sg_connect(f->path, 1000);
 	assert_non_null(c);
 	/* One fd with a good reply: the reply counts, the fd goes. */
 	assert_int_equal(sg_conn_get_seals(c, fd), 3);
-	fake_down(&f);
+	fake_down(f);
 	close(p[1]);
 	assert_true(pipe_closed(p[0]));
 	close(p[0]);
@@ -1213,19 +1220,16 @@ static void test_stray_fds(void **state)
 	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
 	bad.fd = p[1];
 	bad.mode = STRAY_FDS;
-	fake_listen(&f);
+	fake_listen(f);
 	errno = 0;
 	assert_int_equal(sg_conn_get_seals(c, fd), -1);
 	assert_int_equal(errno, EBADMSG);
-	fake_down(&f);
+	fake_down(f);
 	close(p[1]);
 	assert_true(pipe_closed(p[0]));
 	close(p[0]);
 
 	sg_disconnect(c);
-	fake_check_clean(&f);
-	rmdir(f.dir);
-	pthread_mutex_destroy(&f.lock);
 	close(fd);
 }
 
@@ -1234,16 +1238,16 @@ static void test_stray_fds(void **state)
 static void test_status(void **state)
 {
 	struct admin a = { .admin = true };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_status st;
 	struct sg_conn *c;
 
-	fake_start(&f, answer_admin, &a);
+	fake_answer(f, answer_admin, &a);
 	c = sg_connect(NULL, 2000); /* NULL: $SEALGUARD_SOCKET */
 	assert_non_null(c);
 	memset(&st, 0xa5, sizeof(st));
 	assert_int_equal(sg_status(c, &st), 0);
-	assert_int_equal(fake_last(&f).h.type, SG_OP_STATUS);
+	assert_int_equal(fake_last(f).h.type, SG_OP_STATUS);
 	/* Every field, copied from the right place. */
 	assert_string_equal(st.version, "0123456789abcdef0123456789abcde");
 	assert_int_equal(st.daemon_pid, 4321);
@@ -1270,44 +1274,42 @@ static void test_status(void **state)
 	assert_int_equal(errno, EPERM);
 	a.admin = true;
 	assert_int_equal(sg_status(c, &st), 0);
-	assert_int_equal(fake_get(&f, &f.connections), 1);
+	assert_int_equal(fake_get(f, &f->connections), 1);
 	sg_disconnect(c);
-	fake_stop(&f);
 }
 
 static void test_unload(void **state)
 {
 	struct admin a = { .admin = true };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 
-	fake_start(&f, answer_admin, &a);
-	c = sg_connect(f.path, 2000);
+	fake_answer(f, answer_admin, &a);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	assert_int_equal(sg_unload(c), 0);
-	assert_int_equal(fake_last(&f).h.type, SG_OP_UNLOAD);
-	assert_int_equal(fake_last(&f).h.size, sizeof(struct sg_msg_hdr));
+	assert_int_equal(fake_last(f).h.type, SG_OP_UNLOAD);
+	assert_int_equal(fake_last(f).h.size, sizeof(struct sg_msg_hdr));
 	a.admin = false;
 	errno = 0;
 	assert_int_equal(sg_unload(c), -1);
 	assert_int_equal(errno, EPERM);
 	sg_disconnect(c);
-	fake_stop(&f);
 }
 
 static void test_reload(void **state)
 {
 	struct admin a = { .admin = true };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 	char msg[64];
 	uint32_t gen = 0;
 
-	fake_start(&f, answer_admin, &a);
-	c = sg_connect(f.path, 2000);
+	fake_answer(f, answer_admin, &a);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	assert_int_equal(sg_reload(c, &gen, msg, sizeof(msg)), 0);
-	assert_int_equal(fake_last(&f).h.type, SG_OP_RELOAD);
+	assert_int_equal(fake_last(f).h.type, SG_OP_RELOAD);
 	assert_int_equal(gen, 13);
 	assert_string_equal(msg, "built-in policy in force");
 	/* Both out-params are optional; a short buffer is cut, terminated. */
@@ -1340,20 +1342,19 @@ static void test_reload(void **state)
 	assert_int_equal(errno, EBADMSG);
 	assert_string_equal(msg, "");
 	sg_disconnect(c);
-	fake_stop(&f);
 }
 
 static void test_events(void **state)
 {
 	struct admin a = { .admin = true };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_event_info ev;
 	struct sg_conn *c;
 	struct pollfd p;
 	int fd = tmpfile_fd(1);
 
-	fake_start(&f, answer_admin, &a);
-	c = sg_connect(f.path, 2000);
+	fake_answer(f, answer_admin, &a);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	/* Not subscribed: no events to wait for. */
 	errno = 0;
@@ -1361,7 +1362,7 @@ static void test_events(void **state)
 	assert_int_equal(errno, EINVAL);
 
 	assert_int_equal(sg_subscribe(c), 0);
-	assert_int_equal(fake_last(&f).h.type, SG_OP_SUBSCRIBE);
+	assert_int_equal(fake_last(f).h.type, SG_OP_SUBSCRIBE);
 	/* sg_conn_fd() is the socket to poll. */
 	p = (struct pollfd){ .fd = sg_conn_fd(c), .events = POLLIN };
 	assert_true(p.fd >= 0);
@@ -1406,17 +1407,14 @@ static void test_events(void **state)
 	errno = 0;
 	assert_int_equal(sg_subscribe(c), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(fake_get(&f, &f.requests), 1);
+	assert_int_equal(fake_get(f, &f->requests), 1);
 
 	/* The daemon going away ends the stream. */
-	fake_down(&f);
+	fake_down(f);
 	errno = 0;
 	assert_int_equal(sg_next_event(c, &ev, 2000), -1);
 	assert_int_equal(errno, ECONNRESET);
 	sg_disconnect(c);
-	fake_check_clean(&f);
-	rmdir(f.dir);
-	pthread_mutex_destroy(&f.lock);
 	close(fd);
 }
 
@@ -1425,13 +1423,13 @@ static void test_events(void **state)
 static void test_events_end(void **state)
 {
 	struct admin a = { .admin = true, .farewell = true };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_event_info ev;
 	struct sg_conn *c;
 
-	fake_start(&f, answer_admin, &a);
+	fake_answer(f, answer_admin, &a);
 	for (int round = 0; round < 2; round++) {
-		c = sg_connect(f.path, 2000);
+		c = sg_connect(f->path, 2000);
 		assert_non_null(c);
 		assert_int_equal(sg_subscribe(c), 0);
 		assert_int_equal(sg_next_event(c, &ev, 1000), 0);
@@ -1448,7 +1446,7 @@ static void test_events_end(void **state)
 
 	/* Refused: the connection is still a request connection. */
 	a.admin = false;
-	c = sg_connect(f.path, 2000);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 	errno = 0;
 	assert_int_equal(sg_subscribe(c), -1);
@@ -1456,7 +1454,6 @@ static void test_events_end(void **state)
 	a.admin = true;
 	assert_int_equal(sg_reload(c, NULL, NULL, 0), 0);
 	sg_disconnect(c);
-	fake_stop(&f);
 }
 
 struct collected {
@@ -1500,15 +1497,15 @@ static void test_list_pages(void **state)
 	const int pages = (130 + SG_LIST_PAGE - 1) / SG_LIST_PAGE;
 	struct registry reg = { .size = 130 };
 	struct collected col = { .stop_at = -1 };
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 
-	fake_start(&f, answer_list, &reg);
-	c = sg_connect(f.path, 2000);
+	fake_answer(f, answer_list, &reg);
+	c = sg_connect(f->path, 2000);
 	assert_non_null(c);
 
 	/* Three pages of SG_LIST_PAGE, each continuing after the last key. */
-	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(list_walk(f, c, &reg, &col), 0);
 	assert_int_equal(col.n, 130);
 	assert_true(col.in_order);
 	assert_int_equal(reg.requests, pages);
@@ -1517,31 +1514,31 @@ static void test_list_pages(void **state)
 	/* The callback stops the walk, its value is returned, and no page
 	 * is asked for after it: mid-page, and at a page's last entry. */
 	col.stop_at = 60;
-	assert_int_equal(list_walk(&f, c, &reg, &col), 99);
+	assert_int_equal(list_walk(f, c, &reg, &col), 99);
 	assert_int_equal(col.n, 60);
 	assert_int_equal(reg.requests, 2);
 	col.stop_at = SG_LIST_PAGE;
-	assert_int_equal(list_walk(&f, c, &reg, &col), 99);
+	assert_int_equal(list_walk(f, c, &reg, &col), 99);
 	assert_int_equal(col.n, SG_LIST_PAGE);
 	assert_int_equal(reg.requests, 1);
 
 	/* Exactly one full page: "more" is 0, one request. */
 	col.stop_at = -1;
 	reg.size = SG_LIST_PAGE;
-	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(list_walk(f, c, &reg, &col), 0);
 	assert_int_equal(col.n, SG_LIST_PAGE);
 	assert_int_equal(reg.requests, 1);
 
 	/* Nothing sealed: no callback. */
 	reg.size = 0;
-	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(list_walk(f, c, &reg, &col), 0);
 	assert_int_equal(col.n, 0);
 	assert_int_equal(reg.requests, 1);
 
 	/* "more" with an empty page: the library stops rather than loop. */
 	reg.size = 10;
 	reg.empty_but_more = true;
-	assert_int_equal(list_walk(&f, c, &reg, &col), 0);
+	assert_int_equal(list_walk(f, c, &reg, &col), 0);
 	assert_int_equal(col.n, 0);
 	assert_int_equal(reg.requests, 1);
 	reg.empty_but_more = false;
@@ -1550,13 +1547,12 @@ static void test_list_pages(void **state)
 	reg.size = 130;
 	reg.fail_at = 2;
 	errno = 0;
-	assert_int_equal(list_walk(&f, c, &reg, &col), -1);
+	assert_int_equal(list_walk(f, c, &reg, &col), -1);
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(col.n, SG_LIST_PAGE);
 	assert_int_equal(reg.errors, 0);
 
 	sg_disconnect(c);
-	fake_stop(&f);
 }
 
 /* ---- threads, fork, environment ------------------------------------------ */
@@ -1592,11 +1588,10 @@ static void test_threads(void **state)
 {
 	struct worker w[8];
 	pthread_t t[8];
-	struct fake f;
+	struct fake *f = *state;
 	struct sg_conn *c;
 
-	fake_start(&f, answer_seals, NULL);
-	c = sg_connect(f.path, 5000);
+	c = sg_connect(f->path, 5000);
 	assert_non_null(c);
 	for (int i = 0; i < 8; i++) {
 		w[i] = (struct worker){ .c = c, .size = 10 + i };
@@ -1606,21 +1601,19 @@ static void test_threads(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(w[i].wrong, 0);
 	}
-	assert_int_equal(fake_get(&f, &f.requests), 8 * 200);
-	/* Neither connection was dropped (the seq check is in fake_stop). */
-	assert_int_equal(fake_get(&f, &f.connections), 2);
+	assert_int_equal(fake_get(f, &f->requests), 8 * 200);
+	/* Neither connection was dropped (the seq check is in fake_teardown). */
+	assert_int_equal(fake_get(f, &f->connections), 2);
 	sg_disconnect(c);
-	fake_stop(&f);
 }
 
 /* A child never talks on its parent's connection. */
 static void test_fork(void **state)
 {
-	struct fake f;
+	struct fake *f = *state;
 	int fd = tmpfile_fd(3), status;
 	pid_t pid;
 
-	fake_start(&f, answer_seals, NULL);
 	assert_int_equal(sg_get_seals(fd), 3);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -1629,30 +1622,27 @@ static void test_fork(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(sg_get_seals(fd), 3);
-	assert_int_equal(fake_get(&f, &f.connections), 2);
-	assert_int_equal(fake_get(&f, &f.requests), 3);
-	fake_stop(&f);
+	assert_int_equal(fake_get(f, &f->connections), 2);
+	assert_int_equal(fake_get(f, &f->requests), 3);
 	close(fd);
 }
 
 /* The cached connection follows $SEALGUARD_SOCKET. */
 static void test_env_change(void **state)
 {
-	struct fake a, b;
+	struct fake *a = *state, b;
 	int fd = tmpfile_fd(4);
 
-	fake_start(&a, answer_seals, NULL);
 	assert_int_equal(sg_get_seals(fd), 4);
 	fake_start(&b, answer_seals, NULL); /* points the environment at b */
 	assert_int_equal(sg_get_seals(fd), 4);
-	assert_int_equal(fake_get(&a, &a.requests), 1);
+	assert_int_equal(fake_get(a, &a->requests), 1);
 	assert_int_equal(fake_get(&b, &b.requests), 1);
 	/* And back, to a's still open socket. */
-	setenv(SG_SOCKET_ENV, a.path, 1);
+	setenv(SG_SOCKET_ENV, a->path, 1);
 	assert_int_equal(sg_get_seals(fd), 4);
-	assert_int_equal(fake_get(&a, &a.requests), 2);
-	assert_int_equal(fake_get(&a, &a.connections), 2);
-	fake_stop(&a);
+	assert_int_equal(fake_get(a, &a->requests), 2);
+	assert_int_equal(fake_get(a, &a->connections), 2);
 	fake_stop(&b);
 	close(fd);
 }
@@ -1683,32 +1673,32 @@ static void test_denied_op_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_and_get),
-		cmocka_unit_test(test_bad_fds_not_sent),
-		cmocka_unit_test(test_seq),
+		cmocka_unit_test_setup_teardown(test_add_and_get, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_fds_not_sent, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_seq, fake_setup, fake_teardown),
 		cmocka_unit_test(test_no_daemon),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_timeout_then_answer),
-		cmocka_unit_test(test_default_timeout),
+		cmocka_unit_test_setup_teardown(test_timeout, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_then_answer, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_default_timeout, fake_setup, fake_teardown),
 		cmocka_unit_test(test_connect_timeout),
-		cmocka_unit_test(test_reconnect_after_close),
-		cmocka_unit_test(test_reconnect_once),
-		cmocka_unit_test(test_reconnect_after_restart),
-		cmocka_unit_test(test_daemon_full),
-		cmocka_unit_test(test_daemon_full_unread),
-		cmocka_unit_test(test_stale_replies_skipped),
-		cmocka_unit_test(test_wrong_seq_only),
-		cmocka_unit_test(test_malformed_replies),
-		cmocka_unit_test(test_stray_fds),
-		cmocka_unit_test(test_status),
-		cmocka_unit_test(test_reload),
-		cmocka_unit_test(test_unload),
-		cmocka_unit_test(test_events),
-		cmocka_unit_test(test_events_end),
-		cmocka_unit_test(test_list_pages),
-		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_fork),
-		cmocka_unit_test(test_env_change),
+		cmocka_unit_test_setup_teardown(test_reconnect_after_close, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_once, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_after_restart, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_full, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_full_unread, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_replies_skipped, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_seq_only, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_replies, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_stray_fds, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_status, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_reload, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_unload, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_events, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_events_end, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_list_pages, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_threads, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_fork, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_env_change, fake_setup, fake_teardown),
 		cmocka_unit_test(test_denied_op_name),
 	};
 

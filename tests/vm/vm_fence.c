@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conformance_ops.h"
 #include "sealguard.h"
 #include "vm_uffd.h"
@@ -295,7 +296,7 @@ static void *do_seal(void *arg)
 
 	s->r = sg_add_seals(s->fd, s->seals);
 	s->err = errno;
-	s->returned_ms = vm_now_ms();
+	s->returned_ms = now_ms();
 	atomic_store(&s->done, true);
 	return NULL;
 }
@@ -345,15 +346,15 @@ static void locked_write_case(const char *name, const char *dir, int hold_ms)
 
 		sleep_ms(300);
 		other = make_file(dir, "other", PAGE, buf, sizeof(buf));
-		t0 = vm_now_ms();
+		t0 = now_ms();
 		if (conn && other >= 0)
 			g = sg_conn_get_seals(conn, other);
 		char served[160];
 
 		snprintf(served, sizeof(served), "%s/daemon-serves-meanwhile", name);
-		if (g < 0 || vm_now_ms() - t0 > 1000)
+		if (g < 0 || now_ms() - t0 > 1000)
 			vmtest_fail(served, "while a fence waited the daemon answered in %lld ms (%s)",
-				    vm_now_ms() - t0, g < 0 ? strerror(errno) : "ok");
+				    (long long)(now_ms() - t0), g < 0 ? strerror(errno) : "ok");
 		else
 			vmtest_pass(served);
 		if (conn)
@@ -363,7 +364,7 @@ static void locked_write_case(const char *name, const char *dir, int hold_ms)
 		unlink(buf);
 	}
 	sleep_ms(hold_ms);
-	released = vm_now_ms();
+	released = now_ms();
 	bool sealed_early = atomic_load(&s.done);
 	vm_uffd_fill(uffd, page, 'W', NULL);
 	pthread_join(wt, NULL);
@@ -559,9 +560,9 @@ static int run_write_calls(const struct conf_file *f, bool uring)
 /* How long sg_add_seals(fd, seals) took, in ms, or -1. */
 static long long timed_seal(int fd, unsigned int seals)
 {
-	long long t0 = vm_now_ms();
+	long long t0 = now_ms();
 
-	return sg_add_seals(fd, seals) < 0 ? -1 : vm_now_ms() - t0;
+	return sg_add_seals(fd, seals) < 0 ? -1 : now_ms() - t0;
 }
 
 static void counts_case(const char *name)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "sealguard.h"
 #include "vm_uffd.h"
 #include "vmtest.h"
@@ -72,11 +73,11 @@ static void *do_seal(void *arg)
 {
 	struct sealer *s = arg;
 	struct sg_conn *c = sg_connect(NULL, 60000);
-	long long t0 = vm_now_ms();
+	long long t0 = now_ms();
 
 	s->r = c ? sg_conn_add_seals(c, s->fd, F_SEAL_WRITE) : -1;
 	s->err = errno;
-	s->ms = vm_now_ms() - t0;
+	s->ms = now_ms() - t0;
 	atomic_store(&s->done, true);
 	if (c)
 		sg_disconnect(c);
@@ -175,7 +176,7 @@ static void victim(void)
 	pthread_create(&st, NULL, do_seal, &s);
 	usleep(700 * 1000);
 	early = atomic_load(&s.done);
-	released = vm_now_ms();
+	released = now_ms();
 	vm_uffd_fill(uffd, page, 'W', NULL);
 	pthread_join(wt, NULL);
 	pthread_join(st, NULL);

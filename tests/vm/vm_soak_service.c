@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "sealguard.h"
 #include "vmtest.h"
 
@@ -103,18 +104,10 @@ static void vanish(double end)
 
 		if (pid == 0) {
 			int s = raw_connect(), fd = memfd_create("vanish", 0);
-			char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 			struct iovec iov = { &msg, sizeof(msg) };
-			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-					     .msg_controllen = sizeof(cbuf) };
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 			if (s >= 0)
-				sendmsg(s, &mh, MSG_NOSIGNAL);
+				sg_fdpass_send(s, &iov, 1, fd, 0);
 			_exit(0);
 		}
 		if (pid > 0)

@@ -4,8 +4,7 @@
  * call reads its source (a write's buffer, AIO's iovec array) from pages
  * nobody has touched, watched by userfaultfd, and waits there -- inside
  * the inode lock, for a write -- until the test fills them.  For the VM
- * tests (vm_fence, vm_fence_pool, vm_append_race); and the clock they
- * time things with.
+ * tests (vm_fence, vm_fence_pool, vm_append_race).
  */
 #ifndef SG_VM_UFFD_H
 #define SG_VM_UFFD_H
@@ -17,18 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #define VM_UFFD_PAGE 4096
-
-static inline long long vm_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* A userfaultfd over n fresh pages at *region, or -1. */
 static inline int vm_uffd_region(char **region, int n)

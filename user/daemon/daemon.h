@@ -78,8 +78,6 @@ struct sg_daemon {
 	struct ring_buffer *events; /* denial events, see events.h */
 	int events_fd;              /* epoll-able fd of the ring buffer */
 	void (*on_event)(struct sg_daemon *d, const struct sg_event *ev);
-	/* To subscribers only; path NULL: the registry's. */
-	void (*fan_out)(struct sg_daemon *d, const struct sg_event *ev, const char *path);
 
 	int listen_fd;
 	int epoll_fd;

@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "protocol.h"
 #include "sealguard_abi.h"
 
@@ -136,14 +137,6 @@ int sg_fence_admit(struct sg_fence_pool *p, uid_t uid)
 		r = -EAGAIN;
 	pthread_mutex_unlock(&p->lock);
 	return r;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* The inode's bucket in the in-flight counts (bpf/sg_maps.h). */

@@ -22,17 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kernel_check.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static bool is_lsm(const struct bpf_program *prog)
 {

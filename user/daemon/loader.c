@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +25,6 @@
 #include "kernel_check.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
-
-#define BPF_FS_MAGIC 0xcafe4a11
 
 static int ensure_bpffs(const char *pin_dir)
 {

@@ -2,6 +2,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,9 +12,6 @@
 #include "idle.h"
 #include "krules.h"
 #include "peer.h"
-
-#define TMPFS_MAGIC     0x01021994
-#define HUGETLBFS_MAGIC 0x958458f6
 
 int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 {

@@ -49,11 +49,6 @@ static bool name_leads_back(int fd, const char *name)
 	       a.st_ino == b.st_ino;
 }
 
-int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals)
-{
-	return sg_registry_record_as(d, fd, peer, seals, NULL);
-}
-
 static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *name,
 		  const char *hint);
 

@@ -10,12 +10,10 @@
 #include "daemon.h"
 #include "protocol.h"
 
-/* Records that fd's file now carries seals, requested by peer.  0 or -errno;
- * a failure here never undoes the seal. */
-int sg_registry_record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals);
-
-/* The same, naming the file by hint when fd's own name does not lead back
- * to it (a file opened by handle, whose dentry is not connected yet). */
+/* Records that fd's file now carries seals, requested by peer, naming the
+ * file by hint when fd's own name does not lead back to it (a file opened
+ * by handle, whose dentry is not connected yet).  0 or -errno; a failure
+ * here never undoes the seal. */
 int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
 			  const char *hint);
 

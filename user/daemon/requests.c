@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Seal requests are for everyone, decided as fcntl would (the policy of
- * issue #4 narrows this); the other requests are for admins only.
+ * Seal requests are for everyone, decided as fcntl would (the policy
+ * narrows this); the other requests are for admins only.
  */
 #include "requests.h"
 
@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "peer.h"
@@ -20,9 +21,9 @@
 #include "registry.h"
 #include "seal_names.h"
 #include "seal_ops.h"
+#include "server.h"
 #include "state_db.h"
 
-/* Who sealed what: one line per seal added (refusals with --verbose). */
 /* fd's name as /proc/self/fd gives it, "" when it cannot: read once per
  * request, as every syscall here counts in its latency (docs/benchmarks.md). */
 static void fd_name(int fd, char *buf, size_t len)
@@ -35,6 +36,7 @@ static void fd_name(int fd, char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+/* Who sealed what: one line per seal added (refusals with --verbose). */
 static void log_request(struct sg_daemon *d, const struct sg_client *c, const char *raw, unsigned int asked,
 			int r, const char *cgroup, const char *why)
 {
@@ -56,14 +58,10 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 {
 	struct sg_event ev = { .op = SG_EV_REQUEST, .err = -EPERM, .seals = seals };
 	char link[64], path[SG_PATH_MAX] = "";
-	struct timespec ts;
 	struct stat st;
 	ssize_t n;
 
-	if (!d->fan_out)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	ev.ts_ns = (uint64_t)now_ns();
 	if (fstat(fd, &st) == 0) {
 		ev.ino = st.st_ino;
 		ev.dev_major = major(st.st_dev);
@@ -76,7 +74,7 @@ static void report_refusal(struct sg_daemon *d, const struct sg_client *c, int f
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	path[n > 0 ? n : 0] = '\0';
-	d->fan_out(d, &ev, path);
+	sg_server_fan_out(d, &ev, path);
 }
 
 static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h,
@@ -92,7 +90,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 
 	memcpy(&b, body, sizeof(b));
 	/* Read at request time, and only trusted if the pid did not change
-	 * hands meanwhile (peer.c); the policy (issue #4) decides on it. */
+	 * hands meanwhile (peer.c); the policy decides on it. */
 	known = sg_peer_cgroup(&c->peer, raw, sizeof(raw)) == 0;
 	sg_printable(cgroup, known ? raw : "?", sizeof(cgroup));
 	r = sg_policy_check_request(d, c, fd, known ? raw : NULL, b.seals & SG_SEAL_ALL, &denied);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fence.h"
 #include "idle.h"
 #include "sealguard.skel.h"
@@ -70,14 +71,6 @@ static int native_add(int fd, unsigned int seals)
 			return 0;
 	}
 	return -errno;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* The file_ioctl program answers with an errno; SG_IOC_DONE_ERRNO is

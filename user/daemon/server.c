@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "events.h"
+#include "fdpass.h"
 #include "idle.h"
 #include "log.h"
 #include "peer.h"
@@ -38,14 +40,6 @@ enum {
 	TAG_SIGNAL,
 	TAG_EVENTS,
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int make_parent_dir(const char *path)
 {
@@ -86,7 +80,7 @@ static int send_msg(int fd, uint16_t type, uint32_t seq, int32_t result, const v
 	return (size_t)n == sizeof(h) + len ? 0 : -EMSGSIZE;
 }
 
-static void fan_out(struct sg_daemon *d, const struct sg_event *ev, const char *path)
+void sg_server_fan_out(struct sg_daemon *d, const struct sg_event *ev, const char *path)
 {
 	struct sg_body_event msg;
 
@@ -126,7 +120,7 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 	if (ev->suppressed)
 		fprintf(stderr, " (+%u not reported)", ev->suppressed);
 	fputc('\n', stderr);
-	fan_out(d, ev, NULL);
+	sg_server_fan_out(d, ev, NULL);
 }
 
 int sg_server_open(struct sg_daemon *d, char *why, size_t len)
@@ -176,7 +170,6 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len)
 	    (r = epoll_add(d, d->signal_fd, TAG_SIGNAL, EPOLLIN)) < 0)
 		goto fail;
 
-	d->fan_out = fan_out;
 	r = sg_events_open(d, on_event);
 	if (r < 0) {
 		snprintf(why, len, "cannot read the denial events ring buffer (%s)", strerror(-r));
@@ -206,29 +199,20 @@ static void drop_client(struct sg_daemon *d, struct sg_client *c)
 	d->nclients--;
 }
 
-static int collect_fds(struct msghdr *msg, int *fds, int max);
+_Static_assert(SG_MAX_FDS_PER_MSG <= SG_FDPASS_MAX_FDS, "sg_fdpass_recv() has room for SG_MAX_FDS_PER_MSG");
 
 /* Reads and drops whatever the peer has queued, closing fds it sent. */
 static void discard_queued(int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * SG_MAX_FDS_PER_MSG)];
-		struct cmsghdr align;
-	} ctl;
 	char data[64];
-	int fds[SG_MAX_FDS_PER_MSG];
 
 	for (int i = 0; i < 16; i++) {
-		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-				      .msg_controllen = sizeof(ctl.buf) };
-		int n;
+		struct sg_fdpass_in in;
 
-		if (recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+		if (sg_fdpass_recv(fd, data, sizeof(data), SG_MAX_FDS_PER_MSG, MSG_DONTWAIT, &in) <= 0)
 			break;
-		n = collect_fds(&msg, fds, SG_MAX_FDS_PER_MSG);
-		while (n--)
-			close(fds[n]);
+		while (in.nfds--)
+			close(in.fds[in.nfds]);
 	}
 }
 
@@ -282,47 +266,26 @@ static void accept_client(struct sg_daemon *d)
 	d->nclients++;
 }
 
-static int collect_fds(struct msghdr *msg, int *fds, int max)
-{
-	int n = 0;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		size_t cnt;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t k = 0; k < cnt && n < max; k++)
-			memcpy(&fds[n++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-	}
-	return n;
-}
-
 /* One message, one reply.  false when the client must go. */
 static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * SG_MAX_FDS_PER_MSG)];
-		struct cmsghdr align;
-	} ctl;
 	/* One byte more than the largest message, so a longer one shows. */
 	char data[SG_MSG_MAX + 1];
 	char reply[SG_REPLY_BODY_MAX];
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
+	struct sg_fdpass_in in;
 	struct sg_msg_hdr h = { 0 };
 	size_t reply_len = 0;
-	int fds[SG_MAX_FDS_PER_MSG], nfds, i;
+	int *fds = in.fds, nfds, i;
 	int32_t result;
 	ssize_t n;
 	bool ok;
 
-	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	/* Room for SG_MAX_FDS_PER_MSG fds: a message with more is cut
+	 * (MSG_CTRUNC) and refused below. */
+	n = sg_fdpass_recv(c->fd, data, sizeof(data), SG_MAX_FDS_PER_MSG, MSG_DONTWAIT, &in);
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
-	nfds = collect_fds(&msg, fds, SG_MAX_FDS_PER_MSG);
+		return n == -EAGAIN || n == -EINTR;
+	nfds = in.nfds;
 	if (n == 0 && nfds == 0) {
 		/* SEQPACKET EOF: the peer has gone. */
 		return false;
@@ -331,11 +294,11 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 
 	/* Decoded even when cut short, for the header to answer to. */
 	result = sg_request_decode(data, (size_t)n, nfds, &h);
-	if (msg.msg_flags & MSG_TRUNC)
+	if (in.msg_flags & MSG_TRUNC)
 		result = -EMSGSIZE;
-	else if ((msg.msg_flags & MSG_CTRUNC) && nfds < SG_MAX_FDS_PER_MSG)
+	else if ((in.msg_flags & MSG_CTRUNC) && nfds < SG_MAX_FDS_PER_MSG)
 		result = -EOPNOTSUPP; /* the kernel refused us the file (bpf/sg_receive.h) */
-	else if (msg.msg_flags & MSG_CTRUNC)
+	else if (in.msg_flags & MSG_CTRUNC)
 		result = -EBADMSG; /* more fds than any request takes */
 	if (result == 0) {
 		result = sg_request_run(d, c, &h, data + sizeof(h), nfds ? fds[0] : -1, reply, &reply_len);

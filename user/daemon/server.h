@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "sealguard_abi.h"
 
 /* Binds the control socket and sets up the epoll loop.  -errno and a
  * sentence in why on failure. */
@@ -14,5 +15,10 @@ int sg_server_open(struct sg_daemon *d, char *why, size_t len);
 int sg_server_run(struct sg_daemon *d);
 
 void sg_server_close(struct sg_daemon *d);
+
+/* Sends ev to every subscriber, naming the file by path, or by the
+ * registry when path is NULL.  A subscriber that does not keep up loses
+ * the event (counted in events_unsent), the daemon waits for nobody. */
+void sg_server_fan_out(struct sg_daemon *d, const struct sg_event *ev, const char *path);
 
 #endif

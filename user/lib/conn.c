@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "fdpass.h"
+
 /* Room for fds the daemon never sends but which must not leak if it does;
  * any beyond this the kernel drops itself and flags MSG_CTRUNC. */
 #define SG_CLIENT_MAX_STRAY_FDS 8
@@ -29,14 +32,6 @@ const char *sg_conn_default_path(void)
 	const char *p = secure_getenv(SG_SOCKET_ENV);
 
 	return p && *p ? p : SG_DEFAULT_SOCKET;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Milliseconds left before deadline (-1: none), at least 0. */
@@ -109,7 +104,7 @@ int sg_conn_open(struct sg_conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	if (c->fd < 0)
-		r = do_connect(c, now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 5000));
+		r = do_connect(c, now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : SG_DEFAULT_TIMEOUT_MS));
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }
@@ -131,90 +126,49 @@ static int wait_for(int fd, short events, int64_t deadline)
 
 static int send_request(struct sg_conn *c, struct sg_call *call, int64_t deadline)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
 	struct sg_msg_hdr h;
 	struct iovec iov[2] = {
 		{ .iov_base = &h, .iov_len = sizeof(h) },
 		{ .iov_base = (void *)call->body, .iov_len = call->body_len },
 	};
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = call->body_len ? 2 : 1 };
 	ssize_t n;
 	int r;
 
 	sg_hdr_init(&h, call->type, ++c->seq, 0, call->body_len);
 	h.flags = call->flags;
-	if (call->fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &call->fd, sizeof(int));
-	}
 	r = wait_for(c->fd, POLLOUT, deadline);
 	if (r < 0)
 		return r;
 	do
-		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
+		n = sg_fdpass_send(c->fd, iov, call->body_len ? 2 : 1, call->fd, MSG_DONTWAIT);
+	while (n == -EINTR);
 	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		return n == -EAGAIN ? -ETIMEDOUT : (int)n;
 	/* SEQPACKET sends a record whole or not at all. */
 	return (size_t)n == sizeof(h) + call->body_len ? 0 : -EPROTO;
-}
-
-static void close_stray_fds(struct msghdr *msg)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		size_t n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int stray;
-
-			memcpy(&stray, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			close(stray);
-		}
-	}
 }
 
 /* One message into buf (SG_MSG_MAX bytes); its length or -errno. */
 static ssize_t recv_msg(int fd, void *buf, int64_t deadline)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(SG_CLIENT_MAX_STRAY_FDS * sizeof(int))];
-	} control;
-	struct iovec iov = { .iov_base = buf, .iov_len = SG_MSG_MAX };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct sg_fdpass_in in;
 	ssize_t n;
 	int r;
 
 	r = wait_for(fd, POLLIN, deadline);
 	if (r < 0)
 		return r;
-	msg.msg_control = control.buf;
-	msg.msg_controllen = sizeof(control.buf);
-	/* MSG_CMSG_CLOEXEC: a stray fd must not reach a child that another
-	 * thread execs before close_stray_fds() runs. */
 	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
+		n = sg_fdpass_recv(fd, buf, SG_MSG_MAX, SG_CLIENT_MAX_STRAY_FDS, MSG_DONTWAIT, &in);
+	while (n == -EINTR);
 	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	close_stray_fds(&msg);
+		return n == -EAGAIN ? -ETIMEDOUT : n;
+	/* The daemon never sends fds: whatever came is closed unused. */
+	for (int i = 0; i < in.nfds; i++)
+		close(in.fds[i]);
 	if (n == 0)
 		return -ECONNRESET; /* the daemon closed without answering */
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+	if (in.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
 		return -EBADMSG;
 	return n;
 }
@@ -285,7 +239,7 @@ int sg_conn_call(struct sg_conn *c, struct sg_call *call)
 	 * not make this one send a request and then give up on its answer,
 	 * which for a seal would report failure for a seal applied. */
 	pthread_mutex_lock(&c->lock);
-	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 5000);
+	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : SG_DEFAULT_TIMEOUT_MS);
 	if (c->subscribed) {
 		r = -EINVAL; /* an event stream answers no requests */
 		goto out;

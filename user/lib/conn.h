@@ -11,6 +11,7 @@
 #include <sys/un.h>
 
 #include "protocol.h"
+#include "sealguard.h"
 
 struct sg_conn {
 	pthread_mutex_t lock;
@@ -25,7 +26,7 @@ struct sg_conn {
 
 /* Initial value for a connection that resolves its path at each call. */
 #define SG_CONN_FROM_ENV \
-	{ .lock = PTHREAD_MUTEX_INITIALIZER, .path_from_env = true, .timeout_ms = 5000, .fd = -1 }
+	{ .lock = PTHREAD_MUTEX_INITIALIZER, .path_from_env = true, .timeout_ms = SG_DEFAULT_TIMEOUT_MS, .fd = -1 }
 
 /* The path $SEALGUARD_SOCKET names, or the default. */
 const char *sg_conn_default_path(void);

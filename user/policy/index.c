@@ -20,7 +20,8 @@ struct sg_uid_rule {
 struct sg_policy_index {
 	size_t *any;    /* allow rules with no uid condition */
 	size_t nany;
-	struct sg_uid_rule *by_uid; /* sorted by uid */
+	uid_t *uids;    /* sorted; rule by_uid[i] names uids[i] */
+	size_t *by_uid;
 	size_t nby_uid;
 };
 
@@ -37,6 +38,7 @@ void sg_policy_index_free(struct sg_policy *p)
 {
 	if (p->index) {
 		free(p->index->any);
+		free(p->index->uids);
 		free(p->index->by_uid);
 		free(p->index);
 	}
@@ -46,7 +48,8 @@ void sg_policy_index_free(struct sg_policy *p)
 int sg_policy_index(struct sg_policy *p)
 {
 	struct sg_policy_index *ix = calloc(1, sizeof(*ix));
-	size_t nuid = 0;
+	struct sg_uid_rule *pairs;
+	size_t nuid = 0, npairs = 0;
 
 	sg_policy_index_free(p);
 	if (!ix)
@@ -54,10 +57,14 @@ int sg_policy_index(struct sg_policy *p)
 	for (size_t i = 0; i < p->nrules; i++)
 		if (p->rules[i].kind == SG_RULE_ALLOW)
 			nuid += p->rules[i].process.nuids;
+	pairs = calloc(nuid ? nuid : 1, sizeof(*pairs));
 	ix->any = calloc(p->nrules ? p->nrules : 1, sizeof(*ix->any));
+	ix->uids = calloc(nuid ? nuid : 1, sizeof(*ix->uids));
 	ix->by_uid = calloc(nuid ? nuid : 1, sizeof(*ix->by_uid));
-	if (!ix->any || !ix->by_uid) {
+	if (!pairs || !ix->any || !ix->uids || !ix->by_uid) {
+		free(pairs);
 		free(ix->any);
+		free(ix->uids);
 		free(ix->by_uid);
 		free(ix);
 		return -ENOMEM;
@@ -70,33 +77,37 @@ int sg_policy_index(struct sg_policy *p)
 		if (!r->process.nuids)
 			ix->any[ix->nany++] = i;
 		for (unsigned int u = 0; u < r->process.nuids; u++)
-			ix->by_uid[ix->nby_uid++] = (struct sg_uid_rule){ .uid = r->process.uids[u], .rule = i };
+			pairs[npairs++] = (struct sg_uid_rule){ .uid = r->process.uids[u], .rule = i };
 	}
-	qsort(ix->by_uid, ix->nby_uid, sizeof(*ix->by_uid), cmp_uid_rule);
+	qsort(pairs, npairs, sizeof(*pairs), cmp_uid_rule);
+	/* Apart, so that a uid's rules are one run of positions in p->rules. */
+	for (size_t i = 0; i < npairs; i++) {
+		ix->uids[i] = pairs[i].uid;
+		ix->by_uid[i] = pairs[i].rule;
+	}
+	ix->nby_uid = npairs;
+	free(pairs);
 	p->index = ix;
 	return 0;
 }
 
-unsigned int sg_policy_index_grants(const struct sg_policy *p, const struct sg_subject *s, const struct sg_object *o)
+void sg_policy_index_candidates(const struct sg_policy *p, uid_t uid, struct sg_policy_candidates *c)
 {
 	const struct sg_policy_index *ix = p->index;
-	unsigned int allowed = 0;
-	size_t lo = 0, hi = ix->nby_uid;
+	size_t lo = 0, hi = ix->nby_uid, end;
 
-	for (size_t i = 0; i < ix->nany; i++)
-		if (sg_rule_matches(&p->rules[ix->any[i]], s, o))
-			allowed |= p->rules[ix->any[i]].seals;
-	/* The first entry for s->uid, then every one after it. */
+	/* The first entry for uid, then every one after it. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (ix->by_uid[mid].uid < s->uid)
+		if (ix->uids[mid] < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < ix->nby_uid && ix->by_uid[lo].uid == s->uid; lo++)
-		if (sg_rule_matches(&p->rules[ix->by_uid[lo].rule], s, o))
-			allowed |= p->rules[ix->by_uid[lo].rule].seals;
-	return allowed;
+	for (end = lo; end < ix->nby_uid && ix->uids[end] == uid; end++)
+		;
+	*c = (struct sg_policy_candidates){
+		.any = ix->any, .nany = ix->nany, .named = ix->by_uid + lo, .nnamed = end - lo,
+	};
 }

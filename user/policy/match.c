@@ -66,6 +66,18 @@ bool sg_rule_matches(const struct sg_rule *r, const struct sg_subject *s, const 
 	return process_matches(&r->process, s) && file_matches(&r->file, o);
 }
 
+/* The seals granted by those of the n rules at positions rules[] that match. */
+static unsigned int grants(const struct sg_policy *p, const size_t *rules, size_t n, const struct sg_subject *s,
+			   const struct sg_object *o)
+{
+	unsigned int allowed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (sg_rule_matches(&p->rules[rules[i]], s, o))
+			allowed |= p->rules[rules[i]].seals;
+	return allowed;
+}
+
 bool sg_policy_allows(const struct sg_policy *p, const struct sg_subject *s, const struct sg_object *o,
 		      unsigned int seals, unsigned int *denied)
 {
@@ -74,12 +86,16 @@ bool sg_policy_allows(const struct sg_policy *p, const struct sg_subject *s, con
 	*denied = 0;
 	if (p->builtin)
 		return true;
-	if (p->index)
-		allowed = sg_policy_index_grants(p, s, o);
-	else
+	if (p->index) {
+		struct sg_policy_candidates c;
+
+		sg_policy_index_candidates(p, s->uid, &c);
+		allowed = grants(p, c.any, c.nany, s, o) | grants(p, c.named, c.nnamed, s, o);
+	} else {
 		for (size_t i = 0; i < p->nrules; i++)
 			if (p->rules[i].kind == SG_RULE_ALLOW && sg_rule_matches(&p->rules[i], s, o))
 				allowed |= p->rules[i].seals;
+	}
 	*denied = seals & ~allowed;
 	return *denied == 0;
 }

@@ -141,7 +141,16 @@ const char *sg_rule_warning(const struct sg_rule *r, char *buf, size_t len);
 int sg_policy_index(struct sg_policy *p);
 void sg_policy_index_free(struct sg_policy *p);
 
-/* The seals that p's matching allow rules grant, through p->index. */
-unsigned int sg_policy_index_grants(const struct sg_policy *p, const struct sg_subject *s, const struct sg_object *o);
+/* The allow rules a requester with this uid can match, as positions in
+ * p->rules: those without a uid condition, and those naming uid.  Only
+ * candidates: the rest of each rule is still to be matched. */
+struct sg_policy_candidates {
+	const size_t *any;
+	size_t nany;
+	const size_t *named;
+	size_t nnamed;
+};
+
+void sg_policy_index_candidates(const struct sg_policy *p, uid_t uid, struct sg_policy_candidates *c);
 
 #endif
