@@ -88,6 +88,11 @@ static int add(char **v, size_t *n, const char *fmt, ...)
 	return 0;
 }
 
+static bool has(const char *s)
+{
+	return s && *s;
+}
+
 static int send_journal(int level, const struct sg_log_fields *f, const char *msg)
 {
 	char *v[MAX_FIELDS];
@@ -100,19 +105,19 @@ static int send_journal(int level, const struct sg_log_fields *f, const char *ms
 		r = add(v, &n, "SYSLOG_IDENTIFIER=sealguardd");
 	if (r == 0)
 		r = add(v, &n, "MESSAGE=%s", msg);
-	if (r == 0 && f && f->op)
+	if (r == 0 && f && has(f->op))
 		r = add(v, &n, "SEALGUARD_OP=%s", f->op);
-	if (r == 0 && f && f->access)
+	if (r == 0 && f && has(f->access))
 		r = add(v, &n, "SEALGUARD_ACCESS=%s", f->access);
-	if (r == 0 && f && f->seals)
+	if (r == 0 && f && has(f->seals))
 		r = add(v, &n, "SEALGUARD_SEALS=%s", f->seals);
-	if (r == 0 && f && f->path)
+	if (r == 0 && f && has(f->path))
 		r = add(v, &n, "SEALGUARD_PATH=%s", f->path);
-	if (r == 0 && f && f->comm)
+	if (r == 0 && f && has(f->comm))
 		r = add(v, &n, "SEALGUARD_COMM=%s", f->comm);
-	if (r == 0 && f && f->cgroup)
+	if (r == 0 && f && has(f->cgroup))
 		r = add(v, &n, "SEALGUARD_CGROUP=%s", f->cgroup);
-	if (r == 0 && f && f->rule)
+	if (r == 0 && f && has(f->rule))
 		r = add(v, &n, "SEALGUARD_RULE=%s", f->rule);
 	if (r == 0 && f && f->ino) {
 		r = add(v, &n, "SEALGUARD_DEV=%u:%u", f->dev_major, f->dev_minor);
@@ -158,9 +163,11 @@ static int log_va(int level, const struct sg_log_fields *f, const char *fmt, va_
 		free(msg);
 		return 0;
 	}
-	/* Not the journal, or journald not answering (restarting, say): stderr
-	 * is read by whoever started us, systemd included.  One fprintf, so
-	 * that the line goes out in one write as it always did. */
+	/* Not the journal, or a line sd_journal_sendv() could not send (it
+	 * only drops lines silently when the socket is missing, which a
+	 * matching $JOURNAL_STREAM rules out): stderr is read by whoever
+	 * started us, systemd included.  One fprintf, so that the line goes
+	 * out in one write as it always did. */
 	r = fprintf(stderr, "sealguardd: %s\n", msg) < 0 ? -EIO : 0;
 	free(msg);
 	return r;

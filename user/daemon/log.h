@@ -11,7 +11,7 @@
 
 /* What a line is about, for the journal.  On stderr they are not printed:
  * the message already says it all, in the words the tests grep for.
- * Unset members (NULL, 0) are left out. */
+ * Unset members (NULL or "", 0) are left out. */
 struct sg_log_fields {
 	const char *op;     /* SEALGUARD_OP=: sealed, refused, denied, fence, restore, krules */
 	const char *access; /* SEALGUARD_ACCESS=: the denied file operation (write, mmap...) */
