@@ -77,17 +77,22 @@ static void test_plain_line(void **state)
 				 "sealguardd: \n");
 }
 
+/* Around log.c's stack buffer (512) and far past it: never cut. */
 static void test_long_line_whole(void **state)
 {
+	static const size_t lens[] = { 0, 506, 507, 508, 509, 510, 8191 };
 	static char big[8192], out[8300], want[8300];
 
 	(void)state;
-	memset(big, 'a', sizeof(big) - 1);
-	capture_begin();
-	log_warning("x %s y", big);
-	capture_end(out, sizeof(out));
-	snprintf(want, sizeof(want), "sealguardd: x %s y\n", big);
-	assert_string_equal(out, want);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(big, 'a', lens[i]);
+		big[lens[i]] = '\0';
+		capture_begin();
+		log_warning("x %s y", big);
+		capture_end(out, sizeof(out));
+		snprintf(want, sizeof(want), "sealguardd: x %s y\n", big);
+		assert_string_equal(out, want);
+	}
 }
 
 static void test_levels(void **state)

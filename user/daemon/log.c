@@ -142,25 +142,26 @@ static int send_journal(int level, const struct sg_log_fields *f, const char *ms
 
 static int log_va(int level, const struct sg_log_fields *f, const char *fmt, va_list ap)
 {
-	char *msg = NULL;
+	char buf[512], *msg = buf, *big = NULL;
 	va_list aq;
-	int r;
+	int n, r;
 
 	if (LOG_PRI(level) > max_level)
 		return 0;
+	/* On the stack first: a seal request's line should cost no malloc. */
 	va_copy(aq, ap);
-	if (vasprintf(&msg, fmt, ap) < 0) {
-		/* Out of memory: the line still goes out, in pieces that a
-		 * writer in another thread cannot split. */
-		flockfile(stderr);
-		r = fputs("sealguardd: ", stderr) < 0 || vfprintf(stderr, fmt, aq) < 0 || fputc('\n', stderr) < 0;
-		funlockfile(stderr);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0) {
 		va_end(aq);
-		return r ? -EIO : 0;
+		return -errno;
 	}
+	/* Longer lines are never cut (the tests grep whole lines), unless
+	 * memory is short: a cut line beats none. */
+	if ((size_t)n >= sizeof(buf) && vasprintf(&big, fmt, aq) >= 0)
+		msg = big;
 	va_end(aq);
 	if (to_journal && send_journal(level, f, msg) >= 0) {
-		free(msg);
+		free(big);
 		return 0;
 	}
 	/* Not the journal, or a line sd_journal_sendv() could not send (it
@@ -169,7 +170,7 @@ static int log_va(int level, const struct sg_log_fields *f, const char *fmt, va_
 	 * started us, systemd included.  One fprintf, so that the line goes
 	 * out in one write as it always did. */
 	r = fprintf(stderr, "sealguardd: %s\n", msg) < 0 ? -EIO : 0;
-	free(msg);
+	free(big);
 	return r;
 }
 
