@@ -36,7 +36,6 @@ int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *pee
 	(void)d; (void)fd; (void)peer; (void)seals; (void)hint;
 	return -ENOSYS;
 }
-void sg_printable(char *dst, const char *src, size_t len) { snprintf(dst, len, "%s", src); }
 
 static char dir[] = "/tmp/sg-test-state.XXXXXX";
 static char path[256];

@@ -47,11 +47,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 #include "protocol.h"
 #include "sealguard_abi.h"
 
@@ -283,15 +285,25 @@ static void run_job(struct sg_fence_pool *p, struct fence_job *j)
 		char why[192];
 
 		if (err) {
+			struct sg_log_fields f = { .op = "fence", .has_uid = true, .uid = j->uid, .err = -err };
+			struct stat st;
+
+			/* The plain line never named the file: the fstat is
+			 * only paid where the fields go. */
+			if (sg_log_wants_fields(LOG_WARNING) && fstat(j->fd, &st) == 0) {
+				f.ino = st.st_ino;
+				f.dev_major = major(st.st_dev);
+				f.dev_minor = minor(st.st_dev);
+			}
 			sg_fence_explain(err, why, sizeof(why));
-			fprintf(stderr, "sealguardd: a seal answered late: %s\n", why);
+			sg_log_fields(LOG_WARNING, &f, "a seal answered late: %s", why);
 		}
 		/* The seal holds whatever the fence found; a client gone
 		 * meanwhile finds nobody to tell. */
 		sg_hdr_init(&h, j->reply.type, j->reply.seq, 0, 0);
 		if (send(j->reply.sock, &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EPIPE &&
 		    errno != ECONNRESET)
-			fprintf(stderr, "sealguardd: cannot send a late seal answer: %s\n", strerror(errno));
+			log_warning("cannot send a late seal answer: %s", strerror(errno));
 	}
 	job_put(j);
 }

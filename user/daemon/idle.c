@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "kernel_check.h"
+#include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 
@@ -71,7 +72,7 @@ int sg_idle_attach(struct sg_daemon *d, char *why, size_t len)
 	}
 	d->hooks_detached = false;
 	d->idle_since_ms = 0;
-	fprintf(stderr, "sealguardd: write-path programs attached again\n");
+	sg_log_fields(LOG_INFO, &(struct sg_log_fields){ .op = "attach" }, "write-path programs attached again");
 	return 0;
 }
 
@@ -115,12 +116,12 @@ static void detach(struct sg_daemon *d)
 				continue;
 			link_path(d, prog, path, sizeof(path));
 			if (unlink(path) < 0 && errno != ENOENT)
-				fprintf(stderr, "sealguardd: cannot remove %s: %s\n", path, strerror(errno));
+				log_warning("cannot remove %s: %s", path, strerror(errno));
 		}
 	}
 	d->hooks_detached = true;
-	fprintf(stderr, "sealguardd: nothing sealed for %u s: write-path programs detached\n",
-		d->detach_idle_ms / 1000);
+	sg_log_fields(LOG_INFO, &(struct sg_log_fields){ .op = "detach" },
+		      "nothing sealed for %u s: write-path programs detached", d->detach_idle_ms / 1000);
 }
 
 int sg_idle_tick(struct sg_daemon *d)

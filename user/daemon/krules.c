@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
+#include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 #include "sg_kcompile.h"
@@ -143,8 +144,9 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 		if (k->nrules == SG_KRULE_MAX)
 			break; /* the parser refuses more */
 		if (resolve(rule, &res, reason, sizeof(reason)) < 0) {
-			fprintf(stderr, "sealguardd: %s: %s rule '%s' left out: %s\n", rule->where,
-				sg_rule_kind_name(rule->kind), rule->name, reason);
+			sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .rule = rule->name },
+				      "%s: %s rule '%s' left out: %s", rule->where, sg_rule_kind_name(rule->kind),
+				      rule->name, reason);
 			continue;
 		}
 		r = sg_kcompile_rule(k, half, rule, &res);
@@ -177,7 +179,8 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 	 * just before it may still look there once, and then finds nothing. */
 	if ((r = clear_half(match_fd, old)) < 0 ||
 	    (r = clear_half(name_fd, old)) < 0)
-		fprintf(stderr, "sealguardd: cannot clear the previous kernel rules: %s\n", strerror(-r));
+		sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .err = -r },
+			      "cannot clear the previous kernel rules: %s", strerror(-r));
 	r = 0;
 	goto out;
 

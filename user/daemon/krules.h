@@ -12,7 +12,7 @@
  * Installs p's apply and exempt rules in the half of the maps not in
  * force, then switches to it in one update and clears the old half.
  * A rule naming an executable, directory or cgroup that does not exist is
- * left out, with a line on stderr; it matches nothing until a reload finds
+ * left out, with a warning logged; it matches nothing until a reload finds
  * it.  0 or -errno with why.
  */
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len);

@@ -23,6 +23,7 @@
 
 #include "guard.h"
 #include "kernel_check.h"
+#include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 
@@ -195,7 +196,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	}
 	sg_kernel_select_programs(skel, &feat);
 	sg_kernel_describe(&feat, path, sizeof(path));
-	fprintf(stderr, "sealguardd: %s\n", path);
+	log_info("%s", path);
 	r = set_map_pins(skel, d->pin_dir);
 	had_inodes = pinned(d->pin_dir, "sg_inodes");
 	had_live = pinned(d->pin_dir, "sg_live_count");

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "kernel_check.h"
 #include "loader.h"
+#include "log.h"
 #include "krules.h"
 #include "policy.h"
 #include "privileges.h"
@@ -76,7 +77,7 @@ static int parse_ms(const char *option, const char *arg, long min, unsigned int 
 	errno = 0;
 	sec = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || sec < min || sec > 86400) {
-		fprintf(stderr, "sealguardd: %s: '%s' is not a number of seconds in %ld..86400\n", option, arg, min);
+		log_error("%s: '%s' is not a number of seconds in %ld..86400", option, arg, min);
 		return -EINVAL;
 	}
 	*ms = (unsigned int)sec * 1000;
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 	char why[512] = "";
 	int c, r;
 
+	sg_log_open();
 	while ((c = getopt_long(argc, argv, "s:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': d.socket_path = optarg; break;
@@ -134,7 +136,7 @@ int main(int argc, char **argv)
 			errno = 0;
 			sec = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || sec < 0 || sec >= (long)UINT32_MAX) {
-				fprintf(stderr, "sealguardd: --admin-group: no group named '%s'\n", optarg);
+				log_error("--admin-group: no group named '%s'", optarg);
 				return 2;
 			}
 			d.admin_gid = (gid_t)sec;
@@ -156,9 +158,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sealguardd: unexpected argument '%s'\n", argv[optind]);
+		log_error("unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
+	/* --verbose predates levels: it is the debug level. */
+	if (d.verbose)
+		sg_log_set_max_level(LOG_DEBUG);
 	libbpf_verbose = d.verbose;
 	libbpf_set_print(libbpf_log);
 
@@ -168,13 +173,12 @@ int main(int argc, char **argv)
 		pid_t owner = sg_loader_owner(d.pin_dir);
 
 		if (owner > 0) {
-			fprintf(stderr, "sealguardd: sealguardd (pid %d) holds the pins in %s; use 'sealctl unload'\n",
-				(int)owner, d.pin_dir);
+			log_error("sealguardd (pid %d) holds the pins in %s; use 'sealctl unload'", (int)owner, d.pin_dir);
 			return 1;
 		}
 		r = sg_loader_unload(d.pin_dir);
 		if (r < 0) {
-			fprintf(stderr, "sealguardd: cannot remove the pins in %s: %s\n", d.pin_dir, strerror(-r));
+			log_error("cannot remove the pins in %s: %s", d.pin_dir, strerror(-r));
 			return 1;
 		}
 		return 0;
@@ -184,7 +188,7 @@ int main(int argc, char **argv)
 
 		r = sg_kernel_check(&f, why, sizeof(why));
 		if (r < 0) {
-			fprintf(stderr, "sealguardd: %s\n", why);
+			log_error("%s", why);
 			return 1;
 		}
 		{
@@ -211,29 +215,29 @@ int main(int argc, char **argv)
 	 * enforcing a different policy than the operator wrote is worse. */
 	r = sg_policy_reload(&d, why, sizeof(why));
 	if (r < 0) {
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_error("%s", why);
 		return 1;
 	}
-	fprintf(stderr, "sealguardd: policy: %s\n", why);
+	log_info("policy: %s", why);
 	r = sg_loader_start(&d, why, sizeof(why));
 	if (r < 0) {
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_error("%s", why);
 		sg_policy_free(&d.policy);
 		return 1;
 	}
 	if (d.detach_idle_ms) {
 		r = sg_kernel_can_reattach();
 		if (r != 1) {
-			fprintf(stderr, "sealguardd: --detach-idle: %s%s; the programs stay attached\n",
-				r < 0 ? "cannot tell whether this kernel can attach a program again: " :
-					"this kernel cannot attach a program again once detached (5.13+)",
-				r < 0 ? strerror(-r) : "");
+			log_warning("--detach-idle: %s%s; the programs stay attached",
+				    r < 0 ? "cannot tell whether this kernel can attach a program again: " :
+					    "this kernel cannot attach a program again once detached (5.13+)",
+				    r < 0 ? strerror(-r) : "");
 			d.detach_idle_ms = 0;
 		}
 	}
 	r = sg_krules_install(&d, &d.policy, why, sizeof(why));
 	if (r < 0) {
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_error("%s", why);
 		sg_loader_close(&d);
 		sg_policy_free(&d.policy);
 		return 1;
@@ -242,28 +246,28 @@ int main(int argc, char **argv)
 	 * writing, whoever owns them.  A database that does not open costs
 	 * persistence, never the enforcement already pinned. */
 	if (sg_state_open(&d, why, sizeof(why)) < 0)
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_warning("%s", why);
 	else if (d.state_db)
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_info("%s", why);
 	sg_state_restore(&d);
 	for (unsigned int i = 0; i < SG_MAX_CLIENTS; i++)
 		d.clients[i].fd = -1;
 	d.started_at = (uint64_t)time(NULL);
 	r = sg_server_open(&d, why, sizeof(why));
 	if (r < 0) {
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_error("%s", why);
 		sg_server_close(&d);
 		sg_loader_close(&d);
 		return 1;
 	}
 	r = sg_drop_privileges(why, sizeof(why));
 	if (r < 0) {
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_error("%s", why);
 		sg_server_close(&d);
 		sg_loader_close(&d);
 		return 1;
 	}
-	fprintf(stderr, "sealguardd: enforcing; programs pinned in %s, serving %s\n", d.pin_dir, d.socket_path);
+	log_notice("enforcing; programs pinned in %s, serving %s", d.pin_dir, d.socket_path);
 	sd_notifyf(0, "READY=1\nSTATUS=enforcing; serving %s", d.socket_path);
 	r = sg_server_run(&d);
 	sd_notify(0, "STOPPING=1");
@@ -272,19 +276,19 @@ int main(int argc, char **argv)
 	sg_loader_close(&d);
 	sg_policy_free(&d.policy);
 	if (r < 0) {
-		fprintf(stderr, "sealguardd: event loop failed: %s\n", strerror(-r));
+		log_error("event loop failed: %s", strerror(-r));
 		return 1;
 	}
 	if (d.unload) {
 		/* Still registered: the tamper guard lets this process unpin. */
 		r = sg_loader_unload(d.pin_dir);
 		if (r < 0) {
-			fprintf(stderr, "sealguardd: cannot remove the pins in %s: %s\n", d.pin_dir, strerror(-r));
+			log_error("cannot remove the pins in %s: %s", d.pin_dir, strerror(-r));
 			return 1;
 		}
-		fprintf(stderr, "sealguardd: unloaded; no seal is enforced any more\n");
+		log_notice("unloaded; no seal is enforced any more");
 		return 0;
 	}
-	fprintf(stderr, "sealguardd: stopped; seals stay enforced by the pinned programs\n");
+	log_notice("stopped; seals stay enforced by the pinned programs");
 	return 0;
 }

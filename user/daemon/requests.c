@@ -37,19 +37,35 @@ static void fd_name(int fd, char *buf, size_t len)
 }
 
 /* Who sealed what: one line per seal added (refusals with --verbose). */
-static void log_request(struct sg_daemon *d, const struct sg_client *c, const char *raw, unsigned int asked,
-			int r, const char *cgroup, const char *why)
+static void log_request(struct sg_daemon *d, const struct sg_client *c, int fd, const char *raw,
+			unsigned int asked, int r, const char *cgroup, const char *why)
 {
+	/* A refusal with a reason is the policy's or the fence pool's, which
+	 * the admin wants to see; without, it is fcntl's own answer (a
+	 * read-only fd...), the client's business. */
+	int level = r >= 0 ? LOG_INFO : why ? LOG_NOTICE : LOG_DEBUG;
 	char path[SG_PATH_MAX], names[SG_SEALS_FORMAT_MAX];
+	struct sg_log_fields f = {
+		.op = r < 0 ? "refused" : "sealed", .seals = names, .cgroup = cgroup,
+		.pid = c->peer.pid, .has_uid = true, .uid = c->peer.uid, .err = r < 0 ? -r : 0,
+	};
+	struct stat st;
 
 	if (r < 0 && !d->verbose && !why)
 		return;
 	sg_printable(path, raw, sizeof(path));
 	if (sg_seals_format(asked, names, sizeof(names)) < 0)
 		snprintf(names, sizeof(names), "0x%x", asked);
-	fprintf(stderr, "sealguardd: %s %s on %s for pid %d uid %u cgroup %s%s%s\n",
-		r < 0 ? "refused seals" : "sealed", names, path[0] ? path : "?", (int)c->peer.pid,
-		(unsigned int)c->peer.uid, cgroup, r < 0 ? ": " : "", r < 0 ? (why ? why : strerror(-r)) : "");
+	if (path[0])
+		f.path = path;
+	if (sg_log_wants_fields(level) && fstat(fd, &st) == 0) {
+		f.ino = st.st_ino;
+		f.dev_major = major(st.st_dev);
+		f.dev_minor = minor(st.st_dev);
+	}
+	sg_log_fields(level, &f, "%s %s on %s for pid %d uid %u cgroup %s%s%s", r < 0 ? "refused seals" : "sealed",
+		      names, path[0] ? path : "?", (int)c->peer.pid, (unsigned int)c->peer.uid, cgroup,
+		      r < 0 ? ": " : "", r < 0 ? (why ? why : strerror(-r)) : "");
 }
 
 /* Subscribers learn of refused requests as of refused operations; the
@@ -100,7 +116,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 		sg_seals_format(denied, names, sizeof(names));
 		snprintf(why, sizeof(why), "the policy allows no %s here", names);
 		fd_name(fd, name, sizeof(name));
-		log_request(d, c, name, b.seals, r, cgroup, why);
+		log_request(d, c, fd, name, b.seals, r, cgroup, why);
 		report_refusal(d, c, fd, b.seals);
 		return r;
 	}
@@ -110,7 +126,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 		r = sg_fence_admit(d->fences, c->peer.uid);
 		if (r < 0) {
 			fd_name(fd, name, sizeof(name));
-			log_request(d, c, name, b.seals, r, cgroup,
+			log_request(d, c, fd, name, b.seals, r, cgroup,
 				    "this user's earlier seals still wait for writes that hold their inode locks");
 			return r;
 		}
@@ -118,7 +134,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 	r = sg_seal_add(d, fd, b.seals);
 	if (r >= 0 || d->verbose)
 		fd_name(fd, name, sizeof(name));
-	log_request(d, c, name, b.seals, r, cgroup, NULL);
+	log_request(d, c, fd, name, b.seals, r, cgroup, NULL);
 	if (r < 0)
 		return r;
 	seals = sg_seal_in_force(d, fd);
@@ -129,8 +145,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 
 		/* The seal is in force either way; only the listing lacks it. */
 		if (rr < 0) {
-			fprintf(stderr, "sealguardd: cannot record a sealed file in the registry: %s\n",
-				strerror(-rr));
+			log_error("cannot record a sealed file in the registry: %s", strerror(-rr));
 		} else {
 			sg_seal_propagate(fd);
 			deferred = sg_seal_fence(d, fd, b.seals, c->peer.uid, &late) == 1;
@@ -138,9 +153,9 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 		/* Nor does a failure here: the file is sealed until reboot. */
 		rr = sg_state_save(d, fd, &c->peer, (unsigned int)seals);
 		if (rr < 0)
-			fprintf(stderr, "sealguardd: state database %s: cannot record a sealed file: %s; its "
-				"seals will not be restored after a reboot\n", d->state_path,
-				rr == -EOPNOTSUPP ? "its filesystem gives no file handles" : strerror(-rr));
+			log_warning("state database %s: cannot record a sealed file: %s; its "
+				    "seals will not be restored after a reboot", d->state_path,
+				    rr == -EOPNOTSUPP ? "its filesystem gives no file handles" : strerror(-rr));
 	}
 	return deferred ? SG_REPLY_DEFERRED : 0;
 }
@@ -209,8 +224,7 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 	if (h->type == SG_OP_UNLOAD) {
 		if (c->peer.uid != 0)
 			return -EPERM;
-		fprintf(stderr, "sealguardd: unload asked by pid %d: removing every pin and exiting\n",
-			(int)c->peer.pid);
+		log_notice("unload asked by pid %d: removing every pin and exiting", (int)c->peer.pid);
 		d->unload = true;
 		return 0;
 	}
@@ -251,8 +265,8 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		rb->generation = d->policy_generation;
 		rb->rules = d->policy_rules;
 		*reply_len = sizeof(*rb);
-		fprintf(stderr, "sealguardd: reload asked by pid %d uid %u: %s\n", (int)c->peer.pid,
-			(unsigned int)c->peer.uid, rb->message);
+		sg_log(r < 0 ? LOG_WARNING : LOG_INFO, "reload asked by pid %d uid %u: %s", (int)c->peer.pid,
+		       (unsigned int)c->peer.uid, rb->message);
 		return r;
 	}
 	default:

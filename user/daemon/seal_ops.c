@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "fence.h"
 #include "idle.h"
+#include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 
@@ -153,7 +154,7 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 	if (r < 0) {
 		/* Not the attach error itself: ENOENT and the like tell a
 		 * client that no daemon is there. */
-		fprintf(stderr, "sealguardd: %s\n", why);
+		log_error("%s", why);
 		return native >= 0 ? 0 : -EIO;
 	}
 	r = bpf_add(fd, seals);
@@ -172,6 +173,7 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply)
 {
 	struct sg_fence_maps maps = { .falloc = -1, .write_pending = -1, .write_phase = -1 };
+	struct sg_log_fields f;
 	char why[192];
 	struct statfs sf;
 	struct stat st;
@@ -195,8 +197,10 @@ int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, co
 	if (r == 0 || fstat(fd, &st) < 0)
 		return 0;
 	sg_fence_explain(r, why, sizeof(why));
-	fprintf(stderr, "sealguardd: seal on %u:%u inode %llu: %s\n", major(st.st_dev), minor(st.st_dev),
-		(unsigned long long)st.st_ino, why);
+	f = (struct sg_log_fields){ .op = "fence", .ino = st.st_ino, .dev_major = major(st.st_dev),
+				    .dev_minor = minor(st.st_dev), .has_uid = true, .uid = uid, .err = -r };
+	sg_log_fields(LOG_WARNING, &f, "seal on %u:%u inode %llu: %s", major(st.st_dev), minor(st.st_dev),
+		      (unsigned long long)st.st_ino, why);
 	return 0;
 }
 

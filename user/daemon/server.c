@@ -33,6 +33,7 @@
 #include "protocol.h"
 #include "registry.h"
 #include "requests.h"
+#include "seal_names.h"
 
 /* epoll tags besides client slot numbers. */
 enum {
@@ -105,21 +106,32 @@ void sg_server_fan_out(struct sg_daemon *d, const struct sg_event *ev, const cha
 static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 {
 	char comm[sizeof(ev->comm) + 1], raw[SG_PATH_MAX], path[SG_PATH_MAX];
+	char seals[SG_SEALS_FORMAT_MAX], cgroup[24], more[32] = "";
 	const char *err = strerrorname_np(-ev->err);
+	struct sg_log_fields f = {
+		.op = "denied", .access = sg_event_op_name(ev->op), .seals = seals, .comm = comm, .cgroup = cgroup,
+		.ino = ev->ino, .dev_major = ev->dev_major, .dev_minor = ev->dev_minor, .pid = (pid_t)ev->pid,
+		.has_uid = true, .uid = ev->uid, .err = -ev->err,
+	};
 
 	sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, raw, sizeof(raw));
 	sg_printable(comm, ev->comm, sizeof(comm)); /* comm may fill all 16 bytes */
 	sg_printable(path, raw, sizeof(path));
+	/* Named as in the request lines; the message keeps its hex. */
+	if (sg_seals_format(ev->seals, seals, sizeof(seals)) < 0)
+		snprintf(seals, sizeof(seals), "0x%x", ev->seals);
+	snprintf(cgroup, sizeof(cgroup), "%llu", (unsigned long long)ev->cgroup_id);
+	if (path[0])
+		f.path = path;
+	if (ev->suppressed)
+		snprintf(more, sizeof(more), " (+%u not reported)", ev->suppressed);
 
 	/* One line per event, with every field, for journald and grep. */
-	fprintf(stderr,
-		"sealguardd: denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu",
-		sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
-		(unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
-		(unsigned long long)ev->cgroup_id);
-	if (ev->suppressed)
-		fprintf(stderr, " (+%u not reported)", ev->suppressed);
-	fputc('\n', stderr);
+	sg_log_fields(LOG_NOTICE, &f,
+		      "denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu%s",
+		      sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
+		      (unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
+		      (unsigned long long)ev->cgroup_id, more);
 	sg_server_fan_out(d, ev, NULL);
 }
 
@@ -321,12 +333,11 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 			h.type = SG_MSG_INVALID;
 		reply_len = 0;
 		if (result == -EOPNOTSUPP)
-			fprintf(stderr, "sealguardd: refused a file from pid %d: its filesystem is served by a "
-				"process or a network server (FUSE, NFS...), which sealguard does not wait for\n",
-				(int)c->peer.pid);
-		else if (d->verbose)
-			fprintf(stderr, "sealguardd: malformed message (%zd bytes, %d fds) from pid %d: %s\n", n,
-				nfds, (int)c->peer.pid, strerror(-result));
+			log_warning("refused a file from pid %d: its filesystem is served by a process or a network "
+				    "server (FUSE, NFS...), which sealguard does not wait for", (int)c->peer.pid);
+		else
+			log_debug("malformed message (%zd bytes, %d fds) from pid %d: %s", n, nfds,
+				  (int)c->peer.pid, strerror(-result));
 	}
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -348,7 +359,7 @@ static void handle_signal(struct sg_daemon *d, bool *stop)
 
 			sd_notify(0, "RELOADING=1");
 			r = sg_policy_reload(d, msg, sizeof(msg));
-			fprintf(stderr, "sealguardd: SIGHUP reload%s: %s\n", r < 0 ? " failed" : "", msg);
+			sg_log(r < 0 ? LOG_WARNING : LOG_INFO, "SIGHUP reload%s: %s", r < 0 ? " failed" : "", msg);
 			sd_notifyf(0, "READY=1\nSTATUS=policy generation %u%s", d->policy_generation,
 				   r < 0 ? " (last reload refused)" : "");
 		} else {

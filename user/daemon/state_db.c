@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,23 +257,30 @@ static int restore_one(struct sg_daemon *d, struct mount_cache *mc, int64_t fsid
 {
 	char names[SG_SEALS_FORMAT_MAX], shown[PATH_MAX];
 	int mfd = mount_fd(mc, fsid), fd, now, r;
+	/* No _PID=: the recorded sealer's pid is from an earlier boot. */
+	struct sg_log_fields f = { .op = "restore", .seals = names, .path = shown, .has_uid = true,
+				   .uid = peer->uid };
+	struct stat st;
 
 	sg_printable(shown, path, sizeof(shown));
+	sg_seals_format(seals, names, sizeof(names));
 	if (mfd < 0) {
-		fprintf(stderr, "sealguardd: state: %s: its filesystem (id %016llx) is not mounted; seals left "
-			"for a later start\n", shown, (unsigned long long)fsid);
+		sg_log_fields(LOG_NOTICE, &f, "state: %s: its filesystem (id %016llx) is not mounted; seals left "
+			      "for a later start", shown, (unsigned long long)fsid);
 		return 0;
 	}
 	/* Writable, as F_ADD_SEALS wants; O_NONBLOCK so that a lease or a
 	 * FIFO cannot hang the daemon's start. */
 	fd = open_by_handle_at(mfd, (struct file_handle *)&fh->h, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && (errno == ESTALE || errno == ENOENT)) {
-		fprintf(stderr, "sealguardd: state: %s: the file is gone; record dropped\n", shown);
+		f.err = errno;
+		sg_log_fields(LOG_NOTICE, &f, "state: %s: the file is gone; record dropped", shown);
 		return -1;
 	}
 	if (fd < 0) {
-		fprintf(stderr, "sealguardd: state: %s: cannot open: %s; seals left for a later start\n", shown,
-			strerror(errno));
+		f.err = errno;
+		sg_log_fields(LOG_WARNING, &f, "state: %s: cannot open: %s; seals left for a later start", shown,
+			      strerror(f.err));
 		return 0;
 	}
 	now = sg_seal_get(d, fd);
@@ -283,10 +291,16 @@ static int restore_one(struct sg_daemon *d, struct mount_cache *mc, int64_t fsid
 		r = sg_registry_record_as(d, fd, peer, seals | (unsigned int)now, path);
 	if (r == 0)
 		sg_seal_fence(d, fd, seals, geteuid(), NULL);
+	/* Before the close: the line below is about this inode. */
+	if (r < 0 && fstat(fd, &st) == 0) {
+		f.ino = st.st_ino;
+		f.dev_major = major(st.st_dev);
+		f.dev_minor = minor(st.st_dev);
+	}
 	close(fd);
 	if (r < 0) {
-		sg_seals_format(seals, names, sizeof(names));
-		fprintf(stderr, "sealguardd: state: %s: cannot restore %s: %s\n", shown, names, strerror(-r));
+		f.err = -r;
+		sg_log_fields(LOG_ERR, &f, "state: %s: cannot restore %s: %s", shown, names, strerror(-r));
 		return 0;
 	}
 	return 1;
@@ -304,8 +318,7 @@ void sg_state_restore(struct sg_daemon *d)
 	if (!d->state_db)
 		return;
 	if (sqlite3_prepare_v2(d->state_db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sealguardd: state database %s: cannot read: %s\n", d->state_path,
-			sqlite3_errmsg(d->state_db));
+		log_error("state database %s: cannot read: %s", d->state_path, sqlite3_errmsg(d->state_db));
 		return;
 	}
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -338,8 +351,7 @@ void sg_state_restore(struct sg_daemon *d)
 		}
 	}
 	if (r != SQLITE_DONE)
-		fprintf(stderr, "sealguardd: state database %s: read stopped: %s\n", d->state_path,
-			sqlite3_errmsg(d->state_db));
+		log_error("state database %s: read stopped: %s", d->state_path, sqlite3_errmsg(d->state_db));
 	sqlite3_finalize(st);
 	for (unsigned int i = 0; i < gone; i++)
 		forget(d, drop[i].fsid, &drop[i].fh);
@@ -347,6 +359,5 @@ void sg_state_restore(struct sg_daemon *d)
 	for (unsigned int i = 0; i < mc.n; i++)
 		if (mc.fd[i] >= 0)
 			close(mc.fd[i]);
-	fprintf(stderr, "sealguardd: state: %u disk files sealed as recorded, %u left for later, %u gone\n", done,
-		left, gone);
+	log_info("state: %u disk files sealed as recorded, %u left for later, %u gone", done, left, gone);
 }
