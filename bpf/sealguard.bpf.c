@@ -426,7 +426,7 @@ int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 	/* Policy seals go on after the mapping is allowed: like a holder that
 	 * maps, then seals, the mapping that triggered them keeps working. */
 	if (!r)
-		sg_kapply(SG_KSET_MMAP, file);
+		r = sg_kapply(SG_KSET_MMAP, file);
 	return r;
 }
 
@@ -659,18 +659,16 @@ int BPF_PROG(sg_file_receive, struct file *file, int ret)
 		return ret;
 	if (sg_from_daemon() && sg_file_served(file))
 		return -EOPNOTSUPP;
-	sg_kapply(SG_KSET_RECEIVE, file);
-	return 0;
+	return sg_kapply(SG_KSET_RECEIVE, file);
 }
 
 SEC("lsm/file_open")
 int BPF_PROG(sg_file_open, struct file *file, int ret)
 {
-	if (!ret) {
-		sg_overlay_open_fake_path(file);
-		sg_kapply(SG_KSET_OPEN, file);
-	}
-	return ret;
+	if (ret)
+		return ret;
+	ret = sg_overlay_open_fake_path(file);
+	return ret ? ret : sg_kapply(SG_KSET_OPEN, file);
 }
 
 /* ---- overlayfs backing files (sg_overlay.h), 6.6+ ----------------------- */
@@ -720,9 +718,7 @@ int BPF_PROG(sg_backing_tmpfile_open_exit)
 SEC("lsm/file_open")
 int BPF_PROG(sg_file_open_backing, struct file *file, int ret)
 {
-	if (!ret)
-		sg_backing_open(file);
-	return ret;
+	return ret ? ret : sg_backing_open(file);
 }
 
 /* ---- the tamper guard (sg_guard.h) ------------------------------------- */

@@ -6,6 +6,7 @@
 #define EPERM   1
 #define EAGAIN  11
 #define ENOMEM  12
+#define ENOSPC  28
 #define EACCES  13
 #define EFAULT  14
 #define EBUSY   16

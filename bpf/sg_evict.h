@@ -58,8 +58,9 @@ static __always_inline void sg_keep_evicted(struct inode *inode, struct sg_file_
 		return;
 	}
 	/* Already there (a stale entry of a number now reused): replace.
-	 * A full map loses the seal; the registry holds as many files, so
-	 * only more sealed files than SG_SEALED_MAX can fill it. */
+	 * It cannot be full: it is as large as the registry, and holds only
+	 * files that have an entry there, which every seal gets before it is
+	 * added (user/daemon/registry.c, sg_register_key). */
 	bpf_map_update_elem(&sg_evicted, key, &e, BPF_EXIST);
 }
 

@@ -268,19 +268,19 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
  * file).  inode_free_security removes it with the inode.  Only hooks that
  * may call bpf_d_path (5.11+) use this: file_open, file_receive, mmap_file.
  */
-static __always_inline void sg_register_key(struct file *file, const struct sg_file_key *key, __u32 seals,
-					    const struct sg_sealed_rec *from)
+static __always_inline int sg_register_key(struct file *file, const struct sg_file_key *key, __u32 seals,
+					   const struct sg_sealed_rec *from)
 {
 	struct sg_sealed_rec *rec = bpf_map_lookup_elem(&sg_sealed, key);
 	__u32 zero = 0;
 
 	if (rec) {
 		rec->seals |= seals; /* a lost race only shows fewer bits in the list */
-		return;
+		return 0;
 	}
 	rec = bpf_map_lookup_elem(&sg_rec_scratch, &zero);
 	if (!rec)
-		return;
+		return -ENOMEM;
 	rec->seals = seals;
 	if (from) {
 		rec->uid = from->uid;
@@ -297,19 +297,26 @@ static __always_inline void sg_register_key(struct file *file, const struct sg_f
 	rec->path[0] = '\0';
 	if (sg_can_d_path && bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
 		rec->path[0] = '\0';
-	bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST);
+	/* Full: the caller must not seal (a seal without its entry escapes
+	 * the checks that read the registry).  EEXIST: another CPU's. */
+	if (bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST) < 0 && !bpf_map_lookup_elem(&sg_sealed, key))
+		return -ENOSPC;
+	return 0;
 }
 
-static __always_inline void sg_register(struct file *file, struct inode *inode, __u32 seals)
+static __always_inline int sg_register(struct file *file, struct inode *inode, __u32 seals)
 {
 	struct sg_file_key key;
 
 	sg_inode_key(inode, &key);
-	sg_register_key(file, &key, seals, NULL);
+	return sg_register_key(file, &key, seals, NULL);
 }
 
-/* Runs the apply rules of one trigger for the current task and file. */
-static __always_inline void sg_kapply(__u32 set, struct file *file)
+/* Runs the apply rules of one trigger for the current task and file: 0,
+ * or -ENOSPC when the file would be sealed but cannot be listed in the
+ * registry, for the trigger to be refused (fail closed: the receiver of a
+ * file that should be sealed does not get it unsealed). */
+static __always_inline int sg_kapply(__u32 set, struct file *file)
 {
 	struct inode *inode = file->f_inode; /* a BTF pointer: inode storage needs one */
 	const struct sg_kpolicy *pol;
@@ -317,27 +324,30 @@ static __always_inline void sg_kapply(__u32 set, struct file *file)
 	__u64 rules;
 
 	if (set >= SG_KSET_COUNT)
-		return;
+		return 0;
 	/* Seals are for regular files (F_ADD_SEALS says EINVAL to others);
 	 * an open rule's directory is opened too. */
 	if ((inode->i_mode & S_IFMT) != S_IFREG)
-		return;
+		return 0;
 	pol = sg_kpol(set, &half);
 	if (!pol)
-		return;
+		return 0;
 	/* The daemon receives and opens its clients' files: never seal them
 	 * on its account. */
 	if (sg_from_daemon())
-		return;
+		return 0;
 	rules = sg_kmatch_rules(pol, half, pol->set[set], file->f_path.dentry, inode);
 	if (!rules)
-		return;
+		return 0;
 	add = sg_krule_seals(pol, rules) & SG_KAPPLY_SEALS;
 	/* Already there, the usual case for a second open or mapping: no lock. */
 	if (!add || (sg_seals_of(inode) & add) == add)
-		return;
+		return 0;
+	if (sg_register(file, inode, sg_seals_of(inode)))
+		return sg_refuse(inode, add, SG_EV_REGISTRY_FULL, -ENOSPC);
 	sg_apply_to(inode, add);
 	sg_register(file, inode, sg_seals_of(inode));
+	return 0;
 }
 
 #endif

@@ -65,8 +65,9 @@ static __always_inline bool sg_on_overlay(struct inode *inode)
 }
 
 /* The real inode gains the seals the registry holds for the overlay
- * inode user. */
-static __always_inline void sg_overlay_give(struct file *file, const struct sg_file_key *user)
+ * inode user: 0, or -ENOSPC when the real file cannot be listed in the
+ * registry, for its open to be refused rather than go unsealed. */
+static __always_inline int sg_overlay_give(struct file *file, const struct sg_file_key *user)
 {
 	struct inode *real = file->f_inode;
 	struct sg_sealed_rec *rec;
@@ -75,28 +76,31 @@ static __always_inline void sg_overlay_give(struct file *file, const struct sg_f
 
 	rec = bpf_map_lookup_elem(&sg_sealed, user);
 	if (!rec)
-		return;
+		return 0;
 	seals = rec->seals;
 	if (!seals || (sg_seals_of(real) & seals) == seals)
-		return;
-	sg_apply_to(real, seals);
+		return 0;
 	sg_inode_key(real, &key);
+	if (sg_register_key(file, &key, sg_seals_of(real), rec))
+		return sg_refuse(real, seals, SG_EV_REGISTRY_FULL, -ENOSPC);
+	sg_apply_to(real, seals);
 	sg_register_key(file, &key, sg_seals_of(real), rec);
+	return 0;
 }
 
 /* Up to 6.4: file_open of a file whose f_path is an overlay's but whose
  * inode is not (open_with_fake_path). */
-static __always_inline void sg_overlay_open_fake_path(struct file *file)
+static __always_inline int sg_overlay_open_fake_path(struct file *file)
 {
 	struct inode *user = file->f_path.dentry->d_inode;
 	struct sg_file_key key;
 
 	if (bpf_core_type_exists(struct backing_file___sg))
-		return; /* sg_file_open_backing's */
+		return 0; /* sg_file_open_backing's */
 	if (!user || user == file->f_inode || !sg_on_overlay(user))
-		return;
+		return 0;
 	sg_inode_key(user, &key);
-	sg_overlay_give(file, &key);
+	return sg_overlay_give(file, &key);
 }
 
 /* Entry of backing_file_open(user_path or user_file, ...): note which
@@ -130,16 +134,16 @@ static __always_inline void sg_backing_disarm(void)
 /* file_open inside it: the first open after the note is the backing
  * file's (vfs_open checks it before the real filesystem's ->open runs, so
  * an overlay stacked on an overlay takes its own note after this one). */
-static __always_inline void sg_backing_open(struct file *file)
+static __always_inline int sg_backing_open(struct file *file)
 {
 	struct sg_backing_open *b = bpf_task_storage_get(&sg_backing_opens, bpf_get_current_task_btf(), 0, 0);
 	struct sg_file_key user;
 
 	if (!b || !b->armed)
-		return;
+		return 0;
 	b->armed = 0;
 	user = b->user;
-	sg_overlay_give(file, &user);
+	return sg_overlay_give(file, &user);
 }
 
 /* The real file behind an overlay file: the overlay's private_data, which

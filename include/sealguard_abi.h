@@ -126,6 +126,10 @@ enum sg_event_op {
 	/* Not a kernel refusal: a seal request the policy refused, reported
 	 * by the daemon to its subscribers (no counter in denials[]). */
 	SG_EV_REQUEST = 0x100,
+	/* A policy apply rule could not list a file it was about to seal (the
+	 * registry is full): the operation that triggered it was refused with
+	 * ENOSPC instead (bpf/sg_krules.h; no counter in denials[]). */
+	SG_EV_REGISTRY_FULL = 0x101,
 };
 
 /*
@@ -196,6 +200,11 @@ struct sg_sealed_rec {
 };
 
 #define SG_SEALED_MAX 65536
+/* Entries one user other than root may make by request: a user at the
+ * bound is answered EDQUOT, and a full registry ENOSPC, before any seal is
+ * added (user/daemon/registry.c), since a seal without its entry escapes
+ * the checks that read the registry (loop devices, the fence, overlays). */
+#define SG_SEALED_PER_USER 4096
 
 /*
  * A disk file's inode can leave the inode cache while its file stays

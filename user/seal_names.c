@@ -179,5 +179,7 @@ const char *sg_op_name(unsigned int op)
 
 	if (op == SG_EV_REQUEST)
 		return "request";
+	if (op == SG_EV_REGISTRY_FULL)
+		return "registry-full";
 	return op < SG_EV_OP_COUNT ? names[op] : "?";
 }

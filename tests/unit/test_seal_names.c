@@ -194,7 +194,8 @@ static void test_op_name(void **state)
 	/* A value from a newer kernel side is printable, never NULL. */
 	assert_string_equal(sg_op_name(SG_EV_OP_COUNT), "?");
 	assert_string_equal(sg_op_name(SG_EV_REQUEST), "request"); /* daemon-side */
-	assert_string_equal(sg_op_name(0x101), "?");
+	assert_string_equal(sg_op_name(SG_EV_REGISTRY_FULL), "registry-full");
+	assert_string_equal(sg_op_name(0x102), "?");
 	assert_string_equal(sg_op_name(~0u), "?");
 }
 

@@ -52,6 +52,16 @@ struct sg_counters {
 	uint64_t events_unsent;
 };
 
+/* How many registry entries a user other than root has made, as last
+ * counted (registry.c).  A few users at a time; a user who has no slot is
+ * counted again from the registry. */
+#define SG_QUOTA_SLOTS 32
+struct sg_quota {
+	uint32_t uid;
+	uint32_t count;
+	uint64_t counted_ms; /* CLOCK_MONOTONIC; 0: slot unused */
+};
+
 struct sg_daemon {
 	const char *socket_path;
 	dev_t socket_dev; /* of the socket file we bound, to unlink only ours */
@@ -71,6 +81,7 @@ struct sg_daemon {
 	uint64_t idle_since_ms;      /* CLOCK_MONOTONIC; 0: something is sealed */
 
 	struct sg_fence_pool *fences; /* created at the first fence (fence.h) */
+	struct sg_quota quota[SG_QUOTA_SLOTS]; /* registry entries per user (registry.c) */
 
 	const char *state_path;   /* seals of disk files across reboots; "" for none */
 	struct sqlite3 *state_db; /* NULL: not open (see state_db.h) */

@@ -103,6 +103,98 @@ static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsig
 	return 0;
 }
 
+/* Entries whose latest requester is uid, counted from the registry. */
+static uint32_t count_of_uid(struct sg_daemon *d, uint32_t uid)
+{
+	struct sg_file_key cur, next;
+	struct sg_sealed_rec rec;
+	const void *prev = NULL;
+	uint32_t n = 0, seen = 0;
+
+	while (seen++ < SG_SEALED_MAX && bpf_map_get_next_key(d->sealed_fd, prev, &next) == 0) {
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(d->sealed_fd, &cur, &rec) == 0 && rec.uid == uid)
+			n++;
+	}
+	return n;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* uid's slot, counted from the registry if it had none (taking the slot
+ * counted longest ago).  The kernel removes entries with their inodes
+ * and tells nobody, so a count only goes up between countings: one at the
+ * bound is counted again, at most once a second (a count is a walk of the
+ * whole registry). */
+static struct sg_quota *quota_of(struct sg_daemon *d, uint32_t uid)
+{
+	struct sg_quota *q = &d->quota[0];
+	uint64_t now = mono_ms();
+
+	for (size_t i = 0; i < SG_QUOTA_SLOTS; i++) {
+		struct sg_quota *s = &d->quota[i];
+
+		if (s->counted_ms && s->uid == uid) {
+			if (s->count >= SG_SEALED_PER_USER && now - s->counted_ms >= 1000) {
+				s->count = count_of_uid(d, uid);
+				s->counted_ms = now;
+			}
+			return s;
+		}
+		if (s->counted_ms < q->counted_ms)
+			q = s;
+	}
+	q->uid = uid;
+	q->count = count_of_uid(d, uid);
+	q->counted_ms = now ? now : 1;
+	return q;
+}
+
+int sg_registry_reserve(struct sg_daemon *d, int fd, uint32_t uid, struct sg_file_key *key)
+{
+	struct sg_quota *q = NULL;
+	struct sg_sealed_rec rec;
+	int r;
+
+	if (d->sealed_fd < 0)
+		return -EBADF;
+	r = key_of(fd, key);
+	if (r < 0)
+		return r;
+	if (bpf_map_lookup_elem(d->sealed_fd, key, &rec) == 0)
+		return 0;
+	if (uid != 0) {
+		q = quota_of(d, uid);
+		if (q->count >= SG_SEALED_PER_USER)
+			return -EDQUOT;
+	}
+	/* A placeholder: no seals yet, which every reader takes as none. */
+	memset(&rec, 0, sizeof(rec));
+	rec.uid = uid;
+	rec.sealed_at = (uint64_t)time(NULL);
+	if (bpf_map_update_elem(d->sealed_fd, key, &rec, BPF_NOEXIST) < 0)
+		return errno == EEXIST ? 0 : errno == E2BIG ? -ENOSPC : -errno;
+	if (q)
+		q->count++;
+	return 1;
+}
+
+void sg_registry_unreserve(struct sg_daemon *d, const struct sg_file_key *key)
+{
+	struct sg_sealed_rec rec;
+
+	/* Only if nothing sealed it meanwhile (a kernel rule). */
+	if (bpf_map_lookup_elem(d->sealed_fd, key, &rec) == 0 && rec.seals == 0)
+		bpf_map_delete_elem(d->sealed_fd, key);
+}
+
 void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
 		      unsigned long long ino, char *buf, size_t len)
 {

@@ -22,6 +22,16 @@ int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *pee
 int sg_registry_record_named(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
 			     const char *name);
 
+/* Makes sure fd's file has an entry before seals are added to it, so that
+ * no seal is in force without one.  1: a placeholder was made (key filled
+ * in, for sg_registry_unreserve() if the seal fails), 0: it had one,
+ * -EDQUOT: uid (not root) has SG_SEALED_PER_USER entries, -ENOSPC: the
+ * registry is full, other -errno. */
+int sg_registry_reserve(struct sg_daemon *d, int fd, uint32_t uid, struct sg_file_key *key);
+
+/* Removes a placeholder made by sg_registry_reserve() that got no seals. */
+void sg_registry_unreserve(struct sg_daemon *d, const struct sg_file_key *key);
+
 /* The path recorded for a file, or "" when none.  */
 void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
 		      unsigned long long ino, char *buf, size_t len);

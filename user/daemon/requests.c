@@ -99,6 +99,8 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 	struct sg_fence_reply late = { .sock = c->fd, .type = h->type, .seq = h->seq };
 	bool deferred = false;
 	struct sg_body_seals b;
+	struct sg_file_key key;
+	int reserved;
 	char raw[256], cgroup[256], name[SG_PATH_MAX] = "";
 	unsigned int denied;
 	bool known;
@@ -131,13 +133,28 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 			return r;
 		}
 	}
+	/* Its registry entry first: a seal without one would escape the
+	 * checks that read the registry.  Full, or this user's share used up:
+	 * refused before anything changes. */
+	reserved = b.seals & SG_SEAL_ALL ? sg_registry_reserve(d, fd, c->peer.uid, &key) : 0;
+	if (reserved < 0) {
+		fd_name(fd, name, sizeof(name));
+		log_request(d, c, fd, name, b.seals, reserved, cgroup,
+			    reserved == -EDQUOT ? "this user's requests already fill their share of the registry "
+						  "(SG_SEALED_PER_USER files)"
+			    : reserved == -ENOSPC ? "the registry of sealed files is full"
+						  : "its registry entry cannot be made");
+		return reserved;
+	}
 	r = sg_seal_add(d, fd, b.seals);
 	if (r >= 0 || d->verbose)
 		fd_name(fd, name, sizeof(name));
 	log_request(d, c, fd, name, b.seals, r, cgroup, NULL);
+	seals = r < 0 ? 0 : sg_seal_in_force(d, fd);
+	if (seals <= 0 && reserved == 1)
+		sg_registry_unreserve(d, &key);
 	if (r < 0)
 		return r;
-	seals = sg_seal_in_force(d, fd);
 	/* F_ADD_SEALS with nothing to add on an unsealed file leaves nothing
 	 * to list. */
 	if (seals > 0) {
