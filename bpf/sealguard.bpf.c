@@ -561,9 +561,21 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		return ret;
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CONFIGURE)
 		return sg_guard_loop(file, cmd, arg);
-	if (cmd < SG_IOC_ADD || cmd > SG_IOC_SYNC || !sg_from_daemon())
+	if (cmd < SG_IOC_ADD || cmd > SG_IOC_KEY || !sg_from_daemon())
 		return sg_guard_fs_ioctl(file, cmd, false);
 	switch (cmd) {
+	case SG_IOC_KEY: {
+		struct sg_file_key *out;
+		__u32 zero = 0;
+
+		if (sg_on_overlay(file->f_inode))
+			return -EOPNOTSUPP;
+		out = bpf_map_lookup_elem(&sg_ioc_key, &zero);
+		if (!out)
+			return -ENOMEM;
+		sg_inode_key(file->f_inode, out);
+		return -SG_IOC_DONE_ERRNO;
+	}
 	case SG_IOC_SYNC:
 		sg_seals_of(file->f_inode);
 		return -SG_IOC_DONE_ERRNO;

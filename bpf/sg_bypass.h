@@ -155,8 +155,8 @@ static __always_inline int sg_guard_uffd(struct file *file, unsigned int cmd, un
 
 /* An ioctl command's type and number, without its direction and size,
  * which differ between the 64-bit and 32-bit forms of one command. */
-#define SG_IOC_KEY(type, nr) ((((type) & 0xff) << 8) | ((nr) & 0xff))
-#define SG_IOC_KEY_OF(cmd) ((cmd) & 0xffff)
+#define SG_IOCTL_ID(type, nr) ((((type) & 0xff) << 8) | ((nr) & 0xff))
+#define SG_IOCTL_ID_OF(cmd) ((cmd) & 0xffff)
 
 /*
  * Commands that move, swap or exchange blocks (and sizes) between the
@@ -169,10 +169,10 @@ static __always_inline int sg_guard_uffd(struct file *file, unsigned int cmd, un
  */
 static __always_inline bool sg_ioctl_moves_blocks(unsigned int cmd)
 {
-	switch (SG_IOC_KEY_OF(cmd)) {
-	case SG_IOC_KEY('f', 15):  /* EXT4_IOC_MOVE_EXT */
-	case SG_IOC_KEY('X', 109): /* XFS_IOC_SWAPEXT */
-	case SG_IOC_KEY(0xf5, 9):  /* F2FS_IOC_MOVE_RANGE */
+	switch (SG_IOCTL_ID_OF(cmd)) {
+	case SG_IOCTL_ID('f', 15):  /* EXT4_IOC_MOVE_EXT */
+	case SG_IOCTL_ID('X', 109): /* XFS_IOC_SWAPEXT */
+	case SG_IOCTL_ID(0xf5, 9):  /* F2FS_IOC_MOVE_RANGE */
 		return true;
 	}
 	return false;
@@ -187,36 +187,36 @@ static __always_inline bool sg_ioctl_moves_blocks(unsigned int cmd)
  */
 static __always_inline bool sg_ioctl_harmless(unsigned int cmd)
 {
-	switch (SG_IOC_KEY_OF(cmd)) {
-	case SG_IOC_KEY(0, 1):     /* FIBMAP */
-	case SG_IOC_KEY(0, 2):     /* FIGETBSZ */
-	case SG_IOC_KEY('f', 1):   /* FS_IOC_GETFLAGS */
-	case SG_IOC_KEY('f', 2):   /* FS_IOC_SETFLAGS: attributes, not data */
-	case SG_IOC_KEY('f', 11):  /* FS_IOC_FIEMAP */
-	case SG_IOC_KEY('f', 21):  /* FS_IOC_GET_ENCRYPTION_POLICY */
-	case SG_IOC_KEY('f', 22):  /* FS_IOC_GET_ENCRYPTION_PWSALT */
-	case SG_IOC_KEY('f', 25):  /* FS_IOC_GET_ENCRYPTION_POLICY_EX */
-	case SG_IOC_KEY('f', 26):  /* FS_IOC_GET_ENCRYPTION_KEY_STATUS */
-	case SG_IOC_KEY('f', 27):  /* FS_IOC_GET_ENCRYPTION_NONCE */
-	case SG_IOC_KEY('f', 133): /* FS_IOC_ENABLE_VERITY: read-only for good */
-	case SG_IOC_KEY('f', 134): /* FS_IOC_MEASURE_VERITY */
-	case SG_IOC_KEY('f', 135): /* FS_IOC_READ_VERITY_METADATA */
-	case SG_IOC_KEY('v', 1):   /* FS_IOC_GETVERSION */
-	case SG_IOC_KEY('X', 31):  /* FS_IOC_FSGETXATTR */
-	case SG_IOC_KEY('X', 32):  /* FS_IOC_FSSETXATTR */
-	case SG_IOC_KEY('X', 119): /* FIFREEZE: the filesystem's, not the file's */
-	case SG_IOC_KEY('X', 120): /* FITHAW */
-	case SG_IOC_KEY(0x94, 9):  /* FICLONE (BTRFS_IOC_CLONE) */
-	case SG_IOC_KEY(0x94, 13): /* FICLONERANGE */
-	case SG_IOC_KEY(0x94, 49): /* FS_IOC_GETFSLABEL */
-	case SG_IOC_KEY(0x94, 54): /* FIDEDUPERANGE */
-	case SG_IOC_KEY(0x15, 0):  /* FS_IOC_GETFSUUID */
-	case SG_IOC_KEY(0x15, 1):  /* FS_IOC_GETFSSYSFSPATH */
+	switch (SG_IOCTL_ID_OF(cmd)) {
+	case SG_IOCTL_ID(0, 1):     /* FIBMAP */
+	case SG_IOCTL_ID(0, 2):     /* FIGETBSZ */
+	case SG_IOCTL_ID('f', 1):   /* FS_IOC_GETFLAGS */
+	case SG_IOCTL_ID('f', 2):   /* FS_IOC_SETFLAGS: attributes, not data */
+	case SG_IOCTL_ID('f', 11):  /* FS_IOC_FIEMAP */
+	case SG_IOCTL_ID('f', 21):  /* FS_IOC_GET_ENCRYPTION_POLICY */
+	case SG_IOCTL_ID('f', 22):  /* FS_IOC_GET_ENCRYPTION_PWSALT */
+	case SG_IOCTL_ID('f', 25):  /* FS_IOC_GET_ENCRYPTION_POLICY_EX */
+	case SG_IOCTL_ID('f', 26):  /* FS_IOC_GET_ENCRYPTION_KEY_STATUS */
+	case SG_IOCTL_ID('f', 27):  /* FS_IOC_GET_ENCRYPTION_NONCE */
+	case SG_IOCTL_ID('f', 133): /* FS_IOC_ENABLE_VERITY: read-only for good */
+	case SG_IOCTL_ID('f', 134): /* FS_IOC_MEASURE_VERITY */
+	case SG_IOCTL_ID('f', 135): /* FS_IOC_READ_VERITY_METADATA */
+	case SG_IOCTL_ID('v', 1):   /* FS_IOC_GETVERSION */
+	case SG_IOCTL_ID('X', 31):  /* FS_IOC_FSGETXATTR */
+	case SG_IOCTL_ID('X', 32):  /* FS_IOC_FSSETXATTR */
+	case SG_IOCTL_ID('X', 119): /* FIFREEZE: the filesystem's, not the file's */
+	case SG_IOCTL_ID('X', 120): /* FITHAW */
+	case SG_IOCTL_ID(0x94, 9):  /* FICLONE (BTRFS_IOC_CLONE) */
+	case SG_IOCTL_ID(0x94, 13): /* FICLONERANGE */
+	case SG_IOCTL_ID(0x94, 49): /* FS_IOC_GETFSLABEL */
+	case SG_IOCTL_ID(0x94, 54): /* FIDEDUPERANGE */
+	case SG_IOCTL_ID(0x15, 0):  /* FS_IOC_GETFSUUID */
+	case SG_IOCTL_ID(0x15, 1):  /* FS_IOC_GETFSSYSFSPATH */
 		return true;
 	}
 	/* The 'T' commands that reach a regular file (FIONREAD, FIONBIO,
 	 * FIOCLEX, FIOQSIZE, isatty's TCGETS) are the VFS's own or ENOTTY. */
-	return SG_IOC_KEY_OF(cmd) >> 8 == 'T';
+	return SG_IOCTL_ID_OF(cmd) >> 8 == 'T';
 }
 
 /*

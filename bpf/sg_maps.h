@@ -185,6 +185,15 @@ struct {
 	__type(value, __s64);
 } sg_live_count SEC(".maps");
 
+/* The registry key of the file the daemon last asked SG_IOC_KEY about,
+ * written only inside the daemon's own ioctl (one thread asks). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_file_key);
+} sg_ioc_key SEC(".maps");
+
 /* A registry record being built: too big for the stack next to the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

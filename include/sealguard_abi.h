@@ -34,6 +34,11 @@
 #define SG_IOC_CONFIRM 0x5308e1u /* arg: unused; finish a pending WRITE */
 #define SG_IOC_ABORT   0x5308e2u /* arg: unused; undo a pending WRITE */
 #define SG_IOC_SYNC    0x5308e3u /* arg: unused; put back the seals of an evicted inode */
+/* arg: unused; writes the file's registry key as the kernel's programs
+ * compute it (its superblock's dev, which stat's st_dev is not on btrfs)
+ * to the array "sg_ioc_key"; EOPNOTSUPP for an overlay file, whose stat
+ * key is its real file's, the one its seals live under. */
+#define SG_IOC_KEY     0x5308e4u
 
 /*
  * The hook cannot let a successful request fall through to the file's own

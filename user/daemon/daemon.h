@@ -75,6 +75,7 @@ struct sg_daemon {
 	int inodes_fd; /* the inode-storage map, keyed by fd from user space */
 	int sealed_fd; /* registry of sealed files (struct sg_file_key) */
 	int evicted_fd; /* seals of evicted inodes, same keys (bpf/sg_evict.h) */
+	int ioc_key_fd; /* SG_IOC_KEY's answer (registry.c) */
 
 	unsigned int detach_idle_ms; /* --detach-idle; 0: never (idle.h) */
 	bool hooks_detached;         /* the detachable programs are not attached */

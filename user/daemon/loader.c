@@ -236,6 +236,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	d->inodes_fd = bpf_map__fd(skel->maps.sg_inodes);
 	d->sealed_fd = bpf_map__fd(skel->maps.sg_sealed);
 	d->evicted_fd = bpf_map__fd(skel->maps.sg_evicted);
+	d->ioc_key_fd = bpf_map__fd(skel->maps.sg_ioc_key);
 	return 0;
 }
 
@@ -247,6 +248,7 @@ void sg_loader_close(struct sg_daemon *d)
 	d->inodes_fd = -1;
 	d->sealed_fd = -1;
 	d->evicted_fd = -1;
+	d->ioc_key_fd = -1;
 }
 
 static int remove_dir(const char *path)

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		.socket_path = SG_DEFAULT_SOCKET, .pin_dir = SG_PIN_DIR,
 		.admin_gid = (gid_t)-1, .idle_ms = SG_CLIENT_IDLE_MS, .policy_dir = SG_POLICY_DIR,
 		.state_path = SG_STATE_DB_DEFAULT,
-		.inodes_fd = -1, .sealed_fd = -1, .evicted_fd = -1, .events_fd = -1,
+		.inodes_fd = -1, .sealed_fd = -1, .evicted_fd = -1, .ioc_key_fd = -1, .events_fd = -1,
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
 	};
 	struct group *grp;

@@ -5,15 +5,25 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
-static int key_of(int fd, struct sg_file_key *key)
+/* The key the kernel's programs use for fd's file (SG_IOC_KEY); stat's
+ * when the kernel gives none (an overlay file, whose stat key is its real
+ * file's).  On btrfs stat's st_dev is the subvolume's, not the
+ * superblock's the programs see: an entry under it would be missed by
+ * every check that reads the registry. */
+static int key_of(struct sg_daemon *d, int fd, struct sg_file_key *key)
 {
 	struct stat st;
+	__u32 zero = 0;
 
+	if (ioctl(fd, SG_IOC_KEY, 0) < 0 && errno == SG_IOC_DONE_ERRNO && d->ioc_key_fd >= 0 &&
+	    bpf_map_lookup_elem(d->ioc_key_fd, &zero, key) == 0)
+		return 0;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	memset(key, 0, sizeof(*key));
@@ -76,7 +86,7 @@ static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsig
 
 	if (d->sealed_fd < 0)
 		return -EBADF;
-	r = key_of(fd, &key);
+	r = key_of(d, fd, &key);
 	if (r < 0)
 		return r;
 	memset(&rec, 0, sizeof(rec));
@@ -165,7 +175,7 @@ int sg_registry_reserve(struct sg_daemon *d, int fd, uint32_t uid, struct sg_fil
 
 	if (d->sealed_fd < 0)
 		return -EBADF;
-	r = key_of(fd, key);
+	r = key_of(d, fd, key);
 	if (r < 0)
 		return r;
 	if (bpf_map_lookup_elem(d->sealed_fd, key, &rec) == 0)
