@@ -329,6 +329,14 @@ static __always_inline int sg_kapply(__u32 set, struct file *file)
 	 * an open rule's directory is opened too. */
 	if ((inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
+	/* A received file is sealed only if it was sent open for writing, as
+	 * F_ADD_SEALS asks of its caller: otherwise anyone could have a
+	 * compositor seal another user's file they can only read, by sending
+	 * it a read-only fd of it.  (A sender that keeps its buffer unsealed
+	 * this way gets what an unsealed buffer gets: libwayland's SIGBUS
+	 * handling.) */
+	if (set == SG_KSET_RECEIVE && !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+		return 0;
 	pol = sg_kpol(set, &half);
 	if (!pol)
 		return 0;

@@ -140,6 +140,21 @@ rules:
 YAML
 start_daemon --policy-dir "$WLD"
 check compositor-with-policy "EPERM 8192 read-ok" "$(wl_scenario)"
+# A read-only fd of another user's file, sent by nobody: the compositor
+# maps it, but does not seal it (F_ADD_SEALS needs a writable fd), so its
+# owner can still resize it.
+victim=/dev/shm/sg-wl-victim.$$
+head -c 8192 /dev/zero | tr '\0' x >"$victim"
+chmod 644 "$victim"
+sock=$TMP/wl.ro
+"$TMP/compositor" "$WL" compositor "$sock" >/dev/null 2>&1 &
+for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
+chmod 777 "$sock"
+check compositor-read-only-fd "read-ok" "$(as_nobody python3 "$WL" client-ro "$sock" "$victim")"
+wait "$!" 2>/dev/null
+check compositor-read-only-fd-unsealed none "$("$SEALCTL" seals "$victim")"
+check compositor-read-only-fd-owner-truncates 0 "$(truncate -s 4096 "$victim"; echo $?)"
+rm -f "$victim"
 # Another receiver (plain python3) seals nothing.
 sock=$TMP/wl.other
 python3 "$WL" compositor "$sock" >/dev/null 2>&1 &

@@ -6,6 +6,8 @@ compositor SOCK: accepts one client, receives its buffer fd, maps it,
     (SIGBUS, and no answer, if the buffer was shrunk).
 client SOCK: sends a memfd of 8192 bytes, waits until it is mapped, tries
     ftruncate(fd, 0), and prints "<outcome> <size> <compositor's answer>".
+client-ro SOCK FILE: sends a read-only fd of FILE (someone else's) and
+    prints the compositor's answer.
 """
 import errno
 import mmap
@@ -30,6 +32,17 @@ def compositor(path):
     conn.sendall(b"read-ok" if ok else b"read-bad")
 
 
+def client_ro(path, victim):
+    """Sends a read-only fd of someone else's file; prints the answer."""
+    fd = os.open(victim, os.O_RDONLY)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    socket.send_fds(conn, [b"buffer"], [fd])
+    conn.recv(16)
+    conn.sendall(b"done")
+    print(conn.recv(16).decode() or "compositor-died")
+
+
 def client(path):
     fd = os.memfd_create("wl-buffer", 0)
     os.write(fd, b"x" * SIZE)
@@ -48,4 +61,7 @@ def client(path):
 
 
 if __name__ == "__main__":
-    {"compositor": compositor, "client": client}[sys.argv[1]](sys.argv[2])
+    if sys.argv[1] == "client-ro":
+        client_ro(sys.argv[2], sys.argv[3])
+    else:
+        {"compositor": compositor, "client": client}[sys.argv[1]](sys.argv[2])
