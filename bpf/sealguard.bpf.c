@@ -13,6 +13,7 @@
 #include "sg_defs.h"
 #include "sg_compat.h"
 #include "sg_maps.h"
+#include "sg_task.h"
 #include "sg_live.h"
 #include "sg_evict.h"
 #include "sg_rules.h"
@@ -34,14 +35,9 @@ char LICENSE[] SEC("license") = "GPL";
  * place, one lookup and no map update on the hot path. */
 static __always_inline struct sg_access *sg_slot(void)
 {
-	__u32 tid = sg_tid();
-	struct sg_access *a = bpf_map_lookup_elem(&sg_access, &tid);
-	struct sg_access zero = {};
+	struct sg_task *t = sg_task(true);
 
-	if (a)
-		return a;
-	bpf_map_update_elem(&sg_access, &tid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&sg_access, &tid);
+	return t ? &t->access : NULL;
 }
 
 static __always_inline void sg_fill(struct sg_access *a, struct file *file, __s64 pos, __u64 len,
@@ -144,14 +140,17 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
 	size_t count = ctx[3];
 	__u32 appending, flags = 0;
 	struct sg_access *a;
+	struct sg_task *t;
 	__s64 pos = -1;
 
 	if (read_write != WRITE)
 		return 0;
-	sg_write_begin(file, count);
-	a = sg_slot();
-	if (!a)
+	/* One record for both: the count and the position. */
+	t = sg_task(true);
+	if (!t)
 		return 0;
+	sg_write_begin(t, file, count);
+	a = &t->access;
 	appending = sg_note_of(a, file, &flags) & RWF_APPEND;
 	if (ppos)
 		bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
@@ -165,13 +164,10 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
  * length 0) must not leave a record that the next check of that file in
  * this task -- a FICLONE's, which records nothing of its own -- would take
  * for its own. */
-static __always_inline void sg_access_end(void)
+static __always_inline void sg_access_end(struct sg_task *t)
 {
-	__u32 tid = sg_tid();
-	struct sg_access *a = bpf_map_lookup_elem(&sg_access, &tid);
-
-	if (a && a->file)
-		a->file = 0;
+	if (t && t->access.file)
+		t->access.file = 0;
 }
 
 /* ---- writes in flight (sg_pending.h): the calls that return them ------- */
@@ -183,8 +179,10 @@ static __always_inline void sg_access_end(void)
 	SEC("fexit/" #func)				\
 	int BPF_PROG(prog)				\
 	{						\
-		sg_write_done();			\
-		sg_access_end();			\
+		struct sg_task *t = sg_task(false);	\
+							\
+		sg_write_done(t);			\
+		sg_access_end(t);			\
 		return 0;				\
 	}
 
@@ -227,18 +225,22 @@ int BPF_PROG(sg_task_exit)
 SEC("fentry/vfs_fallocate")
 int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
 {
-	__u32 tid = sg_tid(), idx = SG_INFLIGHT_BUCKET(file->f_inode->i_ino);
+	__u32 idx = SG_INFLIGHT_BUCKET(file->f_inode->i_ino);
 	__s64 *bucket = bpf_map_lookup_elem(&sg_falloc_inflight, &idx);
+	struct sg_task *t = sg_task(true);
 	struct sg_access *a;
 	__u32 flags = 0;
 
-	/* Counted before the seal check reads the seals; the locked add
-	 * orders the two (sg_add.h has the same pairing for mmap). */
-	if (bucket && bpf_map_update_elem(&sg_falloc_tasks, &tid, &idx, BPF_NOEXIST) == 0)
-		__sync_fetch_and_add(bucket, 1);
-	a = sg_slot();
-	if (!a)
+	if (!t)
 		return 0;
+	/* Counted before the seal check reads the seals; the locked add
+	 * orders the two (sg_add.h has the same pairing for mmap).  Once
+	 * per call: an overlay's vfs_fallocate calls its layer's. */
+	if (bucket && !t->falloc_idx) {
+		t->falloc_idx = idx + 1;
+		__sync_fetch_and_add(bucket, 1);
+	}
+	a = &t->access;
 	sg_note_of(a, file, &flags);
 	sg_fill(a, file, offset, len, SG_ACCESS_FALLOCATE, mode, flags);
 	return 0;
@@ -247,19 +249,18 @@ int BPF_PROG(sg_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_
 SEC("fexit/vfs_fallocate")
 int BPF_PROG(sg_vfs_fallocate_exit)
 {
-	__u32 tid = sg_tid();
-	__u32 *idx = bpf_map_lookup_elem(&sg_falloc_tasks, &tid);
+	struct sg_task *t = sg_task(false);
 	__s64 *bucket;
 	__u32 i;
 
-	sg_access_end();
-	if (!idx)
+	sg_access_end(t);
+	if (!t || !t->falloc_idx)
 		return 0;
-	i = *idx;
+	i = t->falloc_idx - 1;
+	t->falloc_idx = 0;
 	bucket = bpf_map_lookup_elem(&sg_falloc_inflight, &i);
 	if (bucket)
 		__sync_fetch_and_add(bucket, -1);
-	bpf_map_delete_elem(&sg_falloc_tasks, &tid);
 	return 0;
 }
 
@@ -297,8 +298,8 @@ int BPF_PROG(sg_do_madvise, struct mm_struct *mm, unsigned long start, size_t le
 SEC("fexit/do_madvise")
 int BPF_PROG(sg_do_madvise_exit)
 {
-	__u32 tid = sg_tid();
-	struct sg_access *acc = bpf_map_lookup_elem(&sg_access, &tid);
+	struct sg_task *t = sg_task(false);
+	struct sg_access *acc = t ? &t->access : NULL;
 
 	if (acc && acc->kind == SG_ACCESS_NONE && acc->flags) {
 		acc->file = 0;
@@ -340,7 +341,7 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	if (r) {
 		/* No write follows; sendfile returns from here without a
 		 * call the write-count fexits watch (sg_pending.h). */
-		sg_write_done();
+		sg_write_done(sg_task(false));
 		r = sg_refuse(inode, seals, op, r);
 	}
 	return sg_verdict(r);
@@ -376,7 +377,8 @@ int BPF_PROG(sg_file_fcntl, struct file *file, unsigned int cmd, unsigned long a
 static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 {
 	struct inode *inode = file->f_inode;
-	__u32 tid, idx, seals;
+	struct sg_task *t;
+	__u32 idx, seals;
 	__s64 *bucket;
 	bool counted;
 
@@ -395,16 +397,18 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 	 * of this program run on the same call, and the fexit that uncounts
 	 * it finds one record.  (A full map, 8192 mmaps in flight, leaves the
 	 * call uncounted: a weaker EBUSY check, never a lost seal.) */
-	tid = sg_tid();
-	counted = bpf_map_update_elem(&sg_mmap_tasks, &tid, &idx, BPF_NOEXIST) == 0;
-	if (counted)
+	t = sg_task(true);
+	counted = t && !t->mmap_idx;
+	if (counted) {
+		t->mmap_idx = idx + 1;
 		__sync_fetch_and_add(bucket, 1);
+	}
 	seals = sg_seals_of(inode) | sg_overlay_real_seals(file);
 	if ((seals & SG_SEAL_ANY_WRITE) &&
 	    ((seals & ~sg_exempt_seals(file->f_path.dentry, inode)) & SG_SEAL_ANY_WRITE)) {
 		if (counted) {
 			__sync_fetch_and_add(bucket, -1);
-			bpf_map_delete_elem(&sg_mmap_tasks, &tid);
+			t->mmap_idx = 0;
 		}
 		return sg_refuse(inode, seals, SG_EV_MMAP, -EPERM);
 	}

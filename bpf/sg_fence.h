@@ -62,7 +62,8 @@ static __always_inline __u32 sg_registry_seals(struct inode *inode)
  * force now unless its check already saw all of them. */
 static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *inode)
 {
-	__u32 tid, seals, exempt, f_flags = 0, op = SG_EV_WRITE;
+	__u32 seals, exempt, f_flags = 0, op = SG_EV_WRITE;
+	struct sg_task *t;
 	struct sg_access *rec, acc = {};
 	bool measured = false;
 	int r;
@@ -72,8 +73,8 @@ static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *i
 	seals = sg_registry_seals(inode);
 	if (!(seals & SG_SEALS_WRITE_PATH))
 		return 0;
-	tid = sg_tid();
-	rec = bpf_map_lookup_elem(&sg_access, &tid);
+	t = sg_task(false);
+	rec = t ? &t->access : NULL;
 	if (rec) {
 		acc = *rec;
 		if (acc.kind == SG_ACCESS_CHOWN)
@@ -115,9 +116,10 @@ static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *i
 static __always_inline void sg_note_chown(struct inode *inode)
 {
 	struct sg_access a = { .file = (__u64)inode, .kind = SG_ACCESS_CHOWN };
-	__u32 tid = sg_tid();
+	struct sg_task *t = sg_task(true);
 
-	bpf_map_update_elem(&sg_access, &tid, &a, BPF_ANY);
+	if (t)
+		t->access = a;
 }
 
 #endif

@@ -30,15 +30,6 @@ struct {
 	__type(value, __s64);
 } sg_inflight SEC(".maps");
 
-/* tid -> bucket it holds a count in, until its mmap syscall returns.
- * A plain (not LRU) hash: losing an entry would leak a count. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u32);
-} sg_mmap_tasks SEC(".maps");
-
 /* fallocates between their vfs_fallocate entry, which comes before the
  * seal check, and their return, bucketed by inode number like sg_inflight:
  * the daemon's fence waits for a sealed file's bucket to drain (tmpfs's
@@ -49,16 +40,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __s64);
 } sg_falloc_inflight SEC(".maps");
-
-/* tid -> bucket its fallocate holds a count in: one count per call, even
- * when an overlay's vfs_fallocate calls its layer's, or two generations of
- * the programs run during an upgrade. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u32);
-} sg_falloc_tasks SEC(".maps");
 
 /* Writes between their rw_verify_area, which comes before the seal check,
  * and the return of the call that made it, bucketed by inode number and
@@ -79,26 +60,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } sg_write_phase SEC(".maps");
-
-/* tid -> the slot its write holds a count in, or SG_NO_SLOT; kept while
- * the task lives (sg_pending.h).  A plain hash: a lost entry would leak a
- * count; a full one leaves a new task's writes uncounted, to the S_NOSEC
- * fence alone (sg_fence.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u32);
-} sg_write_tasks SEC(".maps");
-
-/* tid -> what the write-permission check about to run is for.  LRU: an
- * entry lost to eviction only makes the check conservative. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct sg_access);
-} sg_access SEC(".maps");
 
 /* The overlay inode a backing file is being opened for, from the entry of
  * backing_file_open() to the file_open inside it (sg_overlay.h).  Task

@@ -26,45 +26,37 @@
 #ifndef SG_PENDING_H
 #define SG_PENDING_H
 
-/* sg_write_tasks value while the task holds no count. */
-#define SG_NO_SLOT 0xffffffffu
-
-static __always_inline void sg_give_back(__u32 *held)
+static __always_inline void sg_give_back(struct sg_task *t)
 {
-	__u32 slot = *held;
+	__u32 slot = t->write_slot - 1;
 	__s64 *n;
 
-	if (slot == SG_NO_SLOT)
+	if (!t->write_slot)
 		return;
-	*held = SG_NO_SLOT;
+	t->write_slot = 0;
 	n = bpf_map_lookup_elem(&sg_write_pending, &slot);
 	if (n)
 		__sync_fetch_and_add(n, -1);
 }
 
-/* The task's entry stays, reused in place by its next write (a hash
- * update and delete per write cost more than the rest of the path); it
- * goes when the task exits. */
-static __always_inline void sg_write_done(void)
+/* The task's record stays, reused in place by its next write (sg_task.h). */
+static __always_inline void sg_write_done(struct sg_task *t)
 {
-	__u32 tid = sg_tid(), *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
-
-	if (held)
-		sg_give_back(held);
+	if (t)
+		sg_give_back(t);
 }
 
 /* Counted before the seal check reads the seals, in the phase read
  * before the count: a fence that flipped the phase after the seal and
  * then read the old phase's count either sees this write, or this write's
  * check sees the seal. */
-static __always_inline void sg_write_begin(struct file *file, __u64 count)
+static __always_inline void sg_write_begin(struct sg_task *t, struct file *file, __u64 count)
 {
-	__u32 tid = sg_tid(), idx, slot, *phase, *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
 	struct inode *inode = file->f_inode;
+	__u32 idx, slot, *phase;
 	__s64 *n;
 
-	if (held)
-		sg_give_back(held);
+	sg_give_back(t);
 	if (!count || !inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
 	idx = SG_INFLIGHT_BUCKET(inode->i_ino);
@@ -75,21 +67,18 @@ static __always_inline void sg_write_begin(struct file *file, __u64 count)
 	n = bpf_map_lookup_elem(&sg_write_pending, &slot);
 	if (!n)
 		return;
-	if (held)
-		*held = slot;
-	else if (bpf_map_update_elem(&sg_write_tasks, &tid, &slot, BPF_NOEXIST))
-		return;
+	t->write_slot = slot + 1;
 	__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline void sg_write_task_exit(void)
 {
-	__u32 tid = sg_tid(), *held = bpf_map_lookup_elem(&sg_write_tasks, &tid);
+	struct sg_task *t = sg_task(false);
 
-	if (!held)
+	if (!t)
 		return;
-	sg_give_back(held);
-	bpf_map_delete_elem(&sg_write_tasks, &tid);
+	sg_give_back(t);
+	sg_task_forget();
 }
 
 #endif

@@ -28,11 +28,6 @@ static __always_inline int sg_verdict(int r)
 	return (int)v;
 }
 
-static __always_inline __u32 sg_tid(void)
-{
-	return (__u32)bpf_get_current_pid_tgid();
-}
-
 static __always_inline struct sg_inode *sg_lookup(struct inode *inode)
 {
 	return bpf_inode_storage_get(&sg_inodes, inode, 0, 0);
@@ -141,8 +136,8 @@ static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __
  * (sg_fence.h) to find once the write holds the inode lock. */
 static __always_inline bool sg_take_access(struct file *file, struct sg_access *out, __u32 seals)
 {
-	__u32 tid = sg_tid();
-	struct sg_access *acc = bpf_map_lookup_elem(&sg_access, &tid);
+	struct sg_task *t = sg_task(false);
+	struct sg_access *acc = t ? &t->access : NULL;
 
 	if (!acc || acc->file != (__u64)file || acc->checked ||
 	    (acc->kind != SG_ACCESS_RW && acc->kind != SG_ACCESS_FALLOCATE))
@@ -162,18 +157,17 @@ static __always_inline __s64 *sg_inflight_bucket(struct inode *inode)
 /* Called by fexit of every syscall whose mmap went through mmap_file. */
 static __always_inline void sg_mmap_done(void)
 {
-	__u32 tid = sg_tid();
-	__u32 *idx = bpf_map_lookup_elem(&sg_mmap_tasks, &tid);
+	struct sg_task *t = sg_task(false);
 	__s64 *n;
 	__u32 i;
 
-	if (!idx)
+	if (!t || !t->mmap_idx)
 		return;
-	i = *idx;
+	i = t->mmap_idx - 1;
+	t->mmap_idx = 0;
 	n = bpf_map_lookup_elem(&sg_inflight, &i);
 	if (n)
 		__sync_fetch_and_add(n, -1);
-	bpf_map_delete_elem(&sg_mmap_tasks, &tid);
 }
 
 static __always_inline bool sg_from_daemon(void)

@@ -205,6 +205,9 @@ struct sg_sealed_rec {
 };
 
 #define SG_SEALED_MAX 65536
+/* Per-task records (bpf/sg_task.h) where tracing programs have no task
+ * storage (before 5.15): a hash keyed by thread id, this large. */
+#define SG_TASKS_HASH_MAX 16384
 /* Entries one user other than root may make by request: a user at the
  * bound is answered EDQUOT, and a full registry ENOSPC, before any seal is
  * added (user/daemon/registry.c), since a seal without its entry escapes

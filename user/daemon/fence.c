@@ -213,7 +213,7 @@ static int fence_lock(int fd)
 
 /* Writes first; then the lock, which waits out a write the drain gave
  * up on inside it, and clears S_NOSEC for those still on their way to it
- * (and for writes that went uncounted: a full sg_write_tasks); then
+ * (and for writes that went uncounted: no task record, bpf/sg_task.h); then
  * fallocates. */
 static int fence_run(struct sg_fence_pool *p, int fd, const struct sg_fence_maps *m)
 {

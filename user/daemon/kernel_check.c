@@ -2,6 +2,7 @@
 #include "kernel_check.h"
 #include "lsm_list.h"
 #include "sealguard.skel.h"
+#include "sealguard_abi.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -190,6 +191,9 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	/* LSM programs were given bpf_spin_lock by the series that added
 	 * task storage (5.11), whose helper marks it. */
 	feat->has_spin_lock = btf_func_params(btf, "bpf_task_storage_get") >= 0;
+	/* Tracing programs were given task storage in 5.15, the release that
+	 * gave them bpf_get_func_ip. */
+	feat->has_task_storage = feat->has_spin_lock && btf_func_params(btf, "bpf_get_func_ip_tracing") >= 0;
 	/* bpf_d_path became callable from LSM programs with the list of
 	 * sleepable hooks (5.11), which bpf_lsm_is_sleepable_hook keeps. */
 	feat->can_d_path = btf_func_params(btf, "bpf_lsm_is_sleepable_hook") >= 0;
@@ -251,6 +255,12 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_file_ioctl_uffd, f->has_uffd_probe);
 	skel->rodata->sg_can_d_path = f->can_d_path;
 	skel->rodata->sg_has_spin_lock = f->has_spin_lock;
+	skel->rodata->sg_has_task_storage = f->has_task_storage;
+	if (!f->has_task_storage) {
+		/* The same map as a hash keyed by thread id (bpf/sg_task.h). */
+		bpf_map__set_type(skel->maps.sg_tasks, BPF_MAP_TYPE_HASH);
+		bpf_map__set_max_entries(skel->maps.sg_tasks, SG_TASKS_HASH_MAX);
+	}
 	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_ia32_exit, f->has_remap_file_pages_ia32);
@@ -381,7 +391,8 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 	snprintf(buf, len,
 		 "kernel paths: inode_setattr %s idmap; io_uring RWF_APPEND %s; "
 		 "MADV_REMOVE through read-only maps %s; userfaultfd fills %s; "
-		 "policy seals listed %s; seal state locked by %s; chown under the fence %s; "
+		 "policy seals listed %s; seal state locked by %s; per-task records in %s; "
+		 "chown under the fence %s; "
 		 "overlay backing files %s",
 		 f->setattr_has_idmap ? "with" : "without",
 		 f->has_io_write ? "from io_rw.flags" :
@@ -390,6 +401,8 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 		 f->has_uffd_probe ? "checked" : "NOT CHECKED (no bpf_find_vma, 5.17+)",
 		 f->can_d_path ? "with their path" : "without path (no bpf_d_path in LSM programs, 5.11+)",
 		 f->has_spin_lock ? "bpf_spin_lock" : "a map entry (no bpf_spin_lock in LSM programs, 5.11+)",
+		 f->has_task_storage ? "task storage" :
+		 "a thread-id hash of 16384 (no task storage in tracing programs, 5.15+)",
 		 f->has_chown_hook ? "told from writes" :
 		 "NOT TOLD from a write the same task made before the seal (no struct arguments, 6.1+)",
 		 !f->has_backing_open ? "from their f_path (up to 6.4)" :

@@ -22,6 +22,7 @@ struct sg_kernel_features {
 	int has_uffd_probe; /* bpf_find_vma for the userfaultfd fill check */
 	int can_d_path; /* bpf_d_path from LSM programs (5.11+) */
 	int has_spin_lock; /* bpf_spin_lock from LSM programs (5.11+) */
+	int has_task_storage; /* task storage from tracing programs (5.15+) */
 	int has_chown_hook; /* path_chown: its kuid_t arguments need 6.1+ */
 	int has_backing_open; /* backing_file_open (6.6+): overlay backing files told exactly */
 	int has_backing_tmpfile_open; /* backing_tmpfile_open (6.10+) */

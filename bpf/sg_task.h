@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What one task's calls in progress leave for the programs that come
+ * after them in the same call: the position and length of its write or
+ * fallocate (struct sg_access, for file_permission and the fence), the
+ * slot its write holds a count in (sg_pending.h), and the buckets of its
+ * writable mmap and its fallocate in flight.
+ *
+ * Task local storage: one record per task, gone with the task, with no
+ * global bound one user could fill to leave everyone's writes uncounted.
+ * Tracing programs may use it since 5.15.  Before (Debian's 5.10) the
+ * loader turns the same map into a hash keyed by thread id, of
+ * SG_TASKS_HASH_MAX records (sealguard_abi.h); a task whose
+ * record cannot be made then goes uncounted, as before.
+ */
+#ifndef SG_TASK_H
+#define SG_TASK_H
+
+#include "sg_defs.h"
+
+struct sg_task {
+	struct sg_access access;
+	__u32 write_slot;  /* slot + 1 in sg_write_pending; 0: none */
+	__u32 mmap_idx;    /* bucket + 1 in sg_inflight; 0: none */
+	__u32 falloc_idx;  /* bucket + 1 in sg_falloc_inflight; 0: none */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sg_task);
+} sg_tasks SEC(".maps");
+
+/* Set by the loader: false where tracing programs have no task storage. */
+const volatile bool sg_has_task_storage = true;
+
+/* The current task's record; made if create and missing. */
+static __always_inline struct sg_task *sg_task(bool create)
+{
+	struct sg_task zero = {}, *t;
+	__u32 tid;
+
+	if (sg_has_task_storage)
+		return bpf_task_storage_get(&sg_tasks, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	t = bpf_map_lookup_elem(&sg_tasks, &tid);
+	if (t || !create)
+		return t;
+	bpf_map_update_elem(&sg_tasks, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&sg_tasks, &tid);
+}
+
+/* The exiting task's record goes (task storage goes by itself). */
+static __always_inline void sg_task_forget(void)
+{
+	__u32 tid;
+
+	if (sg_has_task_storage)
+		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&sg_tasks, &tid);
+}
+
+#endif
