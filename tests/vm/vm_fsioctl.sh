@@ -24,6 +24,7 @@ trap 'for m in "$TMP"/mnt-*; do umount "$m" 2>/dev/null; done; rm -rf "$TMP"' EX
 
 EXT4_IOC_GETSTATE=40046629 # _IOW('f', 41, __u32)
 FS_IOC_GETFLAGS=80086601
+FS_IOC32_GETFLAGS=80046601 # what a 32-bit program passes (5.10's compat path knows only this)
 FIONREAD=541b
 
 mkfile() { # path char: 16 KiB of char, owned by nobody
@@ -41,8 +42,8 @@ check ext4-mounted 0 $? "($why)"
 chmod 1777 "$m"
 
 for abi in 64 32; do
-	flag=
-	[[ $abi == 32 ]] && flag=-32
+	flag= getflags=$FS_IOC_GETFLAGS
+	[[ $abi == 32 ]] && flag=-32 getflags=$FS_IOC32_GETFLAGS
 	v=$m/victim$abi own=$m/own$abi own2=$m/other$abi
 	mkfile "$v" V
 	mkfile "$own" a
@@ -57,7 +58,7 @@ for abi in 64 32; do
 	check "ext4/move-ext-unsealed-while-sealed-$abi" EPERM "$(as_nobody "$FSIOCTL" move-ext $flag "$own" "$own2")"
 	check "ext4/getstate-sealed-$abi" EPERM "$(as_nobody "$FSIOCTL" ioctl $flag "$v" $EXT4_IOC_GETSTATE)"
 	check "ext4/getstate-unsealed-$abi" ok "$(as_nobody "$FSIOCTL" ioctl $flag "$own" $EXT4_IOC_GETSTATE)"
-	check "ext4/getflags-sealed-$abi" ok "$(as_nobody "$FSIOCTL" ioctl $flag "$v" $FS_IOC_GETFLAGS)"
+	check "ext4/getflags-sealed-$abi" ok "$(as_nobody "$FSIOCTL" ioctl $flag "$v" "$getflags")"
 	check "ext4/fionread-sealed-$abi" ok "$(as_nobody "$FSIOCTL" ioctl $flag "$v" $FIONREAD)"
 	check "ext4/after-all-$abi-unchanged" "$before" "$(state "$v")"
 done
