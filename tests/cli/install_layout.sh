@@ -18,7 +18,7 @@ DESTDIR=$T/stage cmake --install "$BUILD" >"$T/install.log" 2>&1
 check install-exit 0 $?
 S=$T/stage$prefix
 for f in sbin/sealguardd bin/sealctl include/sealguard.h lib/libsealguard.so.0 lib/libsealguard.so \
-	lib/libsealguard.a lib/pkgconfig/libsealguard.pc lib/systemd/system/sealguardd.service \
+	lib/libsealguard.a lib/libsealguard-fcntl.so lib/pkgconfig/libsealguard.pc lib/systemd/system/sealguardd.service \
 	share/man/man8/sealguardd.8 share/man/man8/sealctl.8 share/man/man5/sealguard.yaml.5 \
 	share/man/man3/sg_add_seals.3 share/man/man3/sg_get_seals.3 \
 	share/sealguard/policies/default.yaml share/sealguard/policies/cursorwindow.yaml; do

@@ -84,6 +84,10 @@ static int parse_ms(const char *option, const char *arg, long min, unsigned int 
 	return 0;
 }
 
+/* Seen by the fcntl shim (user/shim/fcntl_seals.c): a shim preloaded system
+ * wide must not send the daemon's own F_GET_SEALS back to the daemon. */
+__attribute__((used, visibility("default"))) const char sealguardd_no_fcntl_shim = 1;
+
 int main(int argc, char **argv)
 {
 	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT,
