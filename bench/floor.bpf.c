@@ -71,6 +71,7 @@ SG_FLOOR_LSM(inode_setattr, sg_inode_setattr_idmap, void *idmap, struct dentry *
 SG_FLOOR_LSM(file_ioctl, sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
 SG_FLOOR_LSM(file_ioctl, sg_file_ioctl_uffd, struct file *file, unsigned int cmd, unsigned long arg)
 SG_FLOOR_LSM(file_ioctl_compat, sg_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg)
+SG_FLOOR_LSM(uring_cmd, sg_uring_cmd, struct io_uring_cmd *ioucmd)
 SG_FLOOR_LSM(file_ioctl_compat, sg_file_ioctl_compat_uffd, struct file *file, unsigned int cmd, unsigned long arg)
 SG_FLOOR_LSM(path_chown, sg_path_chown, const struct path *path, __u64 uid, __u64 gid)
 SG_FLOOR_LSM(file_receive, sg_file_receive, struct file *file)

@@ -595,6 +595,16 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 	}
 }
 
+/* io_uring commands on a sealed file (sg_bypass.h), where the kernel has
+ * the hook (6.0+). */
+SEC("lsm/uring_cmd")
+int BPF_PROG(sg_uring_cmd, struct io_uring_cmd *ioucmd, int ret)
+{
+	if (ret)
+		return ret;
+	return sg_guard_uring_cmd(ioucmd);
+}
+
 /* userfaultfd fills (sg_bypass.h), a program of its own: it needs
  * bpf_find_vma (5.17+), and the loader leaves it out where the kernel
  * lacks it, not the seal requests above. */

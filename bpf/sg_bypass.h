@@ -249,4 +249,31 @@ static __always_inline int sg_guard_fs_ioctl(struct file *file, unsigned int cmd
 	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
 }
 
+/*
+ * io_uring's URING_CMD (IORING_OP_URING_CMD) on a file whose filesystem
+ * implements ->uring_cmd: btrfs's encoded I/O since 6.13, with the
+ * filesystem's ioctl numbers.  Judged as those ioctls are on a sealed
+ * file.  The kernel asks this hook only once the file has ->uring_cmd,
+ * so a memfd never comes here.
+ */
+static __always_inline int sg_guard_uring_cmd(struct io_uring_cmd *ioucmd)
+{
+	struct file *file = ioucmd->file;
+	struct inode *inode;
+	__u32 seals, exempt;
+
+	if (!file)
+		return 0;
+	inode = file->f_inode;
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || sg_ioctl_harmless(ioucmd->cmd_op))
+		return 0;
+	seals = sg_seals_of(inode) & SG_SEALS_WRITE_PATH;
+	if (!seals)
+		return 0;
+	exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals;
+	if (!(seals & ~exempt))
+		return 0;
+	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
+}
+
 #endif

@@ -11,6 +11,9 @@
  *                                 inside the argument), over ORIG's size
  *   sg_fsioctl ioctl [-32] FILE CMD   ioctl CMD (hex) on FILE opened
  *                                 read-write, with a zeroed 4 KiB argument
+ *   sg_fsioctl uring-cmd FILE encoded-read   io_uring URING_CMD with
+ *                                 btrfs's BTRFS_IOC_ENCODED_READ on FILE
+ *                                 opened read-write, a zeroed argument
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/btrfs.h>
+#include <liburing.h>
 
 #include "sg_compat32.h"
 
@@ -40,8 +46,39 @@ struct move_extent {
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sg_fsioctl move-ext [-32] ORIG DONOR | ioctl [-32] FILE CMD\n");
+	fprintf(stderr, "usage: sg_fsioctl move-ext [-32] ORIG DONOR | ioctl [-32] FILE CMD | "
+		"uring-cmd FILE encoded-read\n");
 	return 2;
+}
+
+/* One IORING_OP_URING_CMD; its result as an ioctl's (-1 and errno). */
+static int uring_cmd(int fd, unsigned int cmd_op, void *arg)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int r = io_uring_queue_init(4, &ring, 0);
+
+	if (r < 0) {
+		printf("setup-%s\n", strerrorname_np(-r));
+		exit(1);
+	}
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = cmd_op;
+	sqe->addr = (uint64_t)(uintptr_t)arg;
+	io_uring_submit(&ring);
+	r = io_uring_wait_cqe(&ring, &cqe);
+	if (r == 0) {
+		r = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return r;
 }
 
 static int call(bool compat, int fd, unsigned int cmd, void *arg)
@@ -83,6 +120,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		r = call(compat, fd, (unsigned int)strtoul(rest[1], NULL, 16), arg);
+	} else if (!strcmp(argv[1], "uring-cmd") && !compat && nrest == 2 && !strcmp(rest[1], "encoded-read")) {
+		fd = open(rest[0], O_RDWR);
+		if (fd < 0) {
+			printf("setup-%s\n", strerrorname_np(errno));
+			return 1;
+		}
+		r = uring_cmd(fd, BTRFS_IOC_ENCODED_READ, arg);
 	} else {
 		return usage();
 	}

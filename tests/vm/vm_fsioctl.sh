@@ -12,6 +12,9 @@
 # - an ioctl sealguard does not know (EXT4_IOC_GETSTATE) on a sealed ext4
 #   file is refused, known harmless ones are not, and a memfd (whose
 #   filesystem has no ioctls of its own) answers as a native sealed one.
+# - io_uring's URING_CMD, which btrfs implements since 6.13 (encoded
+#   reads, by ioctl number): refused on a sealed btrfs file like the same
+#   ioctl, answered as before on an unsealed one.
 # Content and size are compared after every refusal.
 set -uo pipefail
 SUITE=fsioctl
@@ -95,6 +98,27 @@ memfd_ioctl() { # native|sealguard: EXT4_IOC_GETSTATE on a WRITE-sealed memfd
 native=$(memfd_ioctl native)
 check memfd/getstate-native ENOTTY "$native"
 check memfd/getstate-sealguard "$native" "$(memfd_ioctl sealguard)"
+
+# --- btrfs: io_uring URING_CMD (btrfs_uring_cmd, 6.13+) -------------------
+m=$TMP/mnt-btrfs
+why=$(mount_loop_fs btrfs 320M "$TMP/btrfs.img" "$m")
+check btrfs-mounted 0 $? "($why)"
+mkfile "$m/sealed" S
+mkfile "$m/plain" P
+"$SEALCTL" seal "$m/sealed" write >/dev/null
+before=$(state "$m/sealed")
+# Root: encoded reads need CAP_SYS_ADMIN, which would hide the check.
+plain=$("$FSIOCTL" uring-cmd "$m/plain" encoded-read)
+sealed=$("$FSIOCTL" uring-cmd "$m/sealed" encoded-read)
+if [[ $plain == EOPNOTSUPP ]]; then
+	# No ->uring_cmd in this kernel's btrfs: io_uring refuses before the hook.
+	check btrfs/uring-cmd-sealed-no-fs-support EOPNOTSUPP "$sealed"
+else
+	check btrfs/uring-cmd-unsealed-not-refused yes "$([[ $plain != EPERM ]] && echo yes || echo "no ($plain)")"
+	check btrfs/uring-cmd-sealed EPERM "$sealed"
+fi
+check btrfs/uring-cmd-unchanged "$before" "$(state "$m/sealed")"
+umount "$m"
 
 # --- XFS: XFS_IOC_SWAPEXT through xfs_io ---------------------------------
 m=$TMP/mnt-xfs

@@ -183,6 +183,7 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
 	feat->has_remap_file_pages_ia32 = btf_func_params(btf, "__ia32_sys_remap_file_pages") >= 0;
 	feat->has_ioctl_compat = btf_func_params(btf, "bpf_lsm_file_ioctl_compat") >= 0;
+	feat->has_uring_cmd_hook = btf_func_params(btf, "bpf_lsm_uring_cmd") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
 	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 &&
 				  btf_func_params(btf, "bpf_find_vma") >= 0;
@@ -265,6 +266,7 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
 	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_ia32_exit, f->has_remap_file_pages_ia32);
 	bpf_program__set_autoload(skel->progs.sg_file_ioctl_compat, f->has_ioctl_compat);
+	bpf_program__set_autoload(skel->progs.sg_uring_cmd, f->has_uring_cmd_hook);
 	bpf_program__set_autoload(skel->progs.sg_file_ioctl_compat_uffd, f->has_ioctl_compat && f->has_uffd_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
 	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
@@ -335,7 +337,7 @@ bool sg_kernel_prog_detachable(const char *name)
 		/* Not sg_vfs_fallocate_exit: a count its fentry took must be given back. */
 		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
 		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
-		"sg_file_receive", "sg_file_open", "sg_need_killpriv", "sg_path_chown", "sg_file_fcntl",
+		"sg_file_receive", "sg_file_open", "sg_uring_cmd", "sg_need_killpriv", "sg_path_chown", "sg_file_fcntl",
 		/* Overlay seals only travel while some inode has seals. */
 		"sg_file_open_backing", "sg_backing_file_open", "sg_backing_file_open_file",
 		"sg_backing_file_open_exit", "sg_backing_tmpfile_open", "sg_backing_tmpfile_open_file",

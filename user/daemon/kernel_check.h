@@ -16,6 +16,7 @@ struct sg_kernel_features {
 	int has_remap_file_pages;
 	int has_remap_file_pages_ia32; /* the 32-bit entry (IA32 emulation) */
 	int has_ioctl_compat; /* file_ioctl_compat: 32-bit ioctls ask it, not file_ioctl */
+	int has_uring_cmd_hook; /* uring_cmd: io_uring's URING_CMD asks it (6.0+) */
 	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */
 	int has_inode_free_hook; /* registry entries pruned as inodes die */
 	int has_io_prep_rw; /* io_uring before 5.19: RWF_APPEND from the SQE */
