@@ -22,21 +22,7 @@
 #define PTRACE_MODE_ATTACH 0x02
 #define BPF_FS_MAGIC 0xcafe4a11
 
-/* Ids of sealguard's maps, written by the daemon after loading. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u32);
-} sg_guard_maps SEC(".maps");
-
-/* sealguard's pins and pin directories, marked by the daemon. */
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u32);
-} sg_guard_inodes SEC(".maps");
+/* The guard's maps, sg_guard_maps and sg_guard_inodes, are in sg_maps.h. */
 
 static __always_inline struct sg_config *sg_cfg(void)
 {
