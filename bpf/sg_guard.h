@@ -24,13 +24,6 @@
 
 /* The guard's maps, sg_guard_maps and sg_guard_inodes, are in sg_maps.h. */
 
-static __always_inline struct sg_config *sg_cfg(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&sg_config, &zero);
-}
-
 /* The current executable is cfg->exe_name in cfg's directory. */
 static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)
 {

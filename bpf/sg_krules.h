@@ -44,8 +44,7 @@ static __always_inline __u32 sg_fs_kind(struct dentry *dentry, struct inode *ino
 /* The policy in force if it has rules of this set, else NULL. */
 static __always_inline const struct sg_kpolicy *sg_kpol(__u32 set, __u32 *half)
 {
-	__u32 zero = 0;
-	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+	struct sg_config *cfg = sg_cfg();
 
 	if (!cfg || !(cfg->kpol_sets & SG_KSET_F(set)))
 		return NULL;

@@ -51,4 +51,21 @@ static __always_inline void sg_task_forget(void)
 	bpf_map_delete_elem(&sg_tasks, &tid);
 }
 
+/* The record left by the fentry program of the call that is asking, if it
+ * is about this file and not judged yet: a stale one is never reused.  It
+ * stays, marked with the seals it was judged by, for the fence
+ * (sg_fence.h) to find once the write holds the inode lock. */
+static __always_inline bool sg_take_access(struct file *file, struct sg_access *out, __u32 seals)
+{
+	struct sg_task *t = sg_task(false);
+	struct sg_access *acc = t ? &t->access : NULL;
+
+	if (!acc || acc->file != (__u64)file || acc->checked ||
+	    (acc->kind != SG_ACCESS_RW && acc->kind != SG_ACCESS_FALLOCATE))
+		return false;
+	*out = *acc;
+	acc->checked = SG_ACCESS_CHECKED | seals;
+	return true;
+}
+
 #endif
