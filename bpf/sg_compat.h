@@ -11,6 +11,8 @@
 #ifndef SG_COMPAT_H
 #define SG_COMPAT_H
 
+#include <bpf/bpf_helpers.h>
+#include "sealguard_abi.h"
 #include "sg_maps.h"
 
 /* bpf_d_path from LSM programs: allowed on the sleepable hooks since 5.11

@@ -35,6 +35,17 @@
 #ifndef SG_FENCE_H
 #define SG_FENCE_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_task.h"
+#include "sg_evict.h"
+#include "sg_rules.h"
+#include "sg_krules.h"
+#include "sg_report.h"
+
 /* rw_semaphore.owner: the writer's task_struct, low bits flags (bit 0:
  * owned by readers); 5.10 to 6.12. */
 #define SG_RWSEM_READER_OWNED 1UL

@@ -19,6 +19,14 @@
 #ifndef SG_GUARD_H
 #define SG_GUARD_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_core.h"
+#include "sg_report.h"
+
 #define PTRACE_MODE_ATTACH 0x02
 #define BPF_FS_MAGIC 0xcafe4a11
 

@@ -10,6 +10,17 @@
 #ifndef SG_KRULES_H
 #define SG_KRULES_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_compat.h"
+#include "sg_live.h"
+#include "sg_evict.h"
+#include "sg_core.h"
+#include "sg_report.h"
+
 /* Supplementary groups a gid condition looks through. */
 #define SG_KPOLICY_GROUPS 16
 

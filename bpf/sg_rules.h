@@ -7,6 +7,10 @@
 #ifndef SG_RULES_H
 #define SG_RULES_H
 
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_core.h"
+
 /* The seals a write-permission check (write family, fallocate) can refuse for. */
 #define SG_SEALS_WRITE_PATH (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)
 

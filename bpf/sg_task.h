@@ -17,7 +17,8 @@
 #ifndef SG_TASK_H
 #define SG_TASK_H
 
-#include "sg_defs.h"
+#include <bpf/bpf_helpers.h>
+#include "sealguard_abi.h"
 #include "sg_maps.h"
 
 /* Set by the loader: false where tracing programs have no task storage. */
