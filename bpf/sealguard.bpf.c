@@ -313,7 +313,7 @@ int BPF_PROG(sg_do_madvise_exit)
 SEC("lsm/file_permission")
 int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 {
-	__u32 seals, exempt, op = SG_EV_WRITE;
+	__u32 seals, op = SG_EV_WRITE;
 	struct inode *inode;
 	struct sg_access acc;
 	bool measured;
@@ -332,18 +332,11 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	measured = sg_take_access(file, &acc, seals);
 	if (measured && acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-	r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
-	/* Exempt rules are read only on the way to a refusal. */
-	if (r && (exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals)) {
-		seals &= ~exempt;
-		r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
-	}
-	if (r) {
-		/* No write follows; sendfile returns from here without a
-		 * call the write-count fexits watch (sg_pending.h). */
+	r = sg_judge_write(file->f_path.dentry, file->f_flags, inode, &seals, measured ? &acc : NULL, op);
+	/* No write follows a refusal; sendfile returns from here without a
+	 * call the write-count fexits watch (sg_pending.h). */
+	if (r)
 		sg_write_done(sg_task(false));
-		r = sg_refuse(inode, seals, op, r);
-	}
 	return sg_verdict(r);
 }
 

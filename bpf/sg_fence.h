@@ -73,7 +73,7 @@ static __always_inline __u32 sg_registry_seals(struct inode *inode)
  * force now unless its check already saw all of them. */
 static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *inode)
 {
-	__u32 seals, exempt, f_flags = 0, op = SG_EV_WRITE;
+	__u32 seals, f_flags = 0, op = SG_EV_WRITE;
 	struct sg_task *t;
 	struct sg_access *rec, acc = {};
 	bool measured = false;
@@ -110,13 +110,9 @@ static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *i
 		return 0;
 	if (acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-	r = sg_check_write(f_flags, inode, seals, &acc);
-	if (r && (exempt = sg_exempt_seals(dentry, inode) & seals)) {
-		seals &= ~exempt;
-		r = sg_check_write(f_flags, inode, seals, &acc);
-	}
+	r = sg_judge_write(dentry, f_flags, inode, &seals, &acc, op);
 	if (r)
-		return sg_refuse(inode, seals, op, r);
+		return r;
 	if (rec)
 		rec->checked = SG_ACCESS_CHECKED | seals;
 	return 0;

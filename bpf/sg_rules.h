@@ -10,6 +10,8 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_core.h"
+#include "sg_krules.h"
+#include "sg_report.h"
 
 /* The seals a write-permission check (write family, fallocate) can refuse for. */
 #define SG_SEALS_WRITE_PATH (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)
@@ -93,6 +95,26 @@ static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __
 	if (acc->kind == SG_ACCESS_FALLOCATE)
 		return sg_check_fallocate(inode, seals, acc);
 	return sg_check_rw(f_flags, inode, seals, acc);
+}
+
+/* The answer to one write-permission check (file_permission, and the
+ * fence under the inode lock): sg_check_write by the seals in force; if
+ * that refuses, the seals exempt rules take off this task (read only on
+ * the way to a refusal) are dropped and the check made again; what still
+ * refuses is reported (op: SG_EV_WRITE or SG_EV_FALLOCATE).  *seals is
+ * left with the seals the write was judged by. */
+static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, struct inode *inode,
+					  __u32 *seals, struct sg_access *acc, __u32 op)
+{
+	__u32 exempt;
+	int r;
+
+	r = sg_check_write(f_flags, inode, *seals, acc);
+	if (r && (exempt = sg_exempt_seals(dentry, inode) & *seals)) {
+		*seals &= ~exempt;
+		r = sg_check_write(f_flags, inode, *seals, acc);
+	}
+	return r ? sg_refuse(inode, *seals, op, r) : 0;
 }
 
 #endif
