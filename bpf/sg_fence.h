@@ -43,8 +43,6 @@
 #include "sg_task.h"
 #include "sg_evict.h"
 #include "sg_rules.h"
-#include "sg_krules.h"
-#include "sg_report.h"
 
 /* rw_semaphore.owner: the writer's task_struct, low bits flags (bit 0:
  * owned by readers); 5.10 to 6.12. */
