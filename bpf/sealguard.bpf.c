@@ -16,6 +16,7 @@
 #include "sg_task.h"
 #include "sg_live.h"
 #include "sg_evict.h"
+#include "sg_core.h"
 #include "sg_rules.h"
 #include "sg_add.h"
 #include "sg_report.h"
@@ -203,8 +204,7 @@ static __always_inline void sg_daemon_exit(void)
 {
 	/* A plain pointer: bpf_get_current_task_btf() came in 5.11. */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 zero = 0;
-	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+	struct sg_config *cfg = sg_cfg();
 
 	if (cfg && cfg->daemon_tgid && cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32) &&
 	    BPF_CORE_READ(task, signal, live.counter) == 0)
@@ -313,7 +313,7 @@ int BPF_PROG(sg_do_madvise_exit)
 SEC("lsm/file_permission")
 int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 {
-	__u32 seals, exempt, op = SG_EV_WRITE;
+	__u32 seals, op = SG_EV_WRITE;
 	struct inode *inode;
 	struct sg_access acc;
 	bool measured;
@@ -332,18 +332,11 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	measured = sg_take_access(file, &acc, seals);
 	if (measured && acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-	r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
-	/* Exempt rules are read only on the way to a refusal. */
-	if (r && (exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals)) {
-		seals &= ~exempt;
-		r = sg_check_write(file->f_flags, inode, seals, measured ? &acc : NULL);
-	}
-	if (r) {
-		/* No write follows; sendfile returns from here without a
-		 * call the write-count fexits watch (sg_pending.h). */
+	r = sg_judge_write(file->f_path.dentry, file->f_flags, inode, &seals, measured ? &acc : NULL, op);
+	/* No write follows a refusal; sendfile returns from here without a
+	 * call the write-count fexits watch (sg_pending.h). */
+	if (r)
 		sg_write_done(sg_task(false));
-		r = sg_refuse(inode, seals, op, r);
-	}
 	return sg_verdict(r);
 }
 
@@ -432,6 +425,22 @@ int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 	if (!r)
 		r = sg_kapply(SG_KSET_MMAP, file);
 	return r;
+}
+
+/* Called by fexit of every syscall whose mmap went through mmap_file. */
+static __always_inline void sg_mmap_done(void)
+{
+	struct sg_task *t = sg_task(false);
+	__s64 *n;
+	__u32 i;
+
+	if (!t || !t->mmap_idx)
+		return;
+	i = t->mmap_idx - 1;
+	t->mmap_idx = 0;
+	n = bpf_map_lookup_elem(&sg_inflight, &i);
+	if (n)
+		__sync_fetch_and_add(n, -1);
 }
 
 SEC("fexit/vm_mmap_pgoff")

@@ -15,6 +15,22 @@
 #ifndef SG_ADD_H
 #define SG_ADD_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_compat.h"
+#include "sg_live.h"
+#include "sg_core.h"
+
+static __always_inline __s64 *sg_inflight_bucket(struct inode *inode)
+{
+	__u32 idx = SG_INFLIGHT_BUCKET(inode->i_ino);
+
+	return bpf_map_lookup_elem(&sg_inflight, &idx);
+}
+
 static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *st)
 {
 	struct inode *inode = file->f_inode;

@@ -12,6 +12,18 @@
 #ifndef SG_BYPASS_H
 #define SG_BYPASS_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_live.h"
+#include "sg_evict.h"
+#include "sg_core.h"
+#include "sg_rules.h"
+#include "sg_krules.h"
+#include "sg_report.h"
+
 #define LOOP_MAJOR 7
 #define LOOP_SET_FD 0x4C00
 #define LOOP_CONFIGURE 0x4C0A

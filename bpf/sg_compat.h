@@ -11,6 +11,10 @@
 #ifndef SG_COMPAT_H
 #define SG_COMPAT_H
 
+#include <bpf/bpf_helpers.h>
+#include "sealguard_abi.h"
+#include "sg_maps.h"
+
 /* bpf_d_path from LSM programs: allowed on the sleepable hooks since 5.11
  * (file_open, mmap_file, file_receive among them), on none before. */
 const volatile bool sg_can_d_path = false;
@@ -53,8 +57,9 @@ static __always_inline void sg_barrier_on(__s64 *p)
 
 /*
  * The per-inode lock of struct sg_inode.  LSM programs may call
- * bpf_spin_lock since 5.11; on 5.10 a lock is an entry in sg_locks, keyed
- * by the storage's address, that only one task can create (BPF_NOEXIST
+ * bpf_spin_lock since 5.11; on 5.10 a lock is an entry in sg_locks
+ * (sg_maps.h), keyed by the storage's address, that only one task can
+ * create (BPF_NOEXIST
  * is decided under the hash bucket's lock, which also orders the stores
  * made while holding it).  Holders run a few instructions and cannot
  * sleep (and are not preempted on a PREEMPT_VOLUNTARY kernel such as
@@ -64,13 +69,6 @@ static __always_inline void sg_barrier_on(__s64 *p)
 const volatile bool sg_has_spin_lock = true;
 
 #define SG_LOCK_TRIES 256
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u32);
-} sg_locks SEC(".maps");
 
 static __always_inline bool sg_lock(struct sg_inode *st)
 {
@@ -107,14 +105,9 @@ static __always_inline void sg_unlock(struct sg_inode *st)
  * worker.  Every prep overwrites its request's entry, so a reused
  * io_kiocb never inherits an older request's flag.  LRU: an entry lost
  * to eviction is a request whose RWF_APPEND goes unseen, as before this
- * existed; 16384 requests in flight is far beyond a queue's depth.
+ * existed; 16384 requests in flight is far beyond a queue's depth
+ * (sg_uring_append, sg_maps.h).
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u32);
-} sg_uring_append SEC(".maps");
 
 /* struct io_rw overlaid the start of struct io_kiocb then. */
 struct io_rw___old {

@@ -8,6 +8,14 @@
 #ifndef SG_EVICT_H
 #define SG_EVICT_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_compat.h"
+#include "sg_live.h"
+
 static __always_inline void sg_file_key(__u32 dev, __u64 ino, struct sg_file_key *key)
 {
 	key->dev_major = dev >> SG_MINORBITS;

@@ -35,6 +35,15 @@
 #ifndef SG_FENCE_H
 #define SG_FENCE_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_task.h"
+#include "sg_evict.h"
+#include "sg_rules.h"
+
 /* rw_semaphore.owner: the writer's task_struct, low bits flags (bit 0:
  * owned by readers); 5.10 to 6.12. */
 #define SG_RWSEM_READER_OWNED 1UL
@@ -62,7 +71,7 @@ static __always_inline __u32 sg_registry_seals(struct inode *inode)
  * force now unless its check already saw all of them. */
 static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *inode)
 {
-	__u32 seals, exempt, f_flags = 0, op = SG_EV_WRITE;
+	__u32 seals, f_flags = 0, op = SG_EV_WRITE;
 	struct sg_task *t;
 	struct sg_access *rec, acc = {};
 	bool measured = false;
@@ -99,13 +108,9 @@ static __always_inline int sg_fence_check(struct dentry *dentry, struct inode *i
 		return 0;
 	if (acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-	r = sg_check_write(f_flags, inode, seals, &acc);
-	if (r && (exempt = sg_exempt_seals(dentry, inode) & seals)) {
-		seals &= ~exempt;
-		r = sg_check_write(f_flags, inode, seals, &acc);
-	}
+	r = sg_judge_write(dentry, f_flags, inode, &seals, &acc, op);
 	if (r)
-		return sg_refuse(inode, seals, op, r);
+		return r;
 	if (rec)
 		rec->checked = SG_ACCESS_CHECKED | seals;
 	return 0;

@@ -19,31 +19,18 @@
 #ifndef SG_GUARD_H
 #define SG_GUARD_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_core.h"
+#include "sg_report.h"
+
 #define PTRACE_MODE_ATTACH 0x02
 #define BPF_FS_MAGIC 0xcafe4a11
 
-/* Ids of sealguard's maps, written by the daemon after loading. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u32);
-} sg_guard_maps SEC(".maps");
-
-/* sealguard's pins and pin directories, marked by the daemon. */
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u32);
-} sg_guard_inodes SEC(".maps");
-
-static __always_inline struct sg_config *sg_cfg(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&sg_config, &zero);
-}
+/* The guard's maps, sg_guard_maps and sg_guard_inodes, are in sg_maps.h. */
 
 /* The current executable is cfg->exe_name in cfg's directory. */
 static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)

@@ -10,6 +10,17 @@
 #ifndef SG_KRULES_H
 #define SG_KRULES_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_compat.h"
+#include "sg_live.h"
+#include "sg_evict.h"
+#include "sg_core.h"
+#include "sg_report.h"
+
 /* Supplementary groups a gid condition looks through. */
 #define SG_KPOLICY_GROUPS 16
 
@@ -44,8 +55,7 @@ static __always_inline __u32 sg_fs_kind(struct dentry *dentry, struct inode *ino
 /* The policy in force if it has rules of this set, else NULL. */
 static __always_inline const struct sg_kpolicy *sg_kpol(__u32 set, __u32 *half)
 {
-	__u32 zero = 0;
-	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
+	struct sg_config *cfg = sg_cfg();
 
 	if (!cfg || !(cfg->kpol_sets & SG_KSET_F(set)))
 		return NULL;

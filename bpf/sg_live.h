@@ -10,6 +10,9 @@
 #ifndef SG_LIVE_H
 #define SG_LIVE_H
 
+#include <bpf/bpf_helpers.h>
+#include "sg_maps.h"
+
 /* Looked up before the inode's lock is taken: no helper call may run
  * under a bpf_spin_lock. */
 static __always_inline __s64 *sg_live_counter(void)

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Maps shared by every program.  All are pinned by the loader, so a
- * restarted or upgraded daemon's programs see the same state.
+ * Every map of sealguard.bpf.c, with the types of their keys and values
+ * that only BPF uses (the rest are in sealguard_abi.h): the code that
+ * uses them lives in the header each comment names.  All are pinned by
+ * the loader, so a restarted or upgraded daemon's programs see the same
+ * state.
  */
 #ifndef SG_MAPS_H
 #define SG_MAPS_H
+
+#include <bpf/bpf_helpers.h>
+#include "sealguard_abi.h"
 
 /* Per-inode seals; dies with the in-memory inode. */
 struct {
@@ -187,5 +193,57 @@ struct {
 	__type(key, struct sg_kname_key);
 	__type(value, __u64);
 } sg_kname SEC(".maps");
+
+/* Each task's records of its calls in progress (sg_task.h): task
+ * storage, or on 5.10 a hash keyed by thread id (the loader's choice). */
+struct sg_task {
+	struct sg_access access;
+	__u32 write_slot;  /* slot + 1 in sg_write_pending; 0: none */
+	__u32 mmap_idx;    /* bucket + 1 in sg_inflight; 0: none */
+	__u32 falloc_idx;  /* bucket + 1 in sg_falloc_inflight; 0: none */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sg_task);
+} sg_tasks SEC(".maps");
+
+/* The per-inode lock where LSM programs have no bpf_spin_lock (5.10):
+ * an entry keyed by the storage's address (sg_compat.h, sg_lock). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} sg_locks SEC(".maps");
+
+/* RWF_APPEND of io_uring requests before 5.19, per request from
+ * io_prep_rw to io_write (sg_compat.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} sg_uring_append SEC(".maps");
+
+/* The tamper guard (sg_guard.h). */
+/* Ids of sealguard's maps, written by the daemon after loading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_guard_maps SEC(".maps");
+
+/* sealguard's pins and pin directories, marked by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} sg_guard_inodes SEC(".maps");
 
 #endif

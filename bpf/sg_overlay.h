@@ -31,14 +31,15 @@
 #ifndef SG_OVERLAY_H
 #define SG_OVERLAY_H
 
-#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "sealguard_abi.h"
+#include "sg_defs.h"
 #include "sg_maps.h"
 #include "sg_evict.h"
-#include "sg_rules.h"
+#include "sg_core.h"
 #include "sg_krules.h"
+#include "sg_report.h"
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 

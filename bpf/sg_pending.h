@@ -26,6 +26,12 @@
 #ifndef SG_PENDING_H
 #define SG_PENDING_H
 
+#include <bpf/bpf_helpers.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
+#include "sg_task.h"
+
 static __always_inline void sg_give_back(struct sg_task *t)
 {
 	__u32 slot = t->write_slot - 1;

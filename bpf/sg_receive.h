@@ -14,6 +14,7 @@
 #ifndef SG_RECEIVE_H
 #define SG_RECEIVE_H
 
+#include <bpf/bpf_core_read.h>
 #include "sg_overlay.h"
 
 #define SG_FUSE_SUPER_MAGIC 0x65735546     /* fuse, fuseblk, virtiofs */

@@ -8,6 +8,11 @@
 #ifndef SG_REPORT_H
 #define SG_REPORT_H
 
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_maps.h"
 
 static __always_inline struct sg_event_stats *sg_stats_cpu(void)
 {

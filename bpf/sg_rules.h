@@ -7,47 +7,14 @@
 #ifndef SG_RULES_H
 #define SG_RULES_H
 
-#define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+#include "sealguard_abi.h"
+#include "sg_defs.h"
+#include "sg_core.h"
+#include "sg_krules.h"
+#include "sg_report.h"
 
 /* The seals a write-permission check (write family, fallocate) can refuse for. */
 #define SG_SEALS_WRITE_PATH (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)
-
-/*
- * Every computed LSM return goes through here.  Since 6.x the verifier
- * insists on [-MAX_ERRNO, 0] but does not track BPF_NEG, which clang emits
- * for branchless "cond ? -EPERM : 0"; hiding the value from the compiler
- * forces real comparisons the verifier can follow.
- */
-static __always_inline int sg_verdict(int r)
-{
-	long v = r; /* widened first: the register compared is the one returned */
-
-	asm volatile("" : "+r"(v));
-	if (v < -4095 || v > 0)
-		return -EPERM;
-	return (int)v;
-}
-
-static __always_inline struct sg_inode *sg_lookup(struct inode *inode)
-{
-	return bpf_inode_storage_get(&sg_inodes, inode, 0, 0);
-}
-
-static __always_inline __u32 sg_seals_of(struct inode *inode)
-{
-	struct sg_inode *st = sg_lookup(inode);
-
-	if (st)
-		return READ_ONCE_U32(st->seals);
-	return sg_evicted_any() ? sg_reinstate(inode) : 0;
-}
-
-static __always_inline bool sg_fs_is_shmem(struct inode *inode)
-{
-	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
-
-	return magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC;
-}
 
 /* shmem_write_begin: WRITE/FUTURE_WRITE refuse every write; GROW refuses
  * one that would extend the file.  An empty write never reaches
@@ -130,52 +97,24 @@ static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __
 	return sg_check_rw(f_flags, inode, seals, acc);
 }
 
-/* The record left by the fentry program of the call that is asking, if it
- * is about this file and not judged yet: a stale one is never reused.  It
- * stays, marked with the seals it was judged by, for the fence
- * (sg_fence.h) to find once the write holds the inode lock. */
-static __always_inline bool sg_take_access(struct file *file, struct sg_access *out, __u32 seals)
+/* The answer to one write-permission check (file_permission, and the
+ * fence under the inode lock): sg_check_write by the seals in force; if
+ * that refuses, the seals exempt rules take off this task (read only on
+ * the way to a refusal) are dropped and the check made again; what still
+ * refuses is reported (op: SG_EV_WRITE or SG_EV_FALLOCATE).  *seals is
+ * left with the seals the write was judged by. */
+static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, struct inode *inode,
+					  __u32 *seals, struct sg_access *acc, __u32 op)
 {
-	struct sg_task *t = sg_task(false);
-	struct sg_access *acc = t ? &t->access : NULL;
+	__u32 exempt;
+	int r;
 
-	if (!acc || acc->file != (__u64)file || acc->checked ||
-	    (acc->kind != SG_ACCESS_RW && acc->kind != SG_ACCESS_FALLOCATE))
-		return false;
-	*out = *acc;
-	acc->checked = SG_ACCESS_CHECKED | seals;
-	return true;
-}
-
-static __always_inline __s64 *sg_inflight_bucket(struct inode *inode)
-{
-	__u32 idx = SG_INFLIGHT_BUCKET(inode->i_ino);
-
-	return bpf_map_lookup_elem(&sg_inflight, &idx);
-}
-
-/* Called by fexit of every syscall whose mmap went through mmap_file. */
-static __always_inline void sg_mmap_done(void)
-{
-	struct sg_task *t = sg_task(false);
-	__s64 *n;
-	__u32 i;
-
-	if (!t || !t->mmap_idx)
-		return;
-	i = t->mmap_idx - 1;
-	t->mmap_idx = 0;
-	n = bpf_map_lookup_elem(&sg_inflight, &i);
-	if (n)
-		__sync_fetch_and_add(n, -1);
-}
-
-static __always_inline bool sg_from_daemon(void)
-{
-	__u32 zero = 0;
-	struct sg_config *cfg = bpf_map_lookup_elem(&sg_config, &zero);
-
-	return cfg && cfg->daemon_tgid && cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32);
+	r = sg_check_write(f_flags, inode, *seals, acc);
+	if (r && (exempt = sg_exempt_seals(dentry, inode) & *seals)) {
+		*seals &= ~exempt;
+		r = sg_check_write(f_flags, inode, *seals, acc);
+	}
+	return r ? sg_refuse(inode, *seals, op, r) : 0;
 }
 
 #endif

@@ -11,27 +11,15 @@
  * Tracing programs may use it since 5.15.  Before (Debian's 5.10) the
  * loader turns the same map into a hash keyed by thread id, of
  * SG_TASKS_HASH_MAX records (sealguard_abi.h); a task whose
- * record cannot be made then goes uncounted, as before.
+ * record cannot be made then goes uncounted, as before.  The record
+ * (struct sg_task) and the map (sg_tasks) are in sg_maps.h.
  */
 #ifndef SG_TASK_H
 #define SG_TASK_H
 
-#include "sg_defs.h"
-
-struct sg_task {
-	struct sg_access access;
-	__u32 write_slot;  /* slot + 1 in sg_write_pending; 0: none */
-	__u32 mmap_idx;    /* bucket + 1 in sg_inflight; 0: none */
-	__u32 falloc_idx;  /* bucket + 1 in sg_falloc_inflight; 0: none */
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sg_task);
-} sg_tasks SEC(".maps");
+#include <bpf/bpf_helpers.h>
+#include "sealguard_abi.h"
+#include "sg_maps.h"
 
 /* Set by the loader: false where tracing programs have no task storage. */
 const volatile bool sg_has_task_storage = true;
@@ -62,6 +50,23 @@ static __always_inline void sg_task_forget(void)
 		return;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&sg_tasks, &tid);
+}
+
+/* The record left by the fentry program of the call that is asking, if it
+ * is about this file and not judged yet: a stale one is never reused.  It
+ * stays, marked with the seals it was judged by, for the fence
+ * (sg_fence.h) to find once the write holds the inode lock. */
+static __always_inline bool sg_take_access(struct file *file, struct sg_access *out, __u32 seals)
+{
+	struct sg_task *t = sg_task(false);
+	struct sg_access *acc = t ? &t->access : NULL;
+
+	if (!acc || acc->file != (__u64)file || acc->checked ||
+	    (acc->kind != SG_ACCESS_RW && acc->kind != SG_ACCESS_FALLOCATE))
+		return false;
+	*out = *acc;
+	acc->checked = SG_ACCESS_CHECKED | seals;
+	return true;
 }
 
 #endif
