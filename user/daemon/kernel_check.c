@@ -39,22 +39,24 @@ static int read_lsm_list(char *buf, size_t len)
 	return 0;
 }
 
-/* The write calls whose return gives back the count a write took in
- * rw_verify_area (bpf/sg_pending.h), each loaded where the kernel has it
- * (vfs_writev and aio_write are static and may be inlined).  A write whose
- * call is missing gives its count back at the task's next write or exit. */
-static const char *const write_exits[][2] = {
-	{ "sg_vfs_write_exit", "vfs_write" },
-	{ "sg_vfs_writev_exit", "vfs_writev" },
-	{ "sg_vfs_iter_write_exit", "vfs_iter_write" },
-	{ "sg_vfs_iocb_iter_write_exit", "vfs_iocb_iter_write" },
-	{ "sg_kernel_write_exit", "kernel_write" },
-	{ "sg_do_splice_exit", "do_splice" },
-	{ "sg_do_splice_direct_exit", "do_splice_direct" },
-	{ "sg_copy_file_range_exit", "vfs_copy_file_range" },
-	{ "sg_io_write_exit", "io_write" },
-	{ "sg_aio_write_exit", "aio_write" },
+/* The program table (bpf/sg_programs.def; docs/design.md, "The program
+ * table"): what the loader and --detach-idle need of each program. */
+static const struct sg_prog {
+	const char *name;
+	const char *sec;
+	bool detachable;
+	bool write_exit;
+} progs[] = {
+#define SG_PROG(name, sec, load_if, detachable, write_exit) { #name, sec, detachable, write_exit },
+#include "sg_programs.def"
 };
+
+/* Write exits are numbered in table order: their bits in
+ * sg_kernel_features.write_exits. */
+#define SG_PROG(name, sec, load_if, detachable, write_exit) +(write_exit)
+_Static_assert(0
+#include "sg_programs.def"
+	       <= 32, "more write exits than bits in sg_kernel_features.write_exits");
 
 /* The name of the struct that parameter i of function name points to, or
  * NULL. */
@@ -217,9 +219,14 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 			feat->has_backing_open = feat->has_backing_tmpfile_open = 0;
 	}
 	feat->write_exits = 0;
-	for (size_t i = 0; i < sizeof(write_exits) / sizeof(write_exits[0]); i++)
-		if (btf_func_params(btf, write_exits[i][1]) >= 0)
-			feat->write_exits |= 1u << i;
+	for (size_t i = 0, bit = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		if (!progs[i].write_exit)
+			continue;
+		/* "fexit/" and the call's name. */
+		if (btf_func_params(btf, strchr(progs[i].sec, '/') + 1) >= 0)
+			feat->write_exits |= 1u << bit;
+		bit++;
+	}
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {
@@ -246,14 +253,19 @@ void sg_kernel_explain_load_error(int err, char *why, size_t len)
 
 void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kernel_features *f)
 {
-	bpf_program__set_autoload(skel->progs.sg_inode_setattr, !f->setattr_has_idmap);
-	bpf_program__set_autoload(skel->progs.sg_inode_setattr_idmap, f->setattr_has_idmap);
-	bpf_program__set_autoload(skel->progs.sg_vfs_writev, f->has_vfs_writev);
-	bpf_program__set_autoload(skel->progs.sg_aio_write, f->has_aio_write);
-	bpf_program__set_autoload(skel->progs.sg_io_write, f->has_io_write);
-	bpf_program__set_autoload(skel->progs.sg_io_prep_rw, f->has_io_prep_rw);
-	bpf_program__set_autoload(skel->progs.sg_io_write_old, f->has_io_prep_rw);
-	bpf_program__set_autoload(skel->progs.sg_file_ioctl_uffd, f->has_uffd_probe);
+	unsigned int nexit = 0; /* the write exits so far */
+	bool in_btf;
+
+	/* Each line of the table is one statement: its load_if decides (the
+	 * names are skel->progs' members, so the build fails on a line naming
+	 * no program). */
+#define SG_IF_IN_BTF in_btf
+#define SG_PROG(name, sec, load_if, detachable, write_exit)                      \
+	in_btf = (write_exit) && (f->write_exits & (1u << nexit++));             \
+	bpf_program__set_autoload(skel->progs.name, (load_if));
+#include "sg_programs.def"
+#undef SG_IF_IN_BTF
+
 	skel->rodata->sg_can_d_path = f->can_d_path;
 	skel->rodata->sg_has_spin_lock = f->has_spin_lock;
 	skel->rodata->sg_has_task_storage = f->has_task_storage;
@@ -262,32 +274,7 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 		bpf_map__set_type(skel->maps.sg_tasks, BPF_MAP_TYPE_HASH);
 		bpf_map__set_max_entries(skel->maps.sg_tasks, SG_TASKS_HASH_MAX);
 	}
-	bpf_program__set_autoload(skel->progs.sg_do_shmat_exit, f->has_do_shmat);
-	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_exit, f->has_remap_file_pages);
-	bpf_program__set_autoload(skel->progs.sg_remap_file_pages_ia32_exit, f->has_remap_file_pages_ia32);
-	bpf_program__set_autoload(skel->progs.sg_file_ioctl_compat, f->has_ioctl_compat);
-	bpf_program__set_autoload(skel->progs.sg_uring_cmd, f->has_uring_cmd_hook);
-	bpf_program__set_autoload(skel->progs.sg_file_ioctl_compat_uffd, f->has_ioctl_compat && f->has_uffd_probe);
-	bpf_program__set_autoload(skel->progs.sg_do_madvise, f->has_madvise_probe);
-	bpf_program__set_autoload(skel->progs.sg_do_madvise_exit, f->has_madvise_probe);
-	bpf_program__set_autoload(skel->progs.sg_inode_free_security, f->has_inode_free_hook);
-	bpf_program__set_autoload(skel->progs.sg_path_chown, f->has_chown_hook);
 	bpf_map__set_autocreate(skel->maps.sg_backing_opens, f->has_backing_open);
-	bpf_program__set_autoload(skel->progs.sg_file_open_backing, f->has_backing_open);
-	bpf_program__set_autoload(skel->progs.sg_backing_file_open, f->has_backing_open && !f->backing_open_takes_file);
-	bpf_program__set_autoload(skel->progs.sg_backing_file_open_file, f->has_backing_open && f->backing_open_takes_file);
-	bpf_program__set_autoload(skel->progs.sg_backing_file_open_exit, f->has_backing_open);
-	bpf_program__set_autoload(skel->progs.sg_backing_tmpfile_open,
-				  f->has_backing_tmpfile_open && !f->backing_open_takes_file);
-	bpf_program__set_autoload(skel->progs.sg_backing_tmpfile_open_file,
-				  f->has_backing_tmpfile_open && f->backing_open_takes_file);
-	bpf_program__set_autoload(skel->progs.sg_backing_tmpfile_open_exit, f->has_backing_tmpfile_open);
-	for (size_t i = 0; i < sizeof(write_exits) / sizeof(write_exits[0]); i++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, write_exits[i][0]);
-
-		if (prog)
-			bpf_program__set_autoload(prog, f->write_exits & (1u << i));
-	}
 }
 
 /* A do-nothing fentry program on vfs_fallocate, attached, detached, and
@@ -332,27 +319,9 @@ int sg_kernel_can_reattach(void)
 
 bool sg_kernel_prog_detachable(const char *name)
 {
-	static const char *const detachable[] = {
-		"sg_vfs_writev", "sg_aio_write", "sg_io_write", "sg_io_prep_rw", "sg_io_write_old",
-		/* Not sg_vfs_fallocate_exit: a count its fentry took must be given back. */
-		"sg_rw_verify_area", "sg_vfs_fallocate", "sg_do_madvise", "sg_do_madvise_exit",
-		"sg_file_permission", "sg_file_mprotect", "sg_inode_setattr", "sg_inode_setattr_idmap",
-		"sg_file_receive", "sg_file_open", "sg_uring_cmd", "sg_need_killpriv", "sg_path_chown", "sg_file_fcntl",
-		/* Overlay seals only travel while some inode has seals. */
-		"sg_file_open_backing", "sg_backing_file_open", "sg_backing_file_open_file",
-		"sg_backing_file_open_exit", "sg_backing_tmpfile_open", "sg_backing_tmpfile_open_file",
-		"sg_backing_tmpfile_open_exit",
-		/* Write counts (bpf/sg_pending.h): detached after sg_rw_verify_area,
-		 * which takes them, so a write in flight then keeps its count
-		 * only until its task writes again or exits (sg_task_exit stays). */
-		"sg_vfs_write_exit", "sg_vfs_writev_exit", "sg_vfs_iter_write_exit", "sg_vfs_iocb_iter_write_exit",
-		"sg_kernel_write_exit", "sg_do_splice_exit", "sg_do_splice_direct_exit", "sg_copy_file_range_exit",
-		"sg_io_write_exit", "sg_aio_write_exit",
-	};
-
-	for (size_t i = 0; i < sizeof(detachable) / sizeof(detachable[0]); i++)
-		if (strcmp(name, detachable[i]) == 0)
-			return true;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (strcmp(name, progs[i].name) == 0)
+			return progs[i].detachable;
 	return false;
 }
 

@@ -28,7 +28,7 @@ struct sg_kernel_features {
 	int has_backing_open; /* backing_file_open (6.6+): overlay backing files told exactly */
 	int has_backing_tmpfile_open; /* backing_tmpfile_open (6.10+) */
 	int backing_open_takes_file; /* ... whose first argument is the overlay's file, not path */
-	unsigned int write_exits; /* bit i: the kernel has write_exits[i]'s call */
+	unsigned int write_exits; /* bit i: the kernel has the call of the table's write exit i */
 };
 
 /*
@@ -41,18 +41,13 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len);
 struct sealguard_bpf;
 
 /* Loads only the programs this kernel has hooks and helpers for, and the
- * variant of each that matches its BTF. */
+ * variant of each that matches its BTF: the table's load_if
+ * (bpf/sg_programs.def; docs/design.md, "The program table"). */
 void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kernel_features *f);
 
-/* Whether a program only ever enforces seals already on an inode, or adds
- * them by kernel rule: the write path, truncate, mprotect, open and
- * receive, and the fexits that give write counts back (a fence waits for
- * those only after a seal).  While no inode carries a seal these can only
- * say yes, and the daemon may keep them detached (user/daemon/idle.c).
- * The rest stay: the seal ioctl, the tamper guard, eviction upkeep, the
- * write counts' exit program, and mmap_file with the fexits that count
- * mmaps in flight, whose count a WRITE seal relies on for mmaps that
- * started before it. */
+/* Whether the daemon may keep a program detached while no inode carries a
+ * seal (user/daemon/idle.c): the table's detachable column.  False for a
+ * name not in the table. */
 bool sg_kernel_prog_detachable(const char *name);
 
 /* 1 if a program whose link was released can be attached again (5.13+),
