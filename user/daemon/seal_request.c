@@ -161,23 +161,22 @@ int32_t sg_seal_request_apply(struct sg_daemon *d, struct sg_seal_request *r, co
 	const struct sg_client *c = r->client;
 	struct sg_request_facts facts;
 	unsigned int denied;
-	int reserved, seals;
+	int err, reserved, seals;
 
-	seals = sg_policy_check_request(d, r, &facts, &denied);
-	if (seals < 0) {
+	err = sg_policy_check_request(d, r, &facts, &denied);
+	if (err < 0) {
 		char names[SG_SEALS_FORMAT_MAX], why[128];
 
 		sg_seals_format(denied, names, sizeof(names));
 		snprintf(why, sizeof(why), "the policy allows no %s here", names);
-		log_request(d, r, seals, why);
+		log_request(d, r, err, why);
 		report_refusal(d, r, facts.subject.comm);
-		return seals;
+		return err;
 	}
 	/* A seal that would need a fence this user cannot have now is refused
 	 * before anything changes (fence.c: FENCES_PER_USER). */
 	if (r->seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) {
-		int err = sg_fence_admit(d->fences, c->peer.uid);
-
+		err = sg_fence_admit(d->fences, c->peer.uid);
 		if (err < 0) {
 			log_request(d, r, err, "this user's earlier seals still wait for writes that hold their inode locks");
 			return err;
