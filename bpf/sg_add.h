@@ -36,6 +36,7 @@ static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *
 	struct inode *inode = file->f_inode;
 	__s64 *bucket = sg_inflight_bucket(inode), *live = sg_live_counter();
 	int writable;
+	__u32 seals;
 
 	if (!bucket)
 		return -EINVAL;
@@ -49,8 +50,9 @@ static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *
 	if (!sg_lock(st))
 		return -SG_IOC_RETRY_ERRNO;
 	if (!st->pending) {
+		seals = st->seals;
 		sg_unlock(st);
-		return -SG_IOC_DONE_ERRNO;
+		return -SG_IOC_SEALS_ERRNO(seals);
 	}
 	st->pending = 0;
 	if (writable > 0) {
@@ -59,8 +61,9 @@ static __always_inline int sg_confirm_write(struct file *file, struct sg_inode *
 		sg_unlock(st);
 		return -EBUSY;
 	}
+	seals = st->seals;
 	sg_unlock(st);
-	return -SG_IOC_DONE_ERRNO;
+	return -SG_IOC_SEALS_ERRNO(seals);
 }
 
 static __always_inline int sg_add(struct file *file, __u32 add)
@@ -69,6 +72,7 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 	__s64 *live = sg_live_counter();
 	struct sg_inode *st;
 	bool exec_bits, pending;
+	__u32 seals;
 
 	/* memfd_add_seals: the fd check comes before the bit check. */
 	if (!(file->f_mode & FMODE_WRITE))
@@ -106,13 +110,14 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 	}
 	sg_live_note(live, st->seals, st->seals | add);
 	st->seals |= add;
+	seals = st->seals;
 	sg_unlock(st);
 
 	/* A pending WRITE (this one, or one a crashed daemon left) must be
 	 * settled before anything else is decided for this inode. */
 	if (pending)
 		return sg_confirm_write(file, st);
-	return -SG_IOC_DONE_ERRNO;
+	return -SG_IOC_SEALS_ERRNO(seals);
 }
 
 static __always_inline int sg_abort(struct file *file)

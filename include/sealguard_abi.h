@@ -51,6 +51,12 @@
 /* The inode's seal state was locked by another task (5.10 only, whose LSM
  * programs have no bpf_spin_lock): nothing changed, ask again. */
 #define SG_IOC_RETRY_ERRNO   4   /* EINTR */
+/* SG_IOC_ADD and SG_IOC_CONFIRM succeed with the seals then in force in
+ * the errno's low bits, above every errno they can otherwise return, and
+ * within the [-4095, 0] an LSM program may return: the daemon replies
+ * with them without reading the inode's storage back. */
+#define SG_IOC_SEALS_ERRNO_BASE 2048
+#define SG_IOC_SEALS_ERRNO(seals) (SG_IOC_SEALS_ERRNO_BASE | ((seals) & SG_SEAL_ALL))
 
 /* Per-inode state in the BPF_MAP_TYPE_INODE_STORAGE map "sg_inodes". */
 struct sg_inode {

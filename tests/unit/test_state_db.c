@@ -153,7 +153,7 @@ static void test_none(void **state)
 	(void)state;
 	assert_int_equal(sg_state_open(&d, why, sizeof(why)), 0);
 	assert_null(d.state_db);
-	assert_int_equal(sg_state_save(&d, 0, NULL, 8), 0);
+	assert_int_equal(sg_state_save(&d, NULL, 8), 0);
 	sg_state_restore(&d);
 }
 

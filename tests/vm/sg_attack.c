@@ -25,7 +25,7 @@
  *   sg_attack seal-ioctl-as PID FILE   a child given pid PID (clone3 with
  *                                 set_tid: a dead daemon's pid, reused) issues
  *                                 the daemon's private ioctl SG_IOC_ADD(WRITE)
- *                                 on FILE; prints its errno (ECANCELED: done)
+ *                                 on FILE; prints its errno (done: SG_IOC_SEALS_ERRNO, low 8 bits)
  */
 #include <bpf/bpf.h>
 #include <errno.h>

@@ -5,9 +5,6 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <unistd.h>
 
 #include "idle.h"
 #include "krules.h"
@@ -47,21 +44,19 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 }
 
 /* What the requester and its file are, for rule matching; fields that
- * cannot be read stay NULL and match no rule that names them. */
-static void describe(const struct sg_client *c, int fd, const char *cgroup, struct sg_request_facts *f)
+ * cannot be read stay NULL and match no rule that names them.  The file's
+ * facts and the cgroup are the request's, read once (seal_request.c). */
+static void describe(const struct sg_seal_request *r, struct sg_request_facts *f)
 {
-	struct statfs sfs;
-	struct stat st;
-	char link[64];
-	ssize_t n;
+	const struct sg_client *c = r->client;
 
 	memset(f, 0, sizeof(*f));
 	f->subject.uid = c->peer.uid;
 	f->subject.gid = c->peer.gid;
 	f->subject.groups = c->peer.groups;
 	f->subject.ngroups = c->peer.ngroups;
-	if (cgroup) {
-		snprintf(f->cgroup, sizeof(f->cgroup), "%s", cgroup);
+	if (r->cgroup_known) {
+		snprintf(f->cgroup, sizeof(f->cgroup), "%s", r->cgroup_raw);
 		f->subject.cgroup = f->cgroup;
 	}
 	if (sg_peer_proc_link(&c->peer, "exe", f->exe, sizeof(f->exe)) == 0)
@@ -69,19 +64,17 @@ static void describe(const struct sg_client *c, int fd, const char *cgroup, stru
 	if (sg_peer_comm(&c->peer, f->comm, sizeof(f->comm)) == 0)
 		f->subject.comm = f->comm;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, f->path, sizeof(f->path) - 1);
-	if (n > 0) {
-		f->path[n] = '\0';
+	if (r->name[0]) {
+		snprintf(f->path, sizeof(f->path), "%s", r->name);
 		f->object.path = f->path;
 	}
-	if (fstat(fd, &st) == 0) {
+	if (r->stat_err == 0) {
 		f->object.has_owner = true;
-		f->object.owner = st.st_uid;
+		f->object.owner = r->st.st_uid;
 	}
 	f->object.fs = SG_FS_OTHER;
-	if (fstatfs(fd, &sfs) == 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC)) {
-		f->object.fs = sfs.f_type == TMPFS_MAGIC ? SG_FS_TMPFS : SG_FS_HUGETLBFS;
+	if (r->statfs_err == 0 && (r->sf.f_type == TMPFS_MAGIC || r->sf.f_type == HUGETLBFS_MAGIC)) {
+		f->object.fs = r->sf.f_type == TMPFS_MAGIC ? SG_FS_TMPFS : SG_FS_HUGETLBFS;
 		/* A memfd's link reads "/memfd:NAME (deleted)". */
 		if (f->object.path && strncmp(f->path, "/memfd:", 7) == 0) {
 			char *del = strstr(f->path, " (deleted)");
@@ -94,14 +87,13 @@ static void describe(const struct sg_client *c, int fd, const char *cgroup, stru
 	}
 }
 
-int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, const char *cgroup,
-			    unsigned int seals, unsigned int *denied)
+int sg_policy_check_request(struct sg_daemon *d, const struct sg_seal_request *r, struct sg_request_facts *f,
+			    unsigned int *denied)
 {
-	struct sg_request_facts f;
-
 	*denied = 0;
+	f->subject.comm = NULL;
 	if (d->policy.builtin)
 		return 0;
-	describe(c, fd, cgroup, &f);
-	return sg_policy_allows(&d->policy, &f.subject, &f.object, seals, denied) ? 0 : -EPERM;
+	describe(r, f);
+	return sg_policy_allows(&d->policy, &f->subject, &f->object, r->seals & SG_SEAL_ALL, denied) ? 0 : -EPERM;
 }

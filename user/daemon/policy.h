@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "seal_request.h"
 
 /* Replaces the policy in force with the one on disk, in one step, or
  * leaves it untouched.  0, or -errno and "file:line:column: why" in msg. */
@@ -21,10 +22,12 @@ struct sg_request_facts {
 	char path[PATH_MAX], memfd[SG_POLICY_MEMFD_MAX];
 };
 
-/* 0 when the policy grants adding seals to fd for client c, else -EPERM
- * with the bits it does not grant in *denied.  cgroup: the requester's,
- * as read for this request (NULL: unknown). */
-int sg_policy_check_request(struct sg_daemon *d, const struct sg_client *c, int fd, const char *cgroup,
-			    unsigned int seals, unsigned int *denied);
+/* 0 when the policy grants adding the request's seals (r->seals, its
+ * unknown bits aside) to its file for its client, else -EPERM with the
+ * bits it does not grant in *denied.  *f: the facts matched, all NULL
+ * under the built-in policy (f->subject.comm, read for the policy, serves
+ * the refusal's event too). */
+int sg_policy_check_request(struct sg_daemon *d, const struct sg_seal_request *r, struct sg_request_facts *f,
+			    unsigned int *denied);
 
 #endif

@@ -16,20 +16,23 @@
  * file's).  On btrfs stat's st_dev is the subvolume's, not the
  * superblock's the programs see: an entry under it would be missed by
  * every check that reads the registry. */
-static int key_of(struct sg_daemon *d, int fd, struct sg_file_key *key)
+int sg_registry_key(struct sg_daemon *d, int fd, const struct stat *st, struct sg_file_key *key)
 {
-	struct stat st;
+	struct stat own;
 	__u32 zero = 0;
 
 	if (ioctl(fd, SG_IOC_KEY, 0) < 0 && errno == SG_IOC_DONE_ERRNO && d->ioc_key_fd >= 0 &&
 	    bpf_map_lookup_elem(d->ioc_key_fd, &zero, key) == 0)
 		return 0;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	if (!st) {
+		if (fstat(fd, &own) < 0)
+			return -errno;
+		st = &own;
+	}
 	memset(key, 0, sizeof(*key));
-	key->dev_major = major(st.st_dev);
-	key->dev_minor = minor(st.st_dev);
-	key->ino = st.st_ino;
+	key->dev_major = major(st->st_dev);
+	key->dev_minor = minor(st->st_dev);
+	key->ino = st->st_ino;
 	return 0;
 }
 
@@ -59,58 +62,47 @@ static bool name_leads_back(int fd, const char *name)
 	       a.st_ino == b.st_ino;
 }
 
-static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *name,
-		  const char *hint);
+int sg_registry_record(struct sg_daemon *d, const struct sg_file_key *key, const struct sg_peer *peer,
+		       unsigned int seals, const char *name)
+{
+	struct sg_sealed_rec rec, old;
+
+	if (d->sealed_fd < 0)
+		return -EBADF;
+	memset(&rec, 0, sizeof(rec));
+	rec.seals = seals;
+	rec.uid = peer->uid;
+	rec.pid = (uint32_t)peer->pid;
+	if (bpf_map_lookup_elem(d->sealed_fd, key, &old) == 0)
+		rec.sealed_at = sealed_at(&old);
+	else
+		rec.sealed_at = (uint64_t)time(NULL);
+	/* The name the requester's fd had; "/memfd:x (deleted)" for a memfd. */
+	snprintf(rec.path, sizeof(rec.path), "%s", name);
+	if (bpf_map_update_elem(d->sealed_fd, key, &rec, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
 
 int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
 			  const char *hint)
 {
-	return record(d, fd, peer, seals, NULL, hint);
-}
-
-int sg_registry_record_named(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
-			     const char *name)
-{
-	return record(d, fd, peer, seals, name, NULL);
-}
-
-/* name: fd's /proc/self/fd link as the caller read it, or NULL to read it. */
-static int record(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *name,
-		  const char *hint)
-{
-	struct sg_sealed_rec rec, old;
 	struct sg_file_key key;
-	char link[64];
+	char link[64], path[SG_PATH_MAX];
 	ssize_t n;
 	int r;
 
 	if (d->sealed_fd < 0)
 		return -EBADF;
-	r = key_of(d, fd, &key);
+	r = sg_registry_key(d, fd, NULL, &key);
 	if (r < 0)
 		return r;
-	memset(&rec, 0, sizeof(rec));
-	rec.seals = seals;
-	rec.uid = peer->uid;
-	rec.pid = (uint32_t)peer->pid;
-	if (bpf_map_lookup_elem(d->sealed_fd, &key, &old) == 0)
-		rec.sealed_at = sealed_at(&old);
-	else
-		rec.sealed_at = (uint64_t)time(NULL);
-	/* The name the requester's fd had; "/memfd:x (deleted)" for a memfd. */
-	if (name) {
-		snprintf(rec.path, sizeof(rec.path), "%s", name);
-	} else {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		n = readlink(link, rec.path, sizeof(rec.path) - 1);
-		if (n < 0)
-			rec.path[0] = '\0';
-	}
-	if (hint && !name_leads_back(fd, rec.path))
-		snprintf(rec.path, sizeof(rec.path), "%s", hint);
-	if (bpf_map_update_elem(d->sealed_fd, &key, &rec, BPF_ANY) < 0)
-		return -errno;
-	return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	if (hint && !name_leads_back(fd, path))
+		snprintf(path, sizeof(path), "%s", hint);
+	return sg_registry_record(d, &key, peer, seals, path);
 }
 
 /* Entries whose latest requester is uid, counted from the registry. */
@@ -167,17 +159,13 @@ static struct sg_quota *quota_of(struct sg_daemon *d, uint32_t uid)
 	return q;
 }
 
-int sg_registry_reserve(struct sg_daemon *d, int fd, uint32_t uid, struct sg_file_key *key)
+int sg_registry_reserve(struct sg_daemon *d, const struct sg_file_key *key, uint32_t uid)
 {
 	struct sg_quota *q = NULL;
 	struct sg_sealed_rec rec;
-	int r;
 
 	if (d->sealed_fd < 0)
 		return -EBADF;
-	r = key_of(d, fd, key);
-	if (r < 0)
-		return r;
 	if (bpf_map_lookup_elem(d->sealed_fd, key, &rec) == 0)
 		return 0;
 	if (uid != 0) {

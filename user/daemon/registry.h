@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "daemon.h"
 #include "protocol.h"
@@ -17,17 +18,21 @@
 int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
 			  const char *hint);
 
-/* The same, with fd's name as the caller already read it from
- * /proc/self/fd ("" when it could not). */
-int sg_registry_record_named(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
-			     const char *name);
+/* The same for the file under key (sg_registry_key()), with the name its
+ * requester's fd had, as read from /proc/self/fd ("" when it could not). */
+int sg_registry_record(struct sg_daemon *d, const struct sg_file_key *key, const struct sg_peer *peer,
+		       unsigned int seals, const char *name);
 
-/* Makes sure fd's file has an entry before seals are added to it, so that
- * no seal is in force without one.  1: a placeholder was made (key filled
- * in, for sg_registry_unreserve() if the seal fails), 0: it had one,
+/* The key the kernel's programs use for fd's file (SG_IOC_KEY), or its
+ * stat's (st, or fstat when NULL) where the kernel gives none.  0 or -errno. */
+int sg_registry_key(struct sg_daemon *d, int fd, const struct stat *st, struct sg_file_key *key);
+
+/* Makes sure the file under key has an entry before seals are added to
+ * it, so that no seal is in force without one.  1: a placeholder was made
+ * (for sg_registry_unreserve() if the seal fails), 0: it had one,
  * -EDQUOT: uid (not root) has SG_SEALED_PER_USER entries, -ENOSPC: the
  * registry is full, other -errno. */
-int sg_registry_reserve(struct sg_daemon *d, int fd, uint32_t uid, struct sg_file_key *key);
+int sg_registry_reserve(struct sg_daemon *d, const struct sg_file_key *key, uint32_t uid);
 
 /* Removes a placeholder made by sg_registry_reserve() that got no seals. */
 void sg_registry_unreserve(struct sg_daemon *d, const struct sg_file_key *key);

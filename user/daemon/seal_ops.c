@@ -23,6 +23,7 @@
 #include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
+#include "seal_request.h"
 
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
@@ -31,7 +32,7 @@
 /* How long a WRITE seal waits for writable mmaps already past mmap_file. */
 #define PENDING_WAIT_NS (200LL * 1000 * 1000)
 
-static int open_flags(int fd)
+int sg_seal_open_flags(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -41,25 +42,23 @@ static int open_flags(int fd)
 	return (fl & O_PATH) ? -EBADF : fl;
 }
 
-static int check_regular(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	/* What fcntl(F_ADD_SEALS) says of files it cannot seal. */
-	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
-}
-
 /* Seals the kernel keeps itself, or -1 when the file cannot be sealed
  * natively.  A memfd whose only seal is F_SEAL_SEAL looks exactly like one
  * created without MFD_ALLOW_SEALING; both are sealguard's to seal.  One
  * with SEAL and more was sealed shut by its holder, natively. */
-static int native_seals(int fd)
+int sg_seal_native(int fd)
 {
 	int s = fcntl(fd, F_GET_SEALS);
 
 	return (s >= 0 && s != F_SEAL_SEAL) ? s : -1;
+}
+
+static int check_regular(const struct sg_seal_request *r)
+{
+	if (r->stat_err < 0)
+		return r->stat_err;
+	/* What fcntl(F_ADD_SEALS) says of files it cannot seal. */
+	return S_ISREG(r->st.st_mode) ? 0 : -EINVAL;
 }
 
 static int native_add(int fd, unsigned int seals)
@@ -75,8 +74,10 @@ static int native_add(int fd, unsigned int seals)
 }
 
 /* The file_ioctl program answers with an errno; SG_IOC_DONE_ERRNO is
- * success, SG_IOC_RETRY_ERRNO a lock held by another task for a moment
- * (5.10), anything else (ENOTTY: no program attached) is reported. */
+ * success (0 here), SG_IOC_SEALS_ERRNO(seals) success with the seals in
+ * force (returned as is: SG_IOC_SEALS_ERRNO_BASE and up), SG_IOC_RETRY_ERRNO
+ * a lock held by another task for a moment (5.10), anything else (ENOTTY:
+ * no program attached) is reported. */
 static int bpf_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
 	long long deadline = now_ns() + PENDING_WAIT_NS;
@@ -84,6 +85,8 @@ static int bpf_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	while (ioctl(fd, cmd, arg) < 0) {
 		if (errno == SG_IOC_DONE_ERRNO)
 			return 0;
+		if ((errno & ~(int)SG_SEAL_ALL) == SG_IOC_SEALS_ERRNO_BASE)
+			return errno;
 		if (errno != SG_IOC_RETRY_ERRNO)
 			return -errno;
 		if (now_ns() >= deadline)
@@ -124,28 +127,36 @@ static unsigned int bpf_seals(struct sg_daemon *d, int fd)
 	return v.seals;
 }
 
-int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
+/* The seals in force, read back: the file's storage and its native seals. */
+static int in_force(struct sg_daemon *d, int fd)
 {
-	int fl = open_flags(fd), native, r;
+	int native = sg_seal_native(fd);
+
+	return (int)(bpf_seals(d, fd) | (native > 0 ? (unsigned int)native : 0));
+}
+
+int sg_seal_add_request(struct sg_daemon *d, const struct sg_seal_request *req)
+{
+	unsigned int seals = req->seals;
+	int native = req->native, r;
 	char why[256];
 
-	if (fl < 0)
-		return fl;
+	if (req->flags < 0)
+		return req->flags;
 	/* memfd_add_seals order: write access, unknown bits, file type. */
-	if ((fl & O_ACCMODE) == O_RDONLY)
+	if ((req->flags & O_ACCMODE) == O_RDONLY)
 		return -EPERM;
 	if (seals & ~SG_SEAL_ALL)
 		return -EINVAL;
-	r = check_regular(fd);
+	r = check_regular(req);
 	if (r < 0)
 		return r;
 
-	native = native_seals(fd);
 	if (native >= 0) {
 		/* The kernel's own seal first, so its errors are its own. */
 		if (native & F_SEAL_SEAL)
 			return -EPERM;
-		r = native_add(fd, seals);
+		r = native_add(req->fd, seals);
 		if (r < 0)
 			return r;
 	}
@@ -155,34 +166,53 @@ int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
 		/* Not the attach error itself: ENOENT and the like tell a
 		 * client that no daemon is there. */
 		log_error("%s", why);
-		return native >= 0 ? 0 : -EIO;
+		return native >= 0 ? in_force(d, req->fd) : -EIO;
 	}
-	r = bpf_add(fd, seals);
+	r = bpf_add(req->fd, seals);
 	/* Natively sealed, the seals are in force whatever happened to our
 	 * copy of them; reporting failure would misstate the file. */
 	if (r < 0 && native >= 0)
-		return 0;
+		return in_force(d, req->fd);
 
 	/* EBUSY can belong to a WRITE that an earlier daemon left pending:
 	 * the request succeeded if every bit it asked for is in force. */
-	if (r == -EBUSY && (bpf_seals(d, fd) & seals) == seals)
-		r = 0;
-	return r;
+	if (r == -EBUSY) {
+		unsigned int now = bpf_seals(d, req->fd);
+
+		return (now & seals) == seals ? (int)now : -EBUSY;
+	}
+	if (r < 0)
+		return r;
+	/* The kernel answered with the seals in force: its own, published
+	 * before, are in native (what native_add() added, it added too). */
+	if (r >= SG_IOC_SEALS_ERRNO_BASE)
+		return (r & (int)SG_SEAL_ALL) | (native > 0 ? native : 0);
+	return in_force(d, req->fd);
 }
 
-int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply)
+int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
+{
+	struct sg_seal_request req;
+	int r;
+
+	sg_seal_request_file(&req, fd, seals);
+	r = sg_seal_add_request(d, &req);
+	return r < 0 ? r : 0;
+}
+
+int sg_seal_fence_request(struct sg_daemon *d, const struct sg_seal_request *req, uid_t uid,
+			  const struct sg_fence_reply *reply)
 {
 	struct sg_fence_maps maps = { .falloc = -1, .write_pending = -1, .write_phase = -1 };
+	const struct stat *st = &req->st;
 	struct sg_log_fields f;
 	char why[192];
-	struct statfs sf;
-	struct stat st;
 	int r;
 
 	/* The kernel checks its own seals under the lock.  Through overlayfs a
 	 * setxattr copies a lower file up first, onto an unsealed inode. */
-	if (!(seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || native_seals(fd) >= 0 ||
-	    (fstatfs(fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC))
+	if (!(req->seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) || req->native >= 0 ||
+	    (req->statfs_err == 0 && req->sf.f_type == OVERLAYFS_SUPER_MAGIC))
 		return 0;
 	if (!d->fences && !(d->fences = sg_fence_pool_new()))
 		return 0;
@@ -191,49 +221,52 @@ int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, co
 		maps.write_pending = bpf_map__fd(d->skel->maps.sg_write_pending);
 		maps.write_phase = bpf_map__fd(d->skel->maps.sg_write_phase);
 	}
-	r = sg_fence(d->fences, fd, uid, &maps, PENDING_WAIT_NS / 1000000, reply);
+	r = sg_fence(d->fences, req->fd, uid, &maps, PENDING_WAIT_NS / 1000000, reply);
 	if (r == -EINPROGRESS)
 		return 1;
-	if (r == 0 || fstat(fd, &st) < 0)
+	if (r == 0 || req->stat_err < 0)
 		return 0;
 	sg_fence_explain(r, why, sizeof(why));
-	f = (struct sg_log_fields){ .op = "fence", .ino = st.st_ino, .dev_major = major(st.st_dev),
-				    .dev_minor = minor(st.st_dev), .has_uid = true, .uid = uid, .err = -r };
-	sg_log_fields(LOG_WARNING, &f, "seal on %u:%u inode %llu: %s", major(st.st_dev), minor(st.st_dev),
-		      (unsigned long long)st.st_ino, why);
+	f = (struct sg_log_fields){ .op = "fence", .ino = st->st_ino, .dev_major = major(st->st_dev),
+				    .dev_minor = minor(st->st_dev), .has_uid = true, .uid = uid, .err = -r };
+	sg_log_fields(LOG_WARNING, &f, "seal on %u:%u inode %llu: %s", major(st->st_dev), minor(st->st_dev),
+		      (unsigned long long)st->st_ino, why);
 	return 0;
 }
 
-void sg_seal_propagate(int fd)
+int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply)
+{
+	struct sg_seal_request req;
+
+	sg_seal_request_file(&req, fd, seals);
+	return sg_seal_fence_request(d, &req, uid, reply);
+}
+
+void sg_seal_propagate(const struct sg_seal_request *req)
 {
 	char link[64];
-	struct statfs sf;
 	int again;
 
-	if (fstatfs(fd, &sf) < 0 || sf.f_type != OVERLAYFS_SUPER_MAGIC)
+	if (req->statfs_err < 0 || req->sf.f_type != OVERLAYFS_SUPER_MAGIC)
 		return;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", req->fd);
 	/* Read-only: a write open would copy a lower file up for nothing. */
 	again = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (again >= 0)
 		close(again);
 }
 
-int sg_seal_in_force(struct sg_daemon *d, int fd)
-{
-	int native = native_seals(fd);
-
-	return (int)(bpf_seals(d, fd) | (native > 0 ? (unsigned int)native : 0));
-}
-
 int sg_seal_get(struct sg_daemon *d, int fd)
 {
-	int r = open_flags(fd), native;
+	int r = sg_seal_open_flags(fd), native;
+	struct stat st;
 
-	if (r >= 0)
-		r = check_regular(fd);
+	if (r >= 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	else if (r >= 0 && !S_ISREG(st.st_mode))
+		r = -EINVAL;
 	if (r < 0)
 		return r;
-	native = native_seals(fd);
+	native = sg_seal_native(fd);
 	return (int)(bpf_seals(d, fd) | (native > 0 ? (unsigned int)native : 0));
 }

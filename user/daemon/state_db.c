@@ -123,48 +123,45 @@ void sg_state_close(struct sg_daemon *d)
 	d->state_db = NULL;
 }
 
-/* The file handle and filesystem of fd: 0; 1 when its content would not
- * outlive a reboot anyway; -EOPNOTSUPP when its filesystem gives no file
- * handles (overlayfs without nfs_export says EOVERFLOW whatever the size). */
-static int handle_of(int fd, struct fhandle *fh, int64_t *fsid)
+/* The file handle and filesystem of fd (sf: its fstatfs): 0; 1 when its
+ * content would not outlive a reboot anyway; -EOPNOTSUPP when its
+ * filesystem gives no file handles (overlayfs without nfs_export says
+ * EOVERFLOW whatever the size). */
+static int handle_of(int fd, const struct statfs *sf, struct fhandle *fh, int64_t *fsid)
 {
-	struct statfs sf;
 	int mount_id;
 
-	if (fstatfs(fd, &sf) < 0)
-		return -errno;
 	/* Their files do not outlive a reboot: nothing to persist. */
-	if (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC)
+	if (sf->f_type == TMPFS_MAGIC || sf->f_type == RAMFS_MAGIC || sf->f_type == HUGETLBFS_MAGIC)
 		return 1;
 	fh->h.handle_bytes = MAX_HANDLE_BYTES;
 	if (name_to_handle_at(fd, "", &fh->h, &mount_id, AT_EMPTY_PATH) < 0)
 		return errno == EOVERFLOW ? -EOPNOTSUPP : -errno;
-	*fsid = fsid_of(&sf);
+	*fsid = fsid_of(sf);
 	return 0;
 }
 
-int sg_state_save(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals)
+int sg_state_save(struct sg_daemon *d, const struct sg_seal_request *req, unsigned int seals)
 {
 	static const char sql[] =
 		"INSERT INTO sealed (fsid, handle_type, handle, seals, uid, pid, sealed_at, path)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 		" ON CONFLICT (fsid, handle_type, handle) DO UPDATE SET"
 		" seals = seals | excluded.seals, uid = excluded.uid, pid = excluded.pid, path = excluded.path";
-	char link[64], path[PATH_MAX];
+	const struct sg_peer *peer;
 	struct fhandle fh;
 	sqlite3_stmt *st;
 	int64_t fsid = 0;
-	ssize_t n;
 	int r;
 
 	if (!d->state_db)
 		return 0;
-	r = handle_of(fd, &fh, &fsid);
+	if (req->statfs_err < 0)
+		return req->statfs_err;
+	peer = &req->client->peer;
+	r = handle_of(req->fd, &req->sf, &fh, &fsid);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	path[n > 0 ? n : 0] = '\0';
 	if (sqlite3_prepare_v2(d->state_db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, fsid);
@@ -174,7 +171,7 @@ int sg_state_save(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsig
 	sqlite3_bind_int64(st, 5, peer->uid);
 	sqlite3_bind_int64(st, 6, peer->pid);
 	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
-	sqlite3_bind_text(st, 8, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, req->name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	sqlite3_finalize(st);
 	return r;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "seal_request.h"
 
 #define SG_STATE_DB_DEFAULT "/var/lib/sealguard/state.db"
 #define SG_STATE_SCHEMA 1
@@ -28,11 +29,12 @@ int sg_state_open(struct sg_daemon *d, char *why, size_t len);
  * writing, as F_ADD_SEALS wants. */
 void sg_state_restore(struct sg_daemon *d);
 
-/* Records that fd's file carries seals, if it lives on a filesystem whose
- * content outlives a reboot.  0 (also when there is nothing to record),
+/* Records that the request's file carries seals, if it lives on a
+ * filesystem whose content outlives a reboot, under the request's name and
+ * requester (no /proc read of its own).  0 (also when there is nothing to record),
  * -EOPNOTSUPP when its filesystem gives no file handles, or -errno; never
  * undoes the seal. */
-int sg_state_save(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals);
+int sg_state_save(struct sg_daemon *d, const struct sg_seal_request *req, unsigned int seals);
 
 void sg_state_close(struct sg_daemon *d);
 
