@@ -50,9 +50,9 @@
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 
-#define DIR_PATH "/dev/shm/sg-bench"
+#define DIR_PATH  "/dev/shm/sg-bench"
 #define MAX_LINKS 64
-#define BIG (4096 * 4)
+#define BIG	  (4096 * 4)
 
 #ifndef F_ADD_SEALS
 #define F_ADD_SEALS 1033
@@ -68,13 +68,13 @@ static const char *const config_names[CFG_COUNT] = { "none", "none-b", "floor", 
 struct bench {
 	int reps, iters, block;
 	long sealed;
-	long rules;   /* in the generated policy; 0: no policy phase */
-	int krules;   /* kernel rules in force after the reloads, read back from the map */
-	bool idle; /* this phase also measures CFG_SG_IDLE */
+	long rules;		    /* in the generated policy; 0: no policy phase */
+	int krules;		    /* kernel rules in force after the reloads, read back from the map */
+	bool idle;		    /* this phase also measures CFG_SG_IDLE */
 	double switch_ns, switches; /* time spent attaching and detaching */
-	int fd, rfd, tfd;                  /* plain file, its reader, a file to truncate */
-	int sealed_fd, native_fd;          /* sealguard-sealed file, natively sealed memfd */
-	char *map;                         /* shared RW mapping of the plain file */
+	int fd, rfd, tfd;	    /* plain file, its reader, a file to truncate */
+	int sealed_fd, native_fd;   /* sealguard-sealed file, natively sealed memfd */
+	char *map;		    /* shared RW mapping of the plain file */
 	char buf[BIG];
 	struct sealguard_bpf *sg;
 	struct floor_bpf *floor;
@@ -165,7 +165,7 @@ static int op_refuse_mmap_native(struct bench *b)
 struct op {
 	const char *name;
 	op_fn fn;
-	bool rewind;  /* sequential write/read: back to offset 0 before each repetition */
+	bool rewind; /* sequential write/read: back to offset 0 before each repetition */
 	bool refusal;
 	bool sg_only; /* refused only with sealguard attached */
 };
@@ -361,8 +361,8 @@ static long map_memlock(int map_fd)
 }
 
 struct scale {
-	long n;                /* inodes sealed so far */
-	double secs;           /* to seal them, files already created */
+	long n;		       /* inodes sealed so far */
+	double secs;	       /* to seal them, files already created */
 	long slab_kb, memlock; /* growth of SUnreclaim and of the map's memlock */
 };
 
@@ -451,19 +451,24 @@ static int write_policy(struct bench *b, const char *dir)
 			if (mkdir(path, 0700) < 0 && errno != EEXIST)
 				goto fail;
 			if (i % 16 == 15)
-				fprintf(f, "  - name: exempt-%ld\n    kind: exempt\n    process: { uid: %ld }\n"
-					   "    file: { path: %s }\n", i, 2000 + i, path);
+				fprintf(f,
+					"  - name: exempt-%ld\n    kind: exempt\n    process: { uid: %ld }\n"
+					"    file: { path: %s }\n",
+					i, 2000 + i, path);
 			else
-				fprintf(f, "  - name: apply-%ld\n    kind: apply\n    on: %s\n    file: { fs: tmpfs, path: %s }\n"
-					   "    seals: [shrink, grow]\n", i, on[i % 3], path);
+				fprintf(f,
+					"  - name: apply-%ld\n    kind: apply\n    on: %s\n    file: { fs: tmpfs, path: %s }\n"
+					"    seals: [shrink, grow]\n",
+					i, on[i % 3], path);
 		} else if (i == b->rules - 1) {
 			/* Last, so a request is matched against every rule:
 			 * the request benchmark's files (guest.sh). */
 			fprintf(f, "  - name: allow-bench\n    kind: allow\n    process: { uid: 0 }\n"
 				   "    file: { path: /dev/shm }\n    seals: [shrink]\n");
 		} else {
-			fprintf(f, "  - name: allow-%ld\n    kind: allow\n    process: { uid: [%ld, %ld] }\n"
-				   "    file: { path: /srv/app/%ld }\n    seals: [shrink, grow, future-write]\n",
+			fprintf(f,
+				"  - name: allow-%ld\n    kind: allow\n    process: { uid: [%ld, %ld] }\n"
+				"    file: { path: /srv/app/%ld }\n    seals: [shrink, grow, future-write]\n",
 				i, 1000 + i % 500, 1500 + i % 500, i);
 		}
 	}
@@ -548,8 +553,8 @@ static int time_reloads(struct bench *b, const char *dir, int reps)
 	qsort(parse, (size_t)n, sizeof(double), cmp_double);
 	qsort(install, (size_t)n, sizeof(double), cmp_double);
 	qsort(total, (size_t)n, sizeof(double), cmp_double);
-	printf("\n### Policy reload (%ld rules: %zu allow, %zu apply, %zu exempt)\n\n", b->rules,
-	       nkind[SG_RULE_ALLOW], nkind[SG_RULE_APPLY], nkind[SG_RULE_EXEMPT]);
+	printf("\n### Policy reload (%ld rules: %zu allow, %zu apply, %zu exempt)\n\n", b->rules, nkind[SG_RULE_ALLOW],
+	       nkind[SG_RULE_APPLY], nkind[SG_RULE_EXEMPT]);
 	printf("| step | min ms | median ms |\n|---|---:|---:|\n");
 	printf("| read and validate the directory (%ld files) | %.1f | %.1f |\n", (b->rules + 999) / 1000, parse[0],
 	       parse[n / 2]);
@@ -558,8 +563,8 @@ static int time_reloads(struct bench *b, const char *dir, int reps)
 	 * on the same reload. */
 	printf("| total | %.1f | %.1f |\n", total[0], total[n / 2]);
 	printf("\n%d reloads. Kernel rules in force, read back from the kernel's sg_kpolicy map: %d apply on open, %d on mmap, "
-	       "%d on receive, %d exempt.\n", n, inst[SG_KSET_OPEN], inst[SG_KSET_MMAP], inst[SG_KSET_RECEIVE],
-	       inst[SG_KSET_EXEMPT]);
+	       "%d on receive, %d exempt.\n",
+	       n, inst[SG_KSET_OPEN], inst[SG_KSET_MMAP], inst[SG_KSET_RECEIVE], inst[SG_KSET_EXEMPT]);
 	if ((size_t)b->krules != nkind[SG_RULE_APPLY] + nkind[SG_RULE_EXEMPT])
 		printf("\n%zu kernel rules were left out (their reasons are on stderr).\n",
 		       nkind[SG_RULE_APPLY] + nkind[SG_RULE_EXEMPT] - (size_t)b->krules);
@@ -675,12 +680,9 @@ int main(int argc, char **argv)
 	static struct bench b = { .reps = 100, .iters = 1000, .block = 10, .sealed = 100000, .rules = 10000 };
 	static double phase1[CFG_COUNT][NOPS], phase2[CFG_COUNT][NOPS], phase3[CFG_COUNT][NOPS];
 	static const struct option opts[] = {
-		{ "reps", required_argument, NULL, 'r' },
-		{ "iters", required_argument, NULL, 'i' },
-		{ "sealed", required_argument, NULL, 's' },
-		{ "block", required_argument, NULL, 'b' },
-		{ "rules", required_argument, NULL, 'p' },
-		{ 0 },
+		{ "reps", required_argument, NULL, 'r' },   { "iters", required_argument, NULL, 'i' },
+		{ "sealed", required_argument, NULL, 's' }, { "block", required_argument, NULL, 'b' },
+		{ "rules", required_argument, NULL, 'p' },  { 0 },
 	};
 	struct scale sc[2] = { { 0 } };
 	int c;
@@ -693,12 +695,14 @@ int main(int argc, char **argv)
 		case 'b': b.block = atoi(optarg); break;
 		case 'p': b.rules = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: sg_bench [--reps N] [--iters N] [--block N] [--sealed N] [--rules N]\n");
+			fprintf(stderr,
+				"usage: sg_bench [--reps N] [--iters N] [--block N] [--sealed N] [--rules N]\n");
 			return 2;
 		}
 	}
 	if (b.reps < 1 || b.iters < 1 || b.block < 1 || b.sealed < 0 || b.rules < 0) {
-		fprintf(stderr, "sg_bench: --reps, --iters and --block must be positive, --sealed and --rules not negative\n");
+		fprintf(stderr,
+			"sg_bench: --reps, --iters and --block must be positive, --sealed and --rules not negative\n");
 		return 2;
 	}
 	/* Tables appear as each phase ends, even if a later one fails. */
@@ -715,7 +719,8 @@ int main(int argc, char **argv)
 	}
 
 	printf("%d repetitions of %d calls per operation and configuration, configurations interleaved "
-	       "every %d repetitions; minimum of the per-repetition means.\n", b.reps, b.iters, b.block);
+	       "every %d repetitions; minimum of the per-repetition means.\n",
+	       b.reps, b.iters, b.block);
 	b.idle = true;
 	if (measure(&b, phase1) < 0)
 		return 1;
@@ -727,7 +732,8 @@ int main(int argc, char **argv)
 		char title[160];
 
 		if (write_policy(&b, DIR_PATH "/policy.d") < 0) {
-			fprintf(stderr, "sg_bench: cannot write the policy in %s/policy.d: %s\n", DIR_PATH, strerror(errno));
+			fprintf(stderr, "sg_bench: cannot write the policy in %s/policy.d: %s\n", DIR_PATH,
+				strerror(errno));
 			return 1;
 		}
 		if (time_reloads(&b, DIR_PATH "/policy.d", 20) < 0 || measure(&b, phase3) < 0 || clear_rules(&b) < 0)

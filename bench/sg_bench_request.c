@@ -36,14 +36,14 @@
 #include "fdpass.h"
 #include "sealguard.h"
 
-#define ECHO_PATH "/run/sg-bench-echo.sock"
-#define MSG_SIZE  64 /* about an ADD request or reply: header and a few fields */
+#define ECHO_PATH   "/run/sg-bench-echo.sock"
+#define MSG_SIZE    64 /* about an ADD request or reply: header and a few fields */
 #define MAX_THREADS 16
 
 struct worker {
 	int id, calls;
-	bool echo;        /* the floor, or sealguard */
-	double *lat;      /* ns per call */
+	bool echo;   /* the floor, or sealguard */
+	double *lat; /* ns per call */
 	int err;
 	pthread_barrier_t *start;
 };
@@ -136,7 +136,9 @@ static void *work(void *arg)
 		int r;
 
 		if (w->echo)
-			r = send_fd(sock, fd, msg, sizeof(msg)) == 0 && recv(sock, msg, sizeof(msg), 0) == sizeof(msg) ? 0 : -1;
+			r = send_fd(sock, fd, msg, sizeof(msg)) == 0 && recv(sock, msg, sizeof(msg), 0) == sizeof(msg)
+				    ? 0
+				    : -1;
 		else
 			r = sg_conn_add_seals(conn, fd, 0x2 /* F_SEAL_SHRINK */);
 		if (r < 0) {
@@ -179,8 +181,9 @@ static int run(bool echo, int threads, int calls, struct result *res)
 		return -ENOMEM;
 	pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
 	for (int i = 0; i < threads; i++) {
-		w[i] = (struct worker){ .id = i, .calls = calls, .echo = echo, .lat = all + (size_t)i * calls,
-					.start = &start };
+		w[i] = (struct worker){
+			.id = i, .calls = calls, .echo = echo, .lat = all + (size_t)i * calls, .start = &start
+		};
 		pthread_create(&t[i], NULL, work, &w[i]);
 	}
 	pthread_barrier_wait(&start);
@@ -225,7 +228,8 @@ int main(int argc, char **argv)
 	server = fork();
 	if (server == 0)
 		_exit(echo_server());
-	printf("\n### Seal request round trip (%d calls per thread%s%s)\n\n", calls, title ? ", " : "", title ? title : "");
+	printf("\n### Seal request round trip (%d calls per thread%s%s)\n\n", calls, title ? ", " : "",
+	       title ? title : "");
 	printf("| threads | echo p50 us | echo p99 us | echo calls/s | sg_add_seals p50 us | p99 us | calls/s | p50 / echo p50 |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	status = 0;
@@ -233,7 +237,8 @@ int main(int argc, char **argv)
 		struct result e, s;
 		int r;
 
-		if ((r = run(true, thread_counts[i], calls, &e)) < 0 || (r = run(false, thread_counts[i], calls, &s)) < 0) {
+		if ((r = run(true, thread_counts[i], calls, &e)) < 0 ||
+		    (r = run(false, thread_counts[i], calls, &s)) < 0) {
 			fprintf(stderr, "sg_bench_request: %d threads: %s\n", thread_counts[i], strerror(-r));
 			status = 1;
 			break;

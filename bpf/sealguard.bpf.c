@@ -41,8 +41,8 @@ static __always_inline struct sg_access *sg_slot(void)
 	return t ? &t->access : NULL;
 }
 
-static __always_inline void sg_fill(struct sg_access *a, struct file *file, __s64 pos, __u64 len,
-				    __u32 kind, __u32 mode, __u32 flags)
+static __always_inline void sg_fill(struct sg_access *a, struct file *file, __s64 pos, __u64 len, __u32 kind,
+				    __u32 mode, __u32 flags)
 {
 	a->file = (__u64)file;
 	a->pos = pos;
@@ -63,8 +63,8 @@ static __always_inline __u32 sg_note_of(struct sg_access *a, struct file *file, 
 	return a->mode;
 }
 
-static __always_inline void sg_record_flags(struct file *file, __s64 pos, __u64 len, __u32 kind,
-					    __u32 mode, __u32 flags)
+static __always_inline void sg_record_flags(struct file *file, __s64 pos, __u64 len, __u32 kind, __u32 mode,
+					    __u32 flags)
 {
 	struct sg_access *a = sg_slot();
 
@@ -80,8 +80,7 @@ static __always_inline void sg_note_append(struct file *file)
 }
 
 SEC("fentry/vfs_writev")
-int BPF_PROG(sg_vfs_writev, struct file *file, const void *vec, unsigned long vlen,
-	     loff_t *pos, int flags)
+int BPF_PROG(sg_vfs_writev, struct file *file, const void *vec, unsigned long vlen, loff_t *pos, int flags)
 {
 	if (flags & RWF_APPEND)
 		sg_note_append(file);
@@ -176,15 +175,15 @@ static __always_inline void sg_access_end(struct sg_task *t)
 /* The calls a write returns through (kernel_check.c loads those the
  * kernel has); do_splice_direct is sendfile's.  Each also ends the
  * call's record. */
-#define SG_WRITE_EXIT(prog, func)			\
-	SEC("fexit/" #func)				\
-	int BPF_PROG(prog)				\
-	{						\
-		struct sg_task *t = sg_task(false);	\
-							\
-		sg_write_done(t);			\
-		sg_access_end(t);			\
-		return 0;				\
+#define SG_WRITE_EXIT(prog, func)                   \
+	SEC("fexit/" #func)                         \
+	int BPF_PROG(prog)                          \
+	{                                           \
+		struct sg_task *t = sg_task(false); \
+                                                    \
+		sg_write_done(t);                   \
+		sg_access_end(t);                   \
+		return 0;                           \
 	}
 
 SG_WRITE_EXIT(sg_vfs_write_exit, vfs_write)
@@ -409,8 +408,7 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 }
 
 SEC("lsm/mmap_file")
-int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
-	     unsigned long flags, int ret)
+int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot, unsigned long flags, int ret)
 {
 	unsigned long type = flags & MAP_TYPE;
 	int r;
@@ -475,8 +473,7 @@ int BPF_PROG(sg_remap_file_pages_ia32_exit)
 /* The kernel clears VM_MAYWRITE on read-only shared maps of write-sealed
  * memfds, so upgrading them fails with EACCES; refuse the same upgrade. */
 SEC("lsm/file_mprotect")
-int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
-	     unsigned long prot, int ret)
+int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot, int ret)
 {
 	unsigned long vm_flags;
 	struct file *file;
@@ -589,18 +586,14 @@ int BPF_PROG(sg_file_ioctl, struct file *file, unsigned int cmd, unsigned long a
 		sg_inode_key(file->f_inode, out);
 		return -SG_IOC_DONE_ERRNO;
 	}
-	case SG_IOC_SYNC:
-		sg_seals_of(file->f_inode);
-		return -SG_IOC_DONE_ERRNO;
-	case SG_IOC_ADD:
-		return sg_verdict(sg_add(file, (__u32)arg));
+	case SG_IOC_SYNC: sg_seals_of(file->f_inode); return -SG_IOC_DONE_ERRNO;
+	case SG_IOC_ADD: return sg_verdict(sg_add(file, (__u32)arg));
 	case SG_IOC_CONFIRM: {
 		struct sg_inode *st = sg_lookup(file->f_inode);
 
 		return st ? sg_verdict(sg_confirm_write(file, st)) : -EINVAL;
 	}
-	default:
-		return sg_verdict(sg_abort(file));
+	default: return sg_verdict(sg_abort(file));
 	}
 }
 

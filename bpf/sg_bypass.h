@@ -24,11 +24,11 @@
 #include "sg_krules.h"
 #include "sg_report.h"
 
-#define LOOP_MAJOR 7
-#define LOOP_SET_FD 0x4C00
-#define LOOP_CONFIGURE 0x4C0A
+#define LOOP_MAJOR	   7
+#define LOOP_SET_FD	   0x4C00
+#define LOOP_CONFIGURE	   0x4C0A
 #define LO_FLAGS_READ_ONLY 1
-#define S_IFBLK 0060000
+#define S_IFBLK		   0060000
 
 /* The head of the UAPI struct loop_config (linux/loop.h), which vmlinux
  * BTF lacks when loop is a module. */
@@ -98,10 +98,10 @@ static __always_inline int sg_guard_loop(struct file *loop, unsigned int cmd, un
 /* ---- userfaultfd ----------------------------------------------------- */
 
 /* _IOWR(0xAA, nr, struct ...): each struct starts with the destination. */
-#define UFFDIO_COPY 0xC028AA03u
+#define UFFDIO_COPY	0xC028AA03u
 #define UFFDIO_ZEROPAGE 0xC020AA04u
 #define UFFDIO_CONTINUE 0xC020AA07u
-#define UFFDIO_POISON 0xC020AA08u
+#define UFFDIO_POISON	0xC020AA08u
 
 struct sg_uffd_probe {
 	__u32 seals;
@@ -167,8 +167,8 @@ static __always_inline int sg_guard_uffd(struct file *file, unsigned int cmd, un
 
 /* An ioctl command's type and number, without its direction and size,
  * which differ between the 64-bit and 32-bit forms of one command. */
-#define SG_IOCTL_ID(type, nr) ((((type) & 0xff) << 8) | ((nr) & 0xff))
-#define SG_IOCTL_ID_OF(cmd) ((cmd) & 0xffff)
+#define SG_IOCTL_ID(type, nr) ((((type)&0xff) << 8) | ((nr)&0xff))
+#define SG_IOCTL_ID_OF(cmd)   ((cmd)&0xffff)
 
 /*
  * Commands that move, swap or exchange blocks (and sizes) between the
@@ -184,8 +184,7 @@ static __always_inline bool sg_ioctl_moves_blocks(unsigned int cmd)
 	switch (SG_IOCTL_ID_OF(cmd)) {
 	case SG_IOCTL_ID('f', 15):  /* EXT4_IOC_MOVE_EXT */
 	case SG_IOCTL_ID('X', 109): /* XFS_IOC_SWAPEXT */
-	case SG_IOCTL_ID(0xf5, 9):  /* F2FS_IOC_MOVE_RANGE */
-		return true;
+	case SG_IOCTL_ID(0xf5, 9): /* F2FS_IOC_MOVE_RANGE */ return true;
 	}
 	return false;
 }
@@ -200,8 +199,8 @@ static __always_inline bool sg_ioctl_moves_blocks(unsigned int cmd)
 static __always_inline bool sg_ioctl_harmless(unsigned int cmd)
 {
 	switch (SG_IOCTL_ID_OF(cmd)) {
-	case SG_IOCTL_ID(0, 1):     /* FIBMAP */
-	case SG_IOCTL_ID(0, 2):     /* FIGETBSZ */
+	case SG_IOCTL_ID(0, 1):	    /* FIBMAP */
+	case SG_IOCTL_ID(0, 2):	    /* FIGETBSZ */
 	case SG_IOCTL_ID('f', 1):   /* FS_IOC_GETFLAGS */
 	case SG_IOCTL_ID('f', 2):   /* FS_IOC_SETFLAGS: attributes, not data */
 	case SG_IOCTL_ID('f', 11):  /* FS_IOC_FIEMAP */
@@ -223,8 +222,7 @@ static __always_inline bool sg_ioctl_harmless(unsigned int cmd)
 	case SG_IOCTL_ID(0x94, 49): /* FS_IOC_GETFSLABEL */
 	case SG_IOCTL_ID(0x94, 54): /* FIDEDUPERANGE */
 	case SG_IOCTL_ID(0x15, 0):  /* FS_IOC_GETFSUUID */
-	case SG_IOCTL_ID(0x15, 1):  /* FS_IOC_GETFSSYSFSPATH */
-		return true;
+	case SG_IOCTL_ID(0x15, 1): /* FS_IOC_GETFSSYSFSPATH */ return true;
 	}
 	/* The 'T' commands that reach a regular file (FIONREAD, FIONBIO,
 	 * FIOCLEX, FIOQSIZE, isatty's TCGETS) are the VFS's own or ENOTTY. */
@@ -244,8 +242,8 @@ static __always_inline int sg_guard_fs_ioctl(struct file *file, unsigned int cmd
 	void *handler;
 
 	if (sg_ioctl_moves_blocks(cmd) && (sg_live_any() || sg_evicted_any()))
-		return sg_report(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), 0,
-				 SG_EV_WRITE, -EPERM);
+		return sg_report(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), 0, SG_EV_WRITE,
+				 -EPERM);
 	if ((inode->i_mode & S_IFMT) != S_IFREG || sg_ioctl_harmless(cmd))
 		return 0;
 	handler = compat ? (void *)BPF_CORE_READ(file, f_op, compat_ioctl)

@@ -47,7 +47,7 @@
 /* rw_semaphore.owner: the writer's task_struct, low bits flags (bit 0:
  * owned by readers); 5.10 to 6.12. */
 #define SG_RWSEM_READER_OWNED 1UL
-#define SG_RWSEM_FLAG_BITS 7UL
+#define SG_RWSEM_FLAG_BITS    7UL
 
 static __always_inline bool sg_locked_by_me(struct inode *inode)
 {

@@ -28,7 +28,7 @@
 #include "sg_report.h"
 
 #define PTRACE_MODE_ATTACH 0x02
-#define BPF_FS_MAGIC 0xcafe4a11
+#define BPF_FS_MAGIC	   0xcafe4a11
 
 /* The guard's maps, sg_guard_maps and sg_guard_inodes, are in sg_maps.h. */
 
@@ -44,8 +44,7 @@ static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)
 	if (!exe || !cfg->exe_dir_ino)
 		return false;
 	dir = BPF_CORE_READ(exe, d_parent, d_inode);
-	if (BPF_CORE_READ(dir, i_ino) != cfg->exe_dir_ino ||
-	    BPF_CORE_READ(dir, i_sb, s_dev) != cfg->exe_dir_dev)
+	if (BPF_CORE_READ(dir, i_ino) != cfg->exe_dir_ino || BPF_CORE_READ(dir, i_sb, s_dev) != cfg->exe_dir_dev)
 		return false;
 	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(exe, d_name.name)) < 0)
 		return false;
@@ -87,8 +86,7 @@ static __always_inline int sg_guard_dentry(struct dentry *dentry)
 	struct sg_config *cfg;
 
 	/* Pins live on the BPF filesystem: everywhere else, no lookup. */
-	if (!inode || inode->i_sb->s_magic != BPF_FS_MAGIC ||
-	    !bpf_inode_storage_get(&sg_guard_inodes, inode, 0, 0))
+	if (!inode || inode->i_sb->s_magic != BPF_FS_MAGIC || !bpf_inode_storage_get(&sg_guard_inodes, inode, 0, 0))
 		return 0;
 	cfg = sg_cfg();
 	if (!cfg || sg_is_daemon(cfg))
@@ -118,8 +116,7 @@ static __always_inline int sg_guard_ptrace(struct task_struct *child, unsigned i
 		return 0;
 	cfg = sg_cfg();
 	me = bpf_get_current_pid_tgid() >> 32;
-	if (!cfg || !cfg->daemon_tgid || BPF_CORE_READ(child, tgid) != cfg->daemon_tgid ||
-	    me == cfg->daemon_tgid)
+	if (!cfg || !cfg->daemon_tgid || BPF_CORE_READ(child, tgid) != cfg->daemon_tgid || me == cfg->daemon_tgid)
 		return 0;
 	return sg_tamper(0, cfg->daemon_tgid);
 }

@@ -37,8 +37,8 @@ static __always_inline bool sg_is_memfd(struct dentry *dentry)
 
 	if (bpf_probe_read_kernel(prefix, sizeof(prefix), name))
 		return false;
-	return prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' &&
-	       prefix[4] == 'd' && prefix[5] == ':';
+	return prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
+	       prefix[5] == ':';
 }
 
 static __always_inline __u32 sg_fs_kind(struct dentry *dentry, struct inode *inode)
@@ -202,8 +202,7 @@ static __always_inline __u64 sg_kmatch_rules(const struct sg_kpolicy *pol, __u32
 	if (fs < SG_KFS_COUNT)
 		cand &= pol->fs[fs];
 	if (cand & ~pol->any[SG_KATTR_UID])
-		cand &= pol->any[SG_KATTR_UID] |
-			sg_kbits(half, SG_KATTR_UID, BPF_CORE_READ(task, cred, euid.val), 0);
+		cand &= pol->any[SG_KATTR_UID] | sg_kbits(half, SG_KATTR_UID, BPF_CORE_READ(task, cred, euid.val), 0);
 	if (cand & ~pol->any[SG_KATTR_GID])
 		cand &= pol->any[SG_KATTR_GID] | sg_gid_bits(half, task);
 	if (cand & ~pol->any[SG_KATTR_EXE])
@@ -213,8 +212,7 @@ static __always_inline __u64 sg_kmatch_rules(const struct sg_kpolicy *pol, __u32
 	if (cand & ~pol->any[SG_KATTR_CGROUP])
 		cand &= pol->any[SG_KATTR_CGROUP] | sg_cgroup_bits(half, task);
 	if (cand & ~pol->any[SG_KATTR_OWNER])
-		cand &= pol->any[SG_KATTR_OWNER] |
-			sg_kbits(half, SG_KATTR_OWNER, BPF_CORE_READ(inode, i_uid.val), 0);
+		cand &= pol->any[SG_KATTR_OWNER] | sg_kbits(half, SG_KATTR_OWNER, BPF_CORE_READ(inode, i_uid.val), 0);
 	if (cand & ~pol->any[SG_KATTR_DIR])
 		cand &= pol->any[SG_KATTR_DIR] | sg_dir_bits(half, dentry, inode);
 	if (cand & pol->memfd)

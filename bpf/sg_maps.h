@@ -198,9 +198,9 @@ struct {
  * storage, or on 5.10 a hash keyed by thread id (the loader's choice). */
 struct sg_task {
 	struct sg_access access;
-	__u32 write_slot;  /* slot + 1 in sg_write_pending; 0: none */
-	__u32 mmap_idx;    /* bucket + 1 in sg_inflight; 0: none */
-	__u32 falloc_idx;  /* bucket + 1 in sg_falloc_inflight; 0: none */
+	__u32 write_slot; /* slot + 1 in sg_write_pending; 0: none */
+	__u32 mmap_idx;	  /* bucket + 1 in sg_inflight; 0: none */
+	__u32 falloc_idx; /* bucket + 1 in sg_falloc_inflight; 0: none */
 	__u32 pad;
 };
 

@@ -115,8 +115,7 @@ static __always_inline void sg_backing_arm(struct inode *user)
 
 	if (!sg_on_overlay(user))
 		return;
-	b = bpf_task_storage_get(&sg_backing_opens, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	b = bpf_task_storage_get(&sg_backing_opens, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!b)
 		return;
 	sg_inode_key(user, &b->user);

@@ -17,14 +17,14 @@
 #include <bpf/bpf_core_read.h>
 #include "sg_overlay.h"
 
-#define SG_FUSE_SUPER_MAGIC 0x65735546     /* fuse, fuseblk, virtiofs */
-#define SG_NFS_SUPER_MAGIC 0x6969
-#define SG_SMB2_SUPER_MAGIC 0xfe534d42     /* smb3, cifs */
-#define SG_CIFS_SUPER_MAGIC 0xff534d42
-#define SG_V9FS_SUPER_MAGIC 0x01021997
-#define SG_CEPH_SUPER_MAGIC 0x00c36400
-#define SG_AFS_SUPER_MAGIC 0x5346414f
-#define SG_CODA_SUPER_MAGIC 0x73757245
+#define SG_FUSE_SUPER_MAGIC	0x65735546 /* fuse, fuseblk, virtiofs */
+#define SG_NFS_SUPER_MAGIC	0x6969
+#define SG_SMB2_SUPER_MAGIC	0xfe534d42 /* smb3, cifs */
+#define SG_CIFS_SUPER_MAGIC	0xff534d42
+#define SG_V9FS_SUPER_MAGIC	0x01021997
+#define SG_CEPH_SUPER_MAGIC	0x00c36400
+#define SG_AFS_SUPER_MAGIC	0x5346414f
+#define SG_CODA_SUPER_MAGIC	0x73757245
 #define SG_ORANGEFS_SUPER_MAGIC 0x20030528
 
 static __always_inline bool sg_magic_served(unsigned long magic)
@@ -38,8 +38,7 @@ static __always_inline bool sg_magic_served(unsigned long magic)
 	case SG_CEPH_SUPER_MAGIC:
 	case SG_AFS_SUPER_MAGIC:
 	case SG_CODA_SUPER_MAGIC:
-	case SG_ORANGEFS_SUPER_MAGIC:
-		return true;
+	case SG_ORANGEFS_SUPER_MAGIC: return true;
 	}
 	return false;
 }

@@ -19,8 +19,7 @@
 /* shmem_write_begin: WRITE/FUTURE_WRITE refuse every write; GROW refuses
  * one that would extend the file.  An empty write never reaches
  * write_begin (generic_write_checks returns 0 first). */
-static __always_inline int sg_check_rw(__u32 f_flags, struct inode *inode, __u32 seals,
-				       struct sg_access *acc)
+static __always_inline int sg_check_rw(__u32 f_flags, struct inode *inode, __u32 seals, struct sg_access *acc)
 {
 	__s64 size;
 
@@ -48,8 +47,7 @@ static __always_inline int sg_check_rw(__u32 f_flags, struct inode *inode, __u32
  * or KEEP_SIZE) leaves the content as it was, and a mode this code does not
  * know (FALLOC_FL_WRITE_ZEROES came in 6.17; whatever comes next) is
  * refused under every seal, since it may change content or size. */
-static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
-					      struct sg_access *acc)
+static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals, struct sg_access *acc)
 {
 	__u32 mode = acc->mode;
 	__s64 end = acc->pos + (__s64)acc->len;
@@ -85,8 +83,7 @@ static __always_inline int sg_check_fallocate(struct inode *inode, __u32 seals,
  * FICLONE, FIDEDUPERANGE, XFS_IOC_EXCHANGE_RANGE ask through
  * remap_verify_area -- where whatever might change the file, its size
  * either way included, is refused). */
-static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __u32 seals,
-					  struct sg_access *acc)
+static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __u32 seals, struct sg_access *acc)
 {
 	if (!(seals & SG_SEALS_WRITE_PATH))
 		return 0;
@@ -103,8 +100,8 @@ static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __
  * the way to a refusal) are dropped and the check made again; what still
  * refuses is reported (op: SG_EV_WRITE or SG_EV_FALLOCATE).  *seals is
  * left with the seals the write was judged by. */
-static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, struct inode *inode,
-					  __u32 *seals, struct sg_access *acc, __u32 op)
+static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, struct inode *inode, __u32 *seals,
+					  struct sg_access *acc, __u32 op)
 {
 	__u32 exempt;
 	int r;

@@ -77,13 +77,13 @@ struct sg_status {
 	char version[32];
 	uint32_t daemon_pid;
 	uint32_t clients, max_clients, subscribers;
-	uint64_t started_at;   /* seconds since the epoch */
+	uint64_t started_at; /* seconds since the epoch */
 	uint64_t sealed_files;
 	uint64_t requests_allowed, requests_refused, requests_malformed;
 	uint64_t denials[SG_DENIED_OP_COUNT];
 	uint64_t events_suppressed; /* by the kernel's per-inode, per-process rate limit */
 	uint64_t events_dropped;    /* the kernel's ring buffer was full */
-	uint64_t events_unsent;     /* a subscriber did not keep up */
+	uint64_t events_unsent;	    /* a subscriber did not keep up */
 	uint32_t policy_generation, policy_rules;
 };
 
@@ -94,11 +94,11 @@ struct sg_sealed_file {
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
 	uint32_t seals;
-	uint32_t uid, pid;     /* of the latest request, or of the process that triggered a policy seal */
-	uint32_t by_policy;    /* 1: the seals were added by a policy apply rule, not requested */
-	uint64_t sealed_at;    /* seconds since the epoch, first seal */
-	char path[256];        /* as the requester's fd named it */
-	uint32_t evicted;      /* 1: its inode is out of the cache; the seals come back with it */
+	uint32_t uid, pid;  /* of the latest request, or of the process that triggered a policy seal */
+	uint32_t by_policy; /* 1: the seals were added by a policy apply rule, not requested */
+	uint64_t sealed_at; /* seconds since the epoch, first seal */
+	char path[256];	    /* as the requester's fd named it */
+	uint32_t evicted;   /* 1: its inode is out of the cache; the seals come back with it */
 };
 
 /*
@@ -119,17 +119,17 @@ int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len
 int sg_unload(struct sg_conn *c);
 
 struct sg_event_info {
-	uint64_t ts_ns;        /* CLOCK_MONOTONIC */
+	uint64_t ts_ns; /* CLOCK_MONOTONIC */
 	uint64_t cgroup_id;
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
 	uint32_t seals;
-	uint32_t op;           /* enum sg_denied_op */
-	int32_t err;           /* errno returned, positive */
+	uint32_t op; /* enum sg_denied_op */
+	int32_t err; /* errno returned, positive */
 	uint32_t pid, tid, uid;
-	uint32_t suppressed;   /* earlier denials of this file by this process not reported */
+	uint32_t suppressed; /* earlier denials of this file by this process not reported */
 	char comm[17];
-	char path[256];        /* "" when not known */
+	char path[256]; /* "" when not known */
 };
 
 /* Turns c into a stream of denial events (admin only); afterwards only

@@ -13,13 +13,13 @@
 #endif
 
 /* Same values as include/uapi/linux/fcntl.h so requests mirror fcntl(). */
-#define SG_SEAL_SEAL         0x0001u
-#define SG_SEAL_SHRINK       0x0002u
-#define SG_SEAL_GROW         0x0004u
-#define SG_SEAL_WRITE        0x0008u
+#define SG_SEAL_SEAL	     0x0001u
+#define SG_SEAL_SHRINK	     0x0002u
+#define SG_SEAL_GROW	     0x0004u
+#define SG_SEAL_WRITE	     0x0008u
 #define SG_SEAL_FUTURE_WRITE 0x0010u
-#define SG_SEAL_EXEC         0x0020u
-#define SG_SEAL_ALL          0x003fu
+#define SG_SEAL_EXEC	     0x0020u
+#define SG_SEAL_ALL	     0x003fu
 #define SG_SEAL_ANY_WRITE    (SG_SEAL_WRITE | SG_SEAL_FUTURE_WRITE)
 
 /*
@@ -38,32 +38,32 @@
  * compute it (its superblock's dev, which stat's st_dev is not on btrfs)
  * to the array "sg_ioc_key"; EOPNOTSUPP for an overlay file, whose stat
  * key is its real file's, the one its seals live under. */
-#define SG_IOC_KEY     0x5308e4u
+#define SG_IOC_KEY 0x5308e4u
 
 /*
  * The hook cannot let a successful request fall through to the file's own
  * ioctl handler (a driver might interpret it), so success is reported as
  * this errno; no unknown ioctl returns it.
  */
-#define SG_IOC_DONE_ERRNO    125 /* ECANCELED */
+#define SG_IOC_DONE_ERRNO 125 /* ECANCELED */
 /* WRITE published, writable mmaps of this inode still in flight: confirm. */
-#define SG_IOC_PENDING_ERRNO 11  /* EAGAIN */
+#define SG_IOC_PENDING_ERRNO 11 /* EAGAIN */
 /* The inode's seal state was locked by another task (5.10 only, whose LSM
  * programs have no bpf_spin_lock): nothing changed, ask again. */
-#define SG_IOC_RETRY_ERRNO   4   /* EINTR */
+#define SG_IOC_RETRY_ERRNO 4 /* EINTR */
 /* SG_IOC_ADD and SG_IOC_CONFIRM succeed with the seals then in force in
  * the errno's low bits, above every errno they can otherwise return, and
  * within the [-4095, 0] an LSM program may return: the daemon replies
  * with them without reading the inode's storage back. */
-#define SG_IOC_SEALS_ERRNO_BASE 2048
-#define SG_IOC_SEALS_ERRNO(seals) (SG_IOC_SEALS_ERRNO_BASE | ((seals) & SG_SEAL_ALL))
+#define SG_IOC_SEALS_ERRNO_BASE	  2048
+#define SG_IOC_SEALS_ERRNO(seals) (SG_IOC_SEALS_ERRNO_BASE | ((seals)&SG_SEAL_ALL))
 
 /* Per-inode state in the BPF_MAP_TYPE_INODE_STORAGE map "sg_inodes". */
 struct sg_inode {
-	__u32 seals;      /* SG_SEAL_* in force */
-	__u32 pending;    /* seals published but not yet confirmed */
-	__u32 revert;     /* seals to restore if a pending WRITE aborts */
-	__u32 reserved;   /* unused; keeps the pinned map's layout */
+	__u32 seals;	/* SG_SEAL_* in force */
+	__u32 pending;	/* seals published but not yet confirmed */
+	__u32 revert;	/* seals to restore if a pending WRITE aborts */
+	__u32 reserved; /* unused; keeps the pinned map's layout */
 	struct bpf_spin_lock lock;
 };
 
@@ -83,7 +83,7 @@ struct sg_inode {
 
 struct sg_config {
 	__u32 daemon_tgid; /* only this process may issue SG_IOC_* */
-	__u32 reserved;    /* unused; keeps the pinned map's layout */
+	__u32 reserved;	   /* unused; keeps the pinned map's layout */
 	__u32 kpol_half;   /* 0 or 1: the half of "sg_kpolicy"/"sg_kmatch" in force */
 	__u32 kpol_sets;   /* SG_KSET_F_*: which kinds of kernel rule are installed */
 	/* Who may open sealguard's maps for writing and remove its pins
@@ -91,26 +91,26 @@ struct sg_config {
 	 * executable named exe_name in the daemon's directory, so that a
 	 * restarted or upgraded daemon can adopt the pins. */
 	__u64 exe_dir_ino;
-	__u32 exe_dir_dev;  /* kernel encoding: major << 20 | minor */
-	__u32 pin_dev;      /* the BPF filesystem holding the pins, same encoding */
+	__u32 exe_dir_dev; /* kernel encoding: major << 20 | minor */
+	__u32 pin_dev;	   /* the BPF filesystem holding the pins, same encoding */
 	char exe_name[SG_EXE_NAME_MAX];
 };
 
 /* What a write-permission check is about, recorded per task by fentry. */
 enum sg_access_kind {
 	SG_ACCESS_NONE = 0,
-	SG_ACCESS_RW = 1,        /* rw_verify_area(WRITE, ...) */
+	SG_ACCESS_RW = 1,	 /* rw_verify_area(WRITE, ...) */
 	SG_ACCESS_FALLOCATE = 2, /* vfs_fallocate() */
-	SG_ACCESS_CHOWN = 3,     /* chown in progress: file holds the inode */
+	SG_ACCESS_CHOWN = 3,	 /* chown in progress: file holds the inode */
 };
 
 struct sg_access {
-	__u64 file;   /* struct file * the record is for */
-	__s64 pos;    /* offset, or -1 when the write has no position */
-	__u64 len;    /* count or fallocate length */
-	__u32 kind;   /* enum sg_access_kind */
-	__u32 mode;   /* fallocate mode, or RWF_APPEND */
-	__u32 flags;  /* SG_ACCESS_F_* */
+	__u64 file;    /* struct file * the record is for */
+	__s64 pos;     /* offset, or -1 when the write has no position */
+	__u64 len;     /* count or fallocate length */
+	__u32 kind;    /* enum sg_access_kind */
+	__u32 mode;    /* fallocate mode, or RWF_APPEND */
+	__u32 flags;   /* SG_ACCESS_F_* */
 	__u32 checked; /* SG_ACCESS_CHECKED | the seals a check judged it by */
 };
 
@@ -127,7 +127,7 @@ struct sg_access {
 enum sg_event_op {
 	SG_EV_WRITE = 0,     /* write family, splice, copy_file_range, io_uring */
 	SG_EV_FALLOCATE = 1, /* fallocate, MADV_REMOVE */
-	SG_EV_MMAP = 2,      /* new writable shared mapping */
+	SG_EV_MMAP = 2,	     /* new writable shared mapping */
 	SG_EV_MPROTECT = 3,  /* PROT_WRITE on a read-only shared mapping */
 	SG_EV_TRUNCATE = 4,  /* size change: truncate, ftruncate, O_TRUNC */
 	SG_EV_CHMOD = 5,     /* exec bits changed under EXEC */
@@ -148,17 +148,17 @@ enum sg_event_op {
  * agree without knowing each other's dev_t encoding.
  */
 struct sg_event {
-	__u64 ts_ns;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 cgroup_id;  /* cgroup v2 id of the task */
+	__u64 ts_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgroup_id; /* cgroup v2 id of the task */
 	__u64 ino;
 	__u32 dev_major;
 	__u32 dev_minor;
-	__u32 seals;      /* seals in force when refused */
-	__u32 op;         /* enum sg_event_op */
-	__s32 err;        /* the negative errno returned */
-	__u32 pid;        /* tgid, as user space calls it */
+	__u32 seals; /* seals in force when refused */
+	__u32 op;    /* enum sg_event_op */
+	__s32 err;   /* the negative errno returned */
+	__u32 pid;   /* tgid, as user space calls it */
 	__u32 tid;
-	__u32 uid;        /* current_uid() */
+	__u32 uid;	  /* current_uid() */
 	__u32 suppressed; /* denials of this inode by this process not
 			   * reported since its previous event */
 	__u32 pad;
@@ -169,14 +169,14 @@ struct sg_event {
  * Rate limit, per (inode, process): at most SG_EVENT_BURST events per
  * SG_EVENT_WINDOW_NS; further denials are only counted.
  */
-#define SG_EVENT_BURST     5
+#define SG_EVENT_BURST	   5
 #define SG_EVENT_WINDOW_NS 1000000000ull
 
 /* Per-CPU array "sg_stats", one element; user space sums the CPUs. */
 struct sg_event_stats {
 	__u64 denials[SG_EV_OP_COUNT]; /* every refusal, rate-limited or not */
-	__u64 suppressed;              /* held back by the rate limit */
-	__u64 dropped;                 /* ring buffer full */
+	__u64 suppressed;	       /* held back by the rate limit */
+	__u64 dropped;		       /* ring buffer full */
 };
 
 /* ---- registry of sealed files (hash "sg_sealed") ---------------------- */
@@ -195,18 +195,20 @@ struct sg_file_key {
 #define SG_PATH_MAX 256
 
 /* sg_sealed_rec.flags */
-#define SG_REC_POLICY   0x1u /* added by an apply rule: uid and pid are the triggering process's */
-#define SG_REC_BOOTTIME 0x2u /* sealed_at is CLOCK_BOOTTIME ns (kernel-written; the daemon
+#define SG_REC_POLICY 0x1u /* added by an apply rule: uid and pid are the triggering process's */
+#define SG_REC_BOOTTIME \
+	0x2u /* sealed_at is CLOCK_BOOTTIME ns (kernel-written; the daemon
 			      * converts it before it leaves the daemon) */
-#define SG_REC_EVICTED  0x4u /* set in list answers only: the inode is out of the cache,
+#define SG_REC_EVICTED \
+	0x4u /* set in list answers only: the inode is out of the cache,
 			      * its seals wait in "sg_evicted" */
 
 struct sg_sealed_rec {
-	__u32 seals;     /* after the latest request, or when the policy added them */
-	__u32 uid;       /* uid of the latest requester */
-	__u32 pid;       /* pid of the latest requester */
-	__u32 flags;     /* SG_REC_* */
-	__u64 sealed_at; /* CLOCK_REALTIME seconds of the first seal */
+	__u32 seals;		/* after the latest request, or when the policy added them */
+	__u32 uid;		/* uid of the latest requester */
+	__u32 pid;		/* pid of the latest requester */
+	__u32 flags;		/* SG_REC_* */
+	__u64 sealed_at;	/* CLOCK_REALTIME seconds of the first seal */
 	char path[SG_PATH_MAX]; /* as /proc/self/fd/N read at request time, or d_path() */
 };
 
@@ -233,7 +235,7 @@ struct sg_sealed_rec {
 struct sg_evicted {
 	__u32 seals;
 	__u32 generation; /* i_generation: new for each file created */
-	__u64 magic;      /* the filesystem's s_magic */
+	__u64 magic;	  /* the filesystem's s_magic */
 };
 
 /* ---- rules the kernel enforces: apply and exempt ----------------------- */
@@ -252,31 +254,31 @@ struct sg_evicted {
  *    rules have no condition on an attribute, which rules carry each seal.
  * No loop in the kernel runs over the rules.
  */
-#define SG_KRULE_MAX     64 /* apply + exempt rules: bits of a __u64 */
-#define SG_KPATH_DEPTH   16 /* directories a path condition looks up through */
-#define SG_KCGROUP_DEPTH 16 /* cgroup levels a cgroup condition looks up through */
-#define SG_KMEMFD_MAX    64 /* bytes of a memfd name prefix the kernel compares */
-#define SG_KMATCH_MAX    4096 /* entries in sg_kmatch, and in sg_kname */
+#define SG_KRULE_MAX	 64   /* apply + exempt rules: bits of a __u64 */
+#define SG_KPATH_DEPTH	 16   /* directories a path condition looks up through */
+#define SG_KCGROUP_DEPTH 16   /* cgroup levels a cgroup condition looks up through */
+#define SG_KMEMFD_MAX	 64   /* bytes of a memfd name prefix the kernel compares */
+#define SG_KMATCH_MAX	 4096 /* entries in sg_kmatch, and in sg_kname */
 
 /* Sets of rules in sg_kpolicy.set[]; SG_KSET_F_* in sg_config.kpol_sets. */
 enum sg_kset {
 	SG_KSET_RECEIVE, /* apply, on: receive (file_receive) */
-	SG_KSET_MMAP,    /* apply, on: mmap (a shared mmap_file) */
-	SG_KSET_OPEN,    /* apply, on: open (file_open) */
-	SG_KSET_EXEMPT,  /* exempt: checked before a refusal */
+	SG_KSET_MMAP,	 /* apply, on: mmap (a shared mmap_file) */
+	SG_KSET_OPEN,	 /* apply, on: open (file_open) */
+	SG_KSET_EXEMPT,	 /* exempt: checked before a refusal */
 	SG_KSET_COUNT,
 };
 #define SG_KSET_F(s) (1u << (s))
 
 /* Attributes looked up in sg_kmatch. */
 enum sg_kattr {
-	SG_KATTR_UID,    /* a: effective uid */
-	SG_KATTR_GID,    /* a: effective gid or a supplementary group */
-	SG_KATTR_EXE,    /* a: kernel dev_t (major << 20 | minor), b: inode of the executable */
-	SG_KATTR_COMM,   /* a, b: the 16 bytes of the task name, NUL padded */
+	SG_KATTR_UID,	 /* a: effective uid */
+	SG_KATTR_GID,	 /* a: effective gid or a supplementary group */
+	SG_KATTR_EXE,	 /* a: kernel dev_t (major << 20 | minor), b: inode of the executable */
+	SG_KATTR_COMM,	 /* a, b: the 16 bytes of the task name, NUL padded */
 	SG_KATTR_CGROUP, /* a: cgroup v2 id of the process's cgroup or an ancestor */
-	SG_KATTR_DIR,    /* a: kernel dev_t, b: inode of the file or a directory above it */
-	SG_KATTR_OWNER,  /* a: the file's owner uid */
+	SG_KATTR_DIR,	 /* a: kernel dev_t, b: inode of the file or a directory above it */
+	SG_KATTR_OWNER,	 /* a: the file's owner uid */
 	SG_KATTR_COUNT,
 };
 
@@ -307,12 +309,12 @@ struct sg_kname_key {
 #define SG_KMEMFD_LENS 8 /* distinct memfd prefix lengths */
 
 struct sg_kpolicy {
-	__u64 set[SG_KSET_COUNT];         /* rules in each set */
-	__u64 any[SG_KATTR_COUNT];        /* rules with no condition on the attribute */
-	__u64 fs[SG_KFS_COUNT];           /* rules accepting each filesystem kind */
-	__u64 sealed_by[SG_KSEAL_BITS];   /* rules whose seals include bit 1 << i */
-	__u64 memfd;                      /* rules with a memfd name condition */
-	__u32 memfd_exact;                /* some rule names an exact memfd name */
+	__u64 set[SG_KSET_COUNT];	  /* rules in each set */
+	__u64 any[SG_KATTR_COUNT];	  /* rules with no condition on the attribute */
+	__u64 fs[SG_KFS_COUNT];		  /* rules accepting each filesystem kind */
+	__u64 sealed_by[SG_KSEAL_BITS];	  /* rules whose seals include bit 1 << i */
+	__u64 memfd;			  /* rules with a memfd name condition */
+	__u32 memfd_exact;		  /* some rule names an exact memfd name */
 	__u32 memfd_lens[SG_KMEMFD_LENS]; /* prefix lengths in use; 0 ends the list */
 	__u32 pad;
 };

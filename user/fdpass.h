@@ -24,8 +24,8 @@ struct sg_fdpass_in {
 /* Sends iov[0..iovcnt) as one record with fd attached, or nothing
  * attached when fd < 0.  flags go to sendmsg() with MSG_NOSIGNAL: a
  * peer that went away is an error, not a signal.  Bytes sent or -errno. */
-__attribute__((visibility("hidden"))) ssize_t sg_fdpass_send(int sock, const struct iovec *iov, size_t iovcnt,
-							      int fd, int flags);
+__attribute__((visibility("hidden"))) ssize_t sg_fdpass_send(int sock, const struct iovec *iov, size_t iovcnt, int fd,
+							     int flags);
 
 /* Receives one record into buf (len bytes) with room for max_fds fds
  * (at most SG_FDPASS_MAX_FDS): a record carrying more arrives with
@@ -35,6 +35,6 @@ __attribute__((visibility("hidden"))) ssize_t sg_fdpass_send(int sock, const str
  * the caller closes it.  The record's length (0 at end of file, or an
  * empty record: see in->nfds) or -errno; *in is set whenever it is >= 0. */
 __attribute__((visibility("hidden"))) ssize_t sg_fdpass_recv(int sock, void *buf, size_t len, int max_fds, int flags,
-							      struct sg_fdpass_in *in);
+							     struct sg_fdpass_in *in);
 
 #endif

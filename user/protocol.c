@@ -11,12 +11,9 @@
 size_t sg_request_body_size(uint16_t type)
 {
 	switch (type) {
-	case SG_OP_ADD_SEALS:
-		return sizeof(struct sg_body_seals);
-	case SG_OP_LIST:
-		return sizeof(struct sg_body_list_req);
-	default:
-		return 0;
+	case SG_OP_ADD_SEALS: return sizeof(struct sg_body_seals);
+	case SG_OP_LIST: return sizeof(struct sg_body_list_req);
+	default: return 0;
 	}
 }
 
@@ -84,8 +81,7 @@ int sg_request_decode(const void *buf, size_t len, int nfds, struct sg_msg_hdr *
 			return -EBADMSG;
 		return nfds == 1 ? 0 : -EBADMSG;
 	}
-	case SG_OP_GET_SEALS:
-		return out->flags == 0 && nfds == 1 ? 0 : -EBADMSG;
+	case SG_OP_GET_SEALS: return out->flags == 0 && nfds == 1 ? 0 : -EBADMSG;
 	case SG_OP_LIST: {
 		struct sg_body_list_req b;
 
@@ -96,8 +92,7 @@ int sg_request_decode(const void *buf, size_t len, int nfds, struct sg_msg_hdr *
 			return -EBADMSG;
 		return nfds == 0 ? 0 : -EBADMSG;
 	}
-	default:
-		return out->flags == 0 && nfds == 0 ? 0 : -EBADMSG;
+	default: return out->flags == 0 && nfds == 0 ? 0 : -EBADMSG;
 	}
 }
 
@@ -122,8 +117,7 @@ int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg
 	switch (out->type) {
 	case SG_MSG_EVENT:
 		return out->seq == 0 && out->result == 0 && body_len == sizeof(struct sg_body_event) ? 0 : -EBADMSG;
-	case SG_MSG_ERROR:
-		return out->seq == 0 && out->result < 0 && body_len == 0 ? 0 : -EBADMSG;
+	case SG_MSG_ERROR: return out->seq == 0 && out->result < 0 && body_len == 0 ? 0 : -EBADMSG;
 	}
 	if (out->type != expect_type)
 		return -EBADMSG;
@@ -160,7 +154,6 @@ int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg
 		if (out->result < 0 && body_len == 0)
 			return 0;
 		return out->result <= 0 && body_len == sizeof(struct sg_body_reload) ? 0 : -EBADMSG;
-	default:
-		return -EBADMSG;
+	default: return -EBADMSG;
 	}
 }

@@ -14,11 +14,11 @@
 
 #include "sealguard_abi.h"
 
-#define SG_PROTO_MAGIC   0x53474431u /* "SGD1" */
-#define SG_PROTO_VERSION 3u
+#define SG_PROTO_MAGIC	  0x53474431u /* "SGD1" */
+#define SG_PROTO_VERSION  3u
 
 #define SG_DEFAULT_SOCKET "/run/sealguard/control.sock"
-#define SG_SOCKET_ENV     "SEALGUARD_SOCKET"
+#define SG_SOCKET_ENV	  "SEALGUARD_SOCKET"
 
 /* Largest message in either direction; anything longer is EMSGSIZE. */
 #define SG_MSG_MAX 16384
@@ -28,7 +28,7 @@ enum sg_msg_type {
 	SG_OP_ADD_SEALS = 1, /* fd; sg_body_seals -> 0 */
 	SG_OP_GET_SEALS = 2, /* fd -> seals */
 	SG_OP_STATUS = 3,    /* admin -> sg_body_status */
-	SG_OP_LIST = 4,      /* admin; sg_body_list_req -> sg_body_list + entries */
+	SG_OP_LIST = 4,	     /* admin; sg_body_list_req -> sg_body_list + entries */
 	SG_OP_SUBSCRIBE = 5, /* admin -> 0, then SG_MSG_EVENT messages */
 	SG_OP_RELOAD = 6,    /* admin -> sg_body_reload */
 	SG_OP_UNLOAD = 7,    /* root -> 0, then the pins are removed and the daemon exits */
@@ -45,11 +45,11 @@ enum sg_msg_type {
 struct sg_msg_hdr {
 	uint32_t magic;
 	uint16_t version;
-	uint16_t type;   /* enum sg_msg_type */
-	uint32_t size;   /* of the whole message, header included */
-	uint32_t seq;    /* the client's; echoed in the reply, 0 in unasked messages */
-	int32_t result;  /* replies: >= 0 value, < 0 -errno; requests: 0 */
-	uint32_t flags;  /* SG_LIST_F_* for LIST requests; otherwise 0 */
+	uint16_t type;	/* enum sg_msg_type */
+	uint32_t size;	/* of the whole message, header included */
+	uint32_t seq;	/* the client's; echoed in the reply, 0 in unasked messages */
+	int32_t result; /* replies: >= 0 value, < 0 -errno; requests: 0 */
+	uint32_t flags; /* SG_LIST_F_* for LIST requests; otherwise 0 */
 };
 
 struct sg_body_seals {
@@ -60,11 +60,11 @@ struct sg_body_seals {
 /* LIST pages through the registry in hash order.  The first request has
  * no SG_LIST_F_AFTER; each next one passes the last key it received. */
 #define SG_LIST_F_AFTER 0x1u
-#define SG_LIST_PAGE    48
+#define SG_LIST_PAGE	48
 
 struct sg_body_list_req {
 	struct sg_file_key after;
-	uint32_t max;      /* entries wanted, 1..SG_LIST_PAGE */
+	uint32_t max; /* entries wanted, 1..SG_LIST_PAGE */
 	uint32_t reserved;
 };
 
@@ -75,7 +75,7 @@ struct sg_list_entry {
 
 struct sg_body_list {
 	uint32_t count; /* entries that follow */
-	uint32_t more;  /* 1 if there may be more after the last one */
+	uint32_t more;	/* 1 if there may be more after the last one */
 	struct sg_list_entry entries[];
 };
 
@@ -85,15 +85,15 @@ struct sg_body_status {
 	uint32_t clients;
 	uint32_t max_clients;
 	uint32_t subscribers;
-	uint64_t started_at;         /* CLOCK_REALTIME seconds */
-	uint64_t sealed_files;       /* entries in the registry */
+	uint64_t started_at;	     /* CLOCK_REALTIME seconds */
+	uint64_t sealed_files;	     /* entries in the registry */
 	uint64_t requests_allowed;   /* requests of any type that succeeded */
 	uint64_t requests_refused;   /* requests answered with an error */
 	uint64_t requests_malformed; /* messages that were not a request */
 	uint64_t denials[SG_EV_OP_COUNT];
-	uint64_t events_suppressed;  /* held back by the kernel's rate limit */
-	uint64_t events_dropped;     /* ring buffer full */
-	uint64_t events_unsent;      /* a subscriber could not keep up */
+	uint64_t events_suppressed; /* held back by the kernel's rate limit */
+	uint64_t events_dropped;    /* ring buffer full */
+	uint64_t events_unsent;	    /* a subscriber could not keep up */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
 };
@@ -101,7 +101,7 @@ struct sg_body_status {
 struct sg_body_reload {
 	uint32_t generation; /* of the policy in force after the request */
 	uint32_t rules;
-	char message[256];   /* on failure: file:line:column: what is wrong */
+	char message[256]; /* on failure: file:line:column: what is wrong */
 };
 
 struct sg_body_event {

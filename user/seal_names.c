@@ -171,9 +171,8 @@ int sg_seals_format(unsigned int seals, char *buf, size_t len)
 const char *sg_op_name(unsigned int op)
 {
 	static const char *const names[SG_EV_OP_COUNT] = {
-		[SG_EV_WRITE] = "write",       [SG_EV_FALLOCATE] = "fallocate",
-		[SG_EV_MMAP] = "mmap",         [SG_EV_MPROTECT] = "mprotect",
-		[SG_EV_TRUNCATE] = "truncate", [SG_EV_CHMOD] = "chmod",
+		[SG_EV_WRITE] = "write",       [SG_EV_FALLOCATE] = "fallocate", [SG_EV_MMAP] = "mmap",
+		[SG_EV_MPROTECT] = "mprotect", [SG_EV_TRUNCATE] = "truncate",	[SG_EV_CHMOD] = "chmod",
 		[SG_EV_TAMPER] = "tamper",
 	};
 

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
+#define CHECK(cond)                                                       \
+	do {                                                              \
+		if (!(cond)) {                                            \
 			fprintf(stderr, "invariant broken: %s\n", #cond); \
-			abort();                                         \
-		}                                                        \
+			abort();                                          \
+		}                                                         \
 	} while (0)
 
 #endif

@@ -20,8 +20,7 @@
 #include "protocol.h"
 
 static const uint16_t expect_types[] = {
-	SG_OP_ADD_SEALS, SG_OP_GET_SEALS, SG_OP_STATUS, SG_OP_LIST,
-	SG_OP_SUBSCRIBE, SG_OP_RELOAD,    0,            0x7fff,
+	SG_OP_ADD_SEALS, SG_OP_GET_SEALS, SG_OP_STATUS, SG_OP_LIST, SG_OP_SUBSCRIBE, SG_OP_RELOAD, 0, 0x7fff,
 };
 
 /* What was accepted is what sg_hdr_init builds for the same fields. */
@@ -90,15 +89,9 @@ static void check_reply(const uint8_t *msg, size_t len, uint16_t expect)
 	CHECK(h.type == expect);
 	switch (h.type) {
 	case SG_OP_ADD_SEALS:
-	case SG_OP_SUBSCRIBE:
-		CHECK(h.result <= 0 && body == 0);
-		break;
-	case SG_OP_GET_SEALS:
-		CHECK(h.result <= (int32_t)SG_SEAL_ALL && body == 0);
-		break;
-	case SG_OP_STATUS:
-		CHECK(body == (h.result == 0 ? sizeof(struct sg_body_status) : 0));
-		break;
+	case SG_OP_SUBSCRIBE: CHECK(h.result <= 0 && body == 0); break;
+	case SG_OP_GET_SEALS: CHECK(h.result <= (int32_t)SG_SEAL_ALL && body == 0); break;
+	case SG_OP_STATUS: CHECK(body == (h.result == 0 ? sizeof(struct sg_body_status) : 0)); break;
 	case SG_OP_LIST:
 		if (h.result == 0) {
 			struct sg_body_list b;
@@ -112,11 +105,8 @@ static void check_reply(const uint8_t *msg, size_t len, uint16_t expect)
 			CHECK(body == 0);
 		}
 		break;
-	case SG_OP_RELOAD:
-		CHECK(body == sizeof(struct sg_body_reload) || (body == 0 && h.result < 0));
-		break;
-	default:
-		CHECK(0);
+	case SG_OP_RELOAD: CHECK(body == sizeof(struct sg_body_reload) || (body == 0 && h.result < 0)); break;
+	default: CHECK(0);
 	}
 }
 
@@ -138,8 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t count;
 		uint64_t want;
 
-		memcpy(&count, data + sizeof(struct sg_msg_hdr) + offsetof(struct sg_body_list, count),
-		       sizeof(count));
+		memcpy(&count, data + sizeof(struct sg_msg_hdr) + offsetof(struct sg_body_list, count), sizeof(count));
 		want = list_min + (uint64_t)count * sizeof(struct sg_list_entry);
 		if (want <= SG_MSG_MAX + sizeof(struct sg_list_entry))
 			len = want;

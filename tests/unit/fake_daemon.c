@@ -247,8 +247,9 @@ struct last_request fake_last(struct fake *f)
 	struct last_request l;
 
 	lock(f);
-	l = (struct last_request){ .h = f->last, .seals = f->last_seals, .ino = f->last_ino,
-				   .accmode = f->last_accmode };
+	l = (struct last_request){
+		.h = f->last, .seals = f->last_seals, .ino = f->last_ino, .accmode = f->last_accmode
+	};
 	unlock(f);
 	return l;
 }

@@ -16,20 +16,19 @@
 
 #include "protocol.h"
 
-#define MAX_CONNS   32
-#define MAX_FDS     8 /* SG_MAX_FDS_PER_MSG in the daemon */
-#define NO_ANSWER   INT32_MIN
+#define MAX_CONNS 32
+#define MAX_FDS	  8 /* SG_MAX_FDS_PER_MSG in the daemon */
+#define NO_ANSWER INT32_MIN
 
 struct fake;
 
 /* Answers one request on conn (with reply()), or not.  Returns false to
  * close the connection afterwards. */
-typedef bool (*fake_handler)(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
-			     int fd);
+typedef bool (*fake_handler)(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd);
 
 struct fake_conn {
 	int fd;
-	bool seen;         /* a request arrived: last_seq is meaningful */
+	bool seen; /* a request arrived: last_seq is meaningful */
 	uint32_t last_seq;
 };
 
@@ -42,13 +41,13 @@ struct fake {
 	fake_handler handler;
 	void *data;
 	bool turn_away; /* as the real daemon when full: SG_MSG_ERROR, close, unread */
-	bool up;        /* listening, its thread running */
+	bool up;	/* listening, its thread running */
 
 	pthread_mutex_t lock; /* guards what follows */
 	int connections;
-	int requests;      /* well-formed ones, handed to the handler */
-	int malformed;     /* what the real daemon would have refused */
-	int seq_errors;    /* a seq other than the previous one + 1 on a connection */
+	int requests;	/* well-formed ones, handed to the handler */
+	int malformed;	/* what the real daemon would have refused */
+	int seq_errors; /* a seq other than the previous one + 1 on a connection */
 	struct sg_msg_hdr last;
 	uint32_t last_seals;
 	ino_t last_ino;

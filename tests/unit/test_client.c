@@ -33,7 +33,6 @@
 #include "sealguard.h"
 #include "sealguard_abi.h"
 
-
 static int tmpfile_fd(off_t size)
 {
 	int fd = open("/tmp", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
@@ -51,10 +50,8 @@ static long elapsed_ms(const struct timespec *a)
 	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
 }
 
-
 /* As the real daemon closing an idle connection after its answer. */
-static bool answer_once_then_close(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
-				   int fd)
+static bool answer_once_then_close(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
 	answer_seals(f, conn, h, body, fd);
 	return false;
@@ -72,8 +69,7 @@ static bool answer_never(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 }
 
 /* The first request is never answered, every later one is. */
-static bool answer_all_but_first(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
-				 int fd)
+static bool answer_all_but_first(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
 	if (fake_get(f, &f->requests) == 1)
 		return true;
@@ -85,14 +81,13 @@ static bool answer_slowly(struct fake *f, int conn, const struct sg_msg_hdr *h, 
 {
 	struct stat st;
 
-	usleep((useconds_t)*(int *)f->data * 1000);
+	usleep((useconds_t) * (int *)f->data * 1000);
 	reply(conn, h->type, h->seq, fstat(fd, &st) == 0 ? (int32_t)st.st_size : -EBADF, NULL, 0);
 	return true;
 }
 
 /* A stale reply (earlier seq), an event, then the real one. */
-static bool answer_after_noise(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body,
-			       int fd)
+static bool answer_after_noise(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
 {
 	struct sg_body_event ev = { .ev = { .op = SG_EV_MMAP } };
 
@@ -114,20 +109,20 @@ static bool answer_wrong_seq(struct fake *f, int conn, const struct sg_msg_hdr *
 enum bad_reply {
 	GOOD,
 	BAD_MAGIC,
-	WRONG_TYPE,    /* a valid STATUS reply to a GET */
-	INVALID_TYPE,  /* SG_MSG_INVALID, the daemon's answer to a non-request */
-	OLD_VERSION,   /* a version 1 daemon's 16-byte reply */
+	WRONG_TYPE,   /* a valid STATUS reply to a GET */
+	INVALID_TYPE, /* SG_MSG_INVALID, the daemon's answer to a non-request */
+	OLD_VERSION,  /* a version 1 daemon's 16-byte reply */
 	NEW_VERSION,
 	SIZE_FIELD,
-	TOO_LONG,      /* SG_MSG_MAX + 1 bytes */
-	RESULT_RANGE,  /* below -4095 */
+	TOO_LONG,     /* SG_MSG_MAX + 1 bytes */
+	RESULT_RANGE, /* below -4095 */
 	TOO_MANY_SEALS,
 	REPLY_FLAGS,
 	REPLY_BODY,
-	EVENT_SEQ,     /* an event with a seq: not an event */
-	EMPTY_RECORD,  /* 0 bytes: end of file on SEQPACKET */
-	STRAY_FD,      /* a good reply with an fd attached */
-	STRAY_FDS,     /* a good reply with more fds than the client has room for */
+	EVENT_SEQ,    /* an event with a seq: not an event */
+	EMPTY_RECORD, /* 0 bytes: end of file on SEQPACKET */
+	STRAY_FD,     /* a good reply with an fd attached */
+	STRAY_FDS,    /* a good reply with more fds than the client has room for */
 };
 
 struct bad {
@@ -145,14 +140,9 @@ static bool answer_badly(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 
 	sg_hdr_init(&r, h->type, h->seq, 3, 0);
 	switch (b->mode) {
-	case GOOD:
-		break;
-	case BAD_MAGIC:
-		r.magic = 0x12345678;
-		break;
-	case WRONG_TYPE:
-		reply(conn, SG_OP_STATUS, h->seq, 0, &st, sizeof(st));
-		return true;
+	case GOOD: break;
+	case BAD_MAGIC: r.magic = 0x12345678; break;
+	case WRONG_TYPE: reply(conn, SG_OP_STATUS, h->seq, 0, &st, sizeof(st)); return true;
 	case INVALID_TYPE:
 		r.type = SG_MSG_INVALID;
 		r.result = -EBADMSG;
@@ -162,41 +152,21 @@ static bool answer_badly(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 		r.size = 16;
 		send_record(conn, &r, 16, -1, 0);
 		return true;
-	case NEW_VERSION:
-		r.version = SG_PROTO_VERSION + 1;
-		break;
-	case SIZE_FIELD:
-		r.size += 4;
-		break;
+	case NEW_VERSION: r.version = SG_PROTO_VERSION + 1; break;
+	case SIZE_FIELD: r.size += 4; break;
 	case TOO_LONG:
 		r.size = sizeof(big);
 		memcpy(big, &r, sizeof(r));
 		send_record(conn, big, sizeof(big), -1, 0);
 		return true;
-	case RESULT_RANGE:
-		r.result = -5000;
-		break;
-	case TOO_MANY_SEALS:
-		r.result = SG_SEAL_ALL + 1;
-		break;
-	case REPLY_FLAGS:
-		r.flags = 1;
-		break;
-	case REPLY_BODY:
-		reply(conn, h->type, h->seq, 3, &st, 8);
-		return true;
-	case EVENT_SEQ:
-		reply(conn, SG_MSG_EVENT, h->seq, 0, &ev, sizeof(ev));
-		return true;
-	case EMPTY_RECORD:
-		send_record(conn, "", 0, -1, 0);
-		return true;
-	case STRAY_FD:
-		send_record(conn, &r, sizeof(r), b->fd, 1);
-		return true;
-	case STRAY_FDS:
-		send_record(conn, &r, sizeof(r), b->fd, MAX_FDS + 1);
-		return true;
+	case RESULT_RANGE: r.result = -5000; break;
+	case TOO_MANY_SEALS: r.result = SG_SEAL_ALL + 1; break;
+	case REPLY_FLAGS: r.flags = 1; break;
+	case REPLY_BODY: reply(conn, h->type, h->seq, 3, &st, 8); return true;
+	case EVENT_SEQ: reply(conn, SG_MSG_EVENT, h->seq, 0, &ev, sizeof(ev)); return true;
+	case EMPTY_RECORD: send_record(conn, "", 0, -1, 0); return true;
+	case STRAY_FD: send_record(conn, &r, sizeof(r), b->fd, 1); return true;
+	case STRAY_FDS: send_record(conn, &r, sizeof(r), b->fd, MAX_FDS + 1); return true;
 	}
 	send_record(conn, &r, sizeof(r), -1, 0);
 	return true;
@@ -213,8 +183,8 @@ struct admin {
 	bool admin;
 	bool reload_fails;
 	bool reload_malformed; /* as the daemon answers a malformed RELOAD: no body */
-	bool farewell;         /* SG_MSG_ERROR after the events */
-	bool bad_event;        /* an event with a seq after the good ones */
+	bool farewell;	       /* SG_MSG_ERROR after the events */
+	bool bad_event;	       /* an event with a seq after the good ones */
 };
 
 static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
@@ -240,10 +210,20 @@ static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 	switch (h->type) {
 	case SG_OP_STATUS: {
 		struct sg_body_status st = {
-			.daemon_pid = 4321, .clients = 3, .max_clients = 256, .subscribers = 1,
-			.started_at = 1700000000, .sealed_files = 11, .requests_allowed = 7,
-			.requests_refused = 6, .requests_malformed = 5, .events_suppressed = 4,
-			.events_dropped = 2, .events_unsent = 9, .policy_generation = 8, .policy_rules = 10,
+			.daemon_pid = 4321,
+			.clients = 3,
+			.max_clients = 256,
+			.subscribers = 1,
+			.started_at = 1700000000,
+			.sealed_files = 11,
+			.requests_allowed = 7,
+			.requests_refused = 6,
+			.requests_malformed = 5,
+			.events_suppressed = 4,
+			.events_dropped = 2,
+			.events_unsent = 9,
+			.policy_generation = 8,
+			.policy_rules = 10,
 		};
 
 		/* 32 bytes without a NUL: the library must terminate it. */
@@ -267,14 +247,21 @@ static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 		}
 		return true;
 	}
-	case SG_OP_UNLOAD:
-		reply(conn, h->type, h->seq, 0, NULL, 0);
-		return true;
+	case SG_OP_UNLOAD: reply(conn, h->type, h->seq, 0, NULL, 0); return true;
 	case SG_OP_SUBSCRIBE: {
 		struct sg_body_event ev = {
-			.ev = { .ts_ns = 123456789, .cgroup_id = 4242, .ino = 99, .dev_major = 8,
-				.dev_minor = 3, .seals = SG_SEAL_WRITE, .op = SG_EV_WRITE, .err = -EPERM,
-				.pid = 77, .tid = 78, .uid = 1000, .suppressed = 4 },
+			.ev = { .ts_ns = 123456789,
+				.cgroup_id = 4242,
+				.ino = 99,
+				.dev_major = 8,
+				.dev_minor = 3,
+				.seals = SG_SEAL_WRITE,
+				.op = SG_EV_WRITE,
+				.err = -EPERM,
+				.pid = 77,
+				.tid = 78,
+				.uid = 1000,
+				.suppressed = 4 },
 		};
 
 		reply(conn, h->type, h->seq, 0, NULL, 0);
@@ -291,9 +278,7 @@ static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, c
 			reply(conn, SG_MSG_EVENT, 5, 0, &ev, sizeof(ev));
 		return true;
 	}
-	default:
-		reply(conn, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
-		return true;
+	default: reply(conn, h->type, h->seq, -EOPNOTSUPP, NULL, 0); return true;
 	}
 }
 
@@ -306,11 +291,11 @@ static bool answer_admin(struct fake *f, int conn, const struct sg_msg_hdr *h, c
  * 4.1; errors counts those that were not as the library must send them. */
 struct registry {
 	int size;
-	int fail_at;          /* this request (1-based) gets -EPERM */
-	bool empty_but_more;  /* count 0, more 1: the library must stop */
+	int fail_at;	     /* this request (1-based) gets -EPERM */
+	bool empty_but_more; /* count 0, more 1: the library must stop */
 	int requests;
 	int errors;
-	uint64_t last_sent;   /* ino of the last entry of the previous page */
+	uint64_t last_sent; /* ino of the last entry of the previous page */
 };
 
 static bool answer_list(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
@@ -359,7 +344,6 @@ static bool answer_list(struct fake *f, int conn, const struct sg_msg_hdr *h, co
 	reply(conn, h->type, h->seq, 0, buf, sizeof(*out) + out->count * sizeof(struct sg_list_entry));
 	return true;
 }
-
 
 /* ---- seal calls ---------------------------------------------------------- */
 
@@ -1143,9 +1127,8 @@ static int collect(const struct sg_sealed_file *file, void *data)
 	memset(long_path, 'q', sizeof(long_path) - 1);
 	long_path[sizeof(long_path) - 1] = '\0';
 	snprintf(want, sizeof(want), "/dev/shm/f%llu", (unsigned long long)file->ino);
-	if (file->ino != c->next_ino ||
-	    strcmp(file->path, file->ino == LONG_PATH_INO ? long_path : want) != 0 || file->seals != SG_SEAL_GROW ||
-	    file->dev_major != 7 || file->dev_minor != 42 || file->uid != 1000 ||
+	if (file->ino != c->next_ino || strcmp(file->path, file->ino == LONG_PATH_INO ? long_path : want) != 0 ||
+	    file->seals != SG_SEAL_GROW || file->dev_major != 7 || file->dev_minor != 42 || file->uid != 1000 ||
 	    file->pid != file->ino * 2 || file->sealed_at != 1700000000 + file->ino)
 		c->in_order = false;
 	c->next_ino = file->ino + 1;
@@ -1155,8 +1138,7 @@ static int collect(const struct sg_sealed_file *file, void *data)
 /* Walks the fake registry; returns sg_list()'s value. */
 static int list_walk(struct fake *f, struct sg_conn *c, struct registry *reg, struct collected *col)
 {
-	*reg = (struct registry){ .size = reg->size, .fail_at = reg->fail_at,
-				  .empty_but_more = reg->empty_but_more };
+	*reg = (struct registry){ .size = reg->size, .fail_at = reg->fail_at, .empty_but_more = reg->empty_but_more };
 	*col = (struct collected){ .next_ino = 1000, .in_order = true, .stop_at = col->stop_at };
 	return sg_list(c, collect, col);
 }

@@ -16,28 +16,27 @@
 #include "sg_kcompile.h"
 #include "sg_policy.h"
 
-static const char text[] =
-	"version: 1\n"
-	"rules:\n"
-	"  - name: grant\n" /* not compiled: allow rules are the daemon's */
-	"    kind: allow\n"
-	"    seals: grow\n"
-	"  - name: readers\n"
-	"    kind: apply\n"
-	"    on: open\n"
-	"    process: { uid: [1000, 1001], comm: reader }\n"
-	"    file: { path: /dev/shm/cw, fs: tmpfs }\n"
-	"    seals: [future-write, shrink]\n"
-	"  - name: maps\n"
-	"    kind: apply\n"
-	"    on: mmap\n"
-	"    process: { gid: 100, cgroup: /app }\n"
-	"    file: { memfd: 'cursor-*', owner: 1000 }\n"
-	"    seals: grow\n"
-	"  - name: writer\n"
-	"    kind: exempt\n"
-	"    process: { exe: /usr/bin/w, uid: 1000 }\n"
-	"    file: { memfd: exact }\n";
+static const char text[] = "version: 1\n"
+			   "rules:\n"
+			   "  - name: grant\n" /* not compiled: allow rules are the daemon's */
+			   "    kind: allow\n"
+			   "    seals: grow\n"
+			   "  - name: readers\n"
+			   "    kind: apply\n"
+			   "    on: open\n"
+			   "    process: { uid: [1000, 1001], comm: reader }\n"
+			   "    file: { path: /dev/shm/cw, fs: tmpfs }\n"
+			   "    seals: [future-write, shrink]\n"
+			   "  - name: maps\n"
+			   "    kind: apply\n"
+			   "    on: mmap\n"
+			   "    process: { gid: 100, cgroup: /app }\n"
+			   "    file: { memfd: 'cursor-*', owner: 1000 }\n"
+			   "    seals: grow\n"
+			   "  - name: writer\n"
+			   "    kind: exempt\n"
+			   "    process: { exe: /usr/bin/w, uid: 1000 }\n"
+			   "    file: { memfd: exact }\n";
 
 /* The bits a key of the compiled sg_kmatch accepts, 0 if absent. */
 static __u64 match_bits(const struct sg_kcompiled *k, __u32 attr, __u64 a, __u64 b)
@@ -66,8 +65,9 @@ static __u64 name_bits(const struct sg_kcompiled *k, __u32 len, const char *name
 
 static void compile_all(struct sg_kcompiled *k, const struct sg_policy *p)
 {
-	const struct sg_kresolved res = { .exe_dev = 8 << 20 | 1, .exe_ino = 77, .dir_dev = 23, .dir_ino = 1,
-					  .cgroup_id = 4242 };
+	const struct sg_kresolved res = {
+		.exe_dev = 8 << 20 | 1, .exe_ino = 77, .dir_dev = 23, .dir_ino = 1, .cgroup_id = 4242
+	};
 
 	memset(k, 0, sizeof(*k));
 	for (size_t i = 0; i < p->nrules; i++)
@@ -93,12 +93,12 @@ static void test_compiled(void **state)
 	assert_int_equal(k.sets, SG_KSET_F(SG_KSET_OPEN) | SG_KSET_F(SG_KSET_MMAP) | SG_KSET_F(SG_KSET_EXEMPT));
 
 	/* Seals by bit; the exempt rule naming none covers every exemptable seal. */
-	assert_int_equal(k.pol.sealed_by[1], readers | writer);         /* shrink */
-	assert_int_equal(k.pol.sealed_by[2], maps | writer);            /* grow */
-	assert_int_equal(k.pol.sealed_by[3], writer);                   /* write */
-	assert_int_equal(k.pol.sealed_by[4], readers | writer);         /* future-write */
-	assert_int_equal(k.pol.sealed_by[5], writer);                   /* exec */
-	assert_int_equal(k.pol.sealed_by[0], 0);                        /* seal */
+	assert_int_equal(k.pol.sealed_by[1], readers | writer); /* shrink */
+	assert_int_equal(k.pol.sealed_by[2], maps | writer);	/* grow */
+	assert_int_equal(k.pol.sealed_by[3], writer);		/* write */
+	assert_int_equal(k.pol.sealed_by[4], readers | writer); /* future-write */
+	assert_int_equal(k.pol.sealed_by[5], writer);		/* exec */
+	assert_int_equal(k.pol.sealed_by[0], 0);		/* seal */
 
 	/* Each attribute: the rules without a condition, the keys of those with one. */
 	assert_int_equal(k.pol.any[SG_KATTR_UID], maps);

@@ -60,15 +60,22 @@ static int reset(void **state)
 
 static void test_plain_line(void **state)
 {
-	struct sg_log_fields f = { .op = "sealed", .seals = "write", .path = "/tmp/x", .ino = 12,
-				   .dev_major = 0, .dev_minor = 42, .pid = 7, .has_uid = true, .uid = 0 };
+	struct sg_log_fields f = { .op = "sealed",
+				   .seals = "write",
+				   .path = "/tmp/x",
+				   .ino = 12,
+				   .dev_major = 0,
+				   .dev_minor = 42,
+				   .pid = 7,
+				   .has_uid = true,
+				   .uid = 0 };
 	char out[512];
 
 	(void)state;
 	capture_begin();
 	sg_log(LOG_INFO, "state: %u disk files sealed as recorded, %u left for later, %u gone", 4u, 0u, 0u);
-	sg_log_fields(LOG_INFO, &f, "sealed %s on %s for pid %d uid %u cgroup %s%s%s", "write", "/tmp/x", 7, 0u,
-		      "/", "", "");
+	sg_log_fields(LOG_INFO, &f, "sealed %s on %s for pid %d uid %u cgroup %s%s%s", "write", "/tmp/x", 7, 0u, "/",
+		      "", "");
 	log_error("%s", "");
 	capture_end(out, sizeof(out));
 	/* No level, no fields: the lines are what fprintf printed before. */
@@ -133,8 +140,7 @@ static void set_stream(const struct stat *st, const char *suffix)
 {
 	char v[96];
 
-	snprintf(v, sizeof(v), "%llu:%llu%s", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-		 suffix);
+	snprintf(v, sizeof(v), "%llu:%llu%s", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino, suffix);
 	assert_int_equal(setenv("JOURNAL_STREAM", v, 1), 0);
 }
 
@@ -204,17 +210,18 @@ static void test_printable(void **state)
 	char out[8];
 
 	(void)state;
-	sg_printable(out, "a\nb\x7f" "cdefgh", sizeof(out));
+	sg_printable(out,
+		     "a\nb\x7f"
+		     "cdefgh",
+		     sizeof(out));
 	assert_string_equal(out, "a?b?cde");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_plain_line, reset),
-		cmocka_unit_test_setup(test_long_line_whole, reset),
-		cmocka_unit_test_setup(test_levels, reset),
-		cmocka_unit_test_setup(test_journal_detection, reset),
+		cmocka_unit_test_setup(test_plain_line, reset), cmocka_unit_test_setup(test_long_line_whole, reset),
+		cmocka_unit_test_setup(test_levels, reset),	cmocka_unit_test_setup(test_journal_detection, reset),
 		cmocka_unit_test_setup(test_printable, reset),
 	};
 

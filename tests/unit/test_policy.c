@@ -17,29 +17,28 @@
 #include "sealguard_abi.h"
 #include "sg_policy.h"
 
-static const char good[] =
-	"version: 1\n"
-	"rules:\n"
-	"  - name: compositor-buffers\n"
-	"    kind: apply\n"
-	"    on: receive\n"
-	"    process: { exe: /usr/bin/weston, uid: [1000, 1001] }\n"
-	"    file: { fs: [tmpfs, memfd] }\n"
-	"    seals: [shrink]\n"
-	"  - name: shm-writers\n"
-	"    kind: allow\n"
-	"    process:\n"
-	"      cgroup: /user.slice\n"
-	"      gid: 100\n"
-	"    file:\n"
-	"      path: /dev/shm/cw\n"
-	"      owner: 1000\n"
-	"    seals: shrink,grow,future-write\n"
-	"  - name: cw-writer\n"
-	"    kind: allow\n"
-	"    process: { comm: cw-writer }\n"
-	"    file: { memfd: 'cursor-*' }\n"
-	"    seals: [future-write]\n";
+static const char good[] = "version: 1\n"
+			   "rules:\n"
+			   "  - name: compositor-buffers\n"
+			   "    kind: apply\n"
+			   "    on: receive\n"
+			   "    process: { exe: /usr/bin/weston, uid: [1000, 1001] }\n"
+			   "    file: { fs: [tmpfs, memfd] }\n"
+			   "    seals: [shrink]\n"
+			   "  - name: shm-writers\n"
+			   "    kind: allow\n"
+			   "    process:\n"
+			   "      cgroup: /user.slice\n"
+			   "      gid: 100\n"
+			   "    file:\n"
+			   "      path: /dev/shm/cw\n"
+			   "      owner: 1000\n"
+			   "    seals: shrink,grow,future-write\n"
+			   "  - name: cw-writer\n"
+			   "    kind: allow\n"
+			   "    process: { comm: cw-writer }\n"
+			   "    file: { memfd: 'cursor-*' }\n"
+			   "    seals: [future-write]\n";
 
 static int parse(struct sg_policy *p, const char *text, char *err, size_t len)
 {
@@ -138,7 +137,7 @@ static void test_bad_inputs(void **state)
 		     "t.yaml:5:12: exempt rule 'r' cannot exempt from seal: it stops new seals, not an operation "
 		     "(exempt from shrink, grow, write, future-write, exec)");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: receive\n    seals: [shrink]\n"
-		     "    file: { memfd: 'buf-*-x' }\n",
+			  "    file: { memfd: 'buf-*-x' }\n",
 		     "t.yaml:3:5: apply rule 'r': the kernel matches memfd names exactly or by a prefix ending in "
 		     "'*' (at most 63 bytes), not 'buf-*-x'");
 	expect_error(HEAD "  - name: r\n    kind: exempt\n    file: { memfd: 'buf-?' }\n",
@@ -153,8 +152,9 @@ static void test_bad_inputs(void **state)
 	expect_error(HEAD RULE RULE, "t.yaml:6:5: duplicate rule name 'r' (first at t.yaml:3:5)");
 	expect_error(HEAD RULE "    name: s\n", "t.yaml:6:5: duplicate key 'name' in a rule");
 	expect_error(HEAD RULE "    file: { path: dev/shm }\n", "t.yaml:6:19: path 'dev/shm' is not an absolute path");
-	expect_error(HEAD RULE "    file: { path: /dev/shm/../etc }\n",
-		     "t.yaml:6:19: path '/dev/shm/../etc' is not a normalized path (no '.', '..', '//' or trailing '/')");
+	expect_error(
+		HEAD RULE "    file: { path: /dev/shm/../etc }\n",
+		"t.yaml:6:19: path '/dev/shm/../etc' is not a normalized path (no '.', '..', '//' or trailing '/')");
 	expect_error(HEAD RULE "    file: { path: /dev/shm/ }\n",
 		     "t.yaml:6:19: path '/dev/shm/' is not a normalized path (no '.', '..', '//' or trailing '/')");
 	expect_error(HEAD RULE "    file: { fs: ext4 }\n",
@@ -164,7 +164,8 @@ static void test_bad_inputs(void **state)
 	expect_error(HEAD RULE "    process: { user: root }\n",
 		     "t.yaml:6:16: unknown key 'user' in process (known: uid, gid, cgroup, exe, comm)");
 	expect_error(HEAD RULE "    file: { owner: [1000, 1001] }\n", "t.yaml:6:20: owner must be one uid");
-	expect_error(HEAD RULE "    file: { owner: nobody }\n", "t.yaml:6:20: owner 'nobody' is not a number in 0..4294967294");
+	expect_error(HEAD RULE "    file: { owner: nobody }\n",
+		     "t.yaml:6:20: owner 'nobody' is not a number in 0..4294967294");
 	expect_error(HEAD RULE "    process: { uid: -1 }\n", "t.yaml:6:21: uid '-1' is not a number in 0..4294967294");
 	expect_error(HEAD RULE "    process: { uid: [] }\n", "t.yaml:6:21: uid is an empty list");
 	expect_error(HEAD RULE "    process: { comm: a-very-long-task-name }\n",
@@ -181,24 +182,23 @@ static void test_bad_inputs(void **state)
 /* Apply and exempt rules take every condition the kernel can check. */
 static void test_kernel_rules(void **state)
 {
-	static const char text[] =
-		"version: 1\n"
-		"rules:\n"
-		"  - name: readers\n"
-		"    kind: apply\n"
-		"    on: open\n"
-		"    process: { gid: [100, 5], cgroup: /user.slice, comm: reader }\n"
-		"    file: { path: /dev/shm/cw, owner: 1000, fs: tmpfs }\n"
-		"    seals: future-write\n"
-		"  - name: mapped\n"
-		"    kind: apply\n"
-		"    on: mmap\n"
-		"    file: { memfd: 'cursor-*' }\n"
-		"    seals: [shrink, grow]\n"
-		"  - name: writer\n"
-		"    kind: exempt\n"
-		"    process: { exe: /usr/libexec/cw-writer }\n"
-		"    file: { memfd: exact-name }\n";
+	static const char text[] = "version: 1\n"
+				   "rules:\n"
+				   "  - name: readers\n"
+				   "    kind: apply\n"
+				   "    on: open\n"
+				   "    process: { gid: [100, 5], cgroup: /user.slice, comm: reader }\n"
+				   "    file: { path: /dev/shm/cw, owner: 1000, fs: tmpfs }\n"
+				   "    seals: future-write\n"
+				   "  - name: mapped\n"
+				   "    kind: apply\n"
+				   "    on: mmap\n"
+				   "    file: { memfd: 'cursor-*' }\n"
+				   "    seals: [shrink, grow]\n"
+				   "  - name: writer\n"
+				   "    kind: exempt\n"
+				   "    process: { exe: /usr/libexec/cw-writer }\n"
+				   "    file: { memfd: exact-name }\n";
 	struct sg_policy p = { 0 };
 	char err[512] = "", *big;
 	size_t off = 0, cap = 1 << 16;
@@ -322,8 +322,13 @@ static void test_matching(void **state)
 	struct sg_policy p = { 0 };
 	char err[256];
 	gid_t groups[] = { 5, 100 };
-	struct sg_subject s = { .uid = 1000, .gid = 1000, .groups = groups, .ngroups = 2,
-				.cgroup = "/user.slice/user-1000.slice", .exe = "/usr/bin/app", .comm = "app" };
+	struct sg_subject s = { .uid = 1000,
+				.gid = 1000,
+				.groups = groups,
+				.ngroups = 2,
+				.cgroup = "/user.slice/user-1000.slice",
+				.exe = "/usr/bin/app",
+				.comm = "app" };
 	struct sg_object o = { .fs = SG_FS_TMPFS, .path = "/dev/shm/cw/buf1", .has_owner = true, .owner = 1000 };
 	unsigned int denied;
 
@@ -419,15 +424,9 @@ static void test_index(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_kernel_rules),
-		cmocka_unit_test(test_not_utf8),
-		cmocka_unit_test(test_huge),
-		cmocka_unit_test(test_atomic),
-		cmocka_unit_test(test_dir),
-		cmocka_unit_test(test_matching),
-		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_good),	 cmocka_unit_test(test_bad_inputs), cmocka_unit_test(test_kernel_rules),
+		cmocka_unit_test(test_not_utf8), cmocka_unit_test(test_huge),	    cmocka_unit_test(test_atomic),
+		cmocka_unit_test(test_dir),	 cmocka_unit_test(test_matching),   cmocka_unit_test(test_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,8 +52,8 @@ static void check_object(struct bpf_object *obj, const char *what)
 		if (i < 0)
 			fail_msg("%s: program %s is not in bpf/sg_programs.def", what, bpf_program__name(prog));
 		if (strcmp(bpf_program__section_name(prog), table[i].sec) != 0)
-			fail_msg("%s: program %s is in section %s, bpf/sg_programs.def says %s", what,
-				 table[i].name, bpf_program__section_name(prog), table[i].sec);
+			fail_msg("%s: program %s is in section %s, bpf/sg_programs.def says %s", what, table[i].name,
+				 bpf_program__section_name(prog), table[i].sec);
 		assert_false(seen[i]);
 		seen[i] = true;
 	}

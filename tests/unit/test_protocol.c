@@ -19,8 +19,7 @@ union msg {
 	unsigned char b[SG_MSG_MAX + 8];
 };
 
-static size_t build(union msg *m, uint16_t type, uint32_t seq, int32_t result, const void *body,
-		    size_t body_len)
+static size_t build(union msg *m, uint16_t type, uint32_t seq, int32_t result, const void *body, size_t body_len)
 {
 	memset(m, 0, sizeof(*m));
 	sg_hdr_init(&m->h, type, seq, result, body_len);
@@ -36,12 +35,9 @@ static size_t build_request(union msg *m, uint16_t type, uint32_t seq)
 	struct sg_body_list_req list = { .max = SG_LIST_PAGE };
 
 	switch (type) {
-	case SG_OP_ADD_SEALS:
-		return build(m, type, seq, 0, &seals, sizeof(seals));
-	case SG_OP_LIST:
-		return build(m, type, seq, 0, &list, sizeof(list));
-	default:
-		return build(m, type, seq, 0, zero, 0);
+	case SG_OP_ADD_SEALS: return build(m, type, seq, 0, &seals, sizeof(seals));
+	case SG_OP_LIST: return build(m, type, seq, 0, &list, sizeof(list));
+	default: return build(m, type, seq, 0, zero, 0);
 	}
 }
 
@@ -73,7 +69,8 @@ static void test_layout(void **state)
 	assert_int_equal(sizeof(struct sg_body_status), 176);
 	/* A full LIST page fits in one message. */
 	assert_true(sizeof(struct sg_msg_hdr) + sizeof(struct sg_body_list) +
-			    SG_LIST_PAGE * sizeof(struct sg_list_entry) <= SG_MSG_MAX);
+			    SG_LIST_PAGE * sizeof(struct sg_list_entry) <=
+		    SG_MSG_MAX);
 }
 
 static void test_hdr_init(void **state)
@@ -104,10 +101,12 @@ static void test_body_sizes(void **state)
 
 static void test_request_round_trip(void **state)
 {
-	static const struct { uint16_t type; int nfds; } ok[] = {
-		{ SG_OP_ADD_SEALS, 1 }, { SG_OP_GET_SEALS, 1 }, { SG_OP_STATUS, 0 },
-		{ SG_OP_LIST, 0 },      { SG_OP_SUBSCRIBE, 0 }, { SG_OP_RELOAD, 0 },
-		{ SG_OP_UNLOAD, 0 },
+	static const struct {
+		uint16_t type;
+		int nfds;
+	} ok[] = {
+		{ SG_OP_ADD_SEALS, 1 }, { SG_OP_GET_SEALS, 1 }, { SG_OP_STATUS, 0 }, { SG_OP_LIST, 0 },
+		{ SG_OP_SUBSCRIBE, 0 }, { SG_OP_RELOAD, 0 },	{ SG_OP_UNLOAD, 0 },
 	};
 	union msg m;
 	struct sg_msg_hdr out;
@@ -258,8 +257,7 @@ static void test_request_fd_counts(void **state)
 	for (uint16_t t = SG_OP_ADD_SEALS; t <= SG_OP_MAX; t++) {
 		size_t len = build_request(&m, t, 1);
 		for (int nfds = 0; nfds <= 3; nfds++)
-			assert_int_equal(sg_request_decode(m.b, len, nfds, &out),
-					 nfds == fds_wanted(t) ? 0 : -EBADMSG);
+			assert_int_equal(sg_request_decode(m.b, len, nfds, &out), nfds == fds_wanted(t) ? 0 : -EBADMSG);
 	}
 }
 
@@ -725,8 +723,7 @@ static void test_reply_header(void **state)
 	m.h.version = 1;
 	assert_int_equal(sg_reply_decode(m.b, 16, SG_OP_ADD_SEALS, &out), -EPROTO);
 	assert_int_equal(sg_reply_decode(m.b, offsetof(struct sg_msg_hdr, type), SG_OP_ADD_SEALS, &out), -EPROTO);
-	assert_int_equal(sg_reply_decode(m.b, offsetof(struct sg_msg_hdr, type) - 1, SG_OP_ADD_SEALS, &out),
-			 -EBADMSG);
+	assert_int_equal(sg_reply_decode(m.b, offsetof(struct sg_msg_hdr, type) - 1, SG_OP_ADD_SEALS, &out), -EBADMSG);
 	assert_int_equal(sg_reply_decode(m.b, SG_MSG_MAX + 1, SG_OP_ADD_SEALS, &out), -EPROTO);
 	m.h.version = SG_PROTO_VERSION + 1;
 	m.h.type = SG_MSG_EVENT;

@@ -202,14 +202,10 @@ static void test_op_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_names),
-		cmocka_unit_test(test_parse_numbers),
-		cmocka_unit_test(test_parse_rejects),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_format_space),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_seal_name),
-		cmocka_unit_test(test_op_name),
+		cmocka_unit_test(test_parse_names),   cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_parse_rejects), cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_space),  cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_seal_name),     cmocka_unit_test(test_op_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

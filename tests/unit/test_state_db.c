@@ -23,17 +23,35 @@
 #include "daemon/state_db.h"
 
 /* What state_db.c calls beyond the database: no kernel here. */
-int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals) { (void)d; (void)fd; (void)seals; return -ENOSYS; }
-int sg_seal_get(struct sg_daemon *d, int fd) { (void)d; (void)fd; return -ENOSYS; }
+int sg_seal_add(struct sg_daemon *d, int fd, unsigned int seals)
+{
+	(void)d;
+	(void)fd;
+	(void)seals;
+	return -ENOSYS;
+}
+int sg_seal_get(struct sg_daemon *d, int fd)
+{
+	(void)d;
+	(void)fd;
+	return -ENOSYS;
+}
 int sg_seal_fence(struct sg_daemon *d, int fd, unsigned int seals, uid_t uid, const struct sg_fence_reply *reply)
 {
-	(void)d; (void)fd; (void)seals; (void)uid; (void)reply;
+	(void)d;
+	(void)fd;
+	(void)seals;
+	(void)uid;
+	(void)reply;
 	return 0;
 }
-int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
-			  const char *hint)
+int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *hint)
 {
-	(void)d; (void)fd; (void)peer; (void)seals; (void)hint;
+	(void)d;
+	(void)fd;
+	(void)peer;
+	(void)seals;
+	(void)hint;
 	return -ENOSYS;
 }
 
@@ -160,11 +178,8 @@ static void test_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_created),
-		cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_newer),
-		cmocka_unit_test(test_unreachable),
-		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_missing_created), cmocka_unit_test(test_corrupt), cmocka_unit_test(test_newer),
+		cmocka_unit_test(test_unreachable),	cmocka_unit_test(test_none),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -112,9 +112,9 @@ void conf_env_init(void)
 			fprintf(stderr, "warning: memfd without MFD_ALLOW_SEALING has seals %#x, not F_SEAL_SEAL\n", s);
 		close(fd);
 	}
-	fprintf(stderr, "conformance: page %ld, native F_SEAL_EXEC %s, read-only shared maps of WRITE-sealed memfds %s%s\n",
-		conf_env.page,
-		conf_env.native_exec ? "yes" : "no (EXEC cases checked against the documented rules)",
+	fprintf(stderr,
+		"conformance: page %ld, native F_SEAL_EXEC %s, read-only shared maps of WRITE-sealed memfds %s%s\n",
+		conf_env.page, conf_env.native_exec ? "yes" : "no (EXEC cases checked against the documented rules)",
 		conf_env.native_ro_map ? "allowed" : "refused (divergence write-ro-map-old-kernels asserted)",
 		conf_env.native_only ? ", NATIVE ONLY (sealguard files replaced by native memfds)" : "");
 }
@@ -156,9 +156,7 @@ const char *conf_errname(int err)
 	case ECANCELED: return "ECANCELED";
 	case EPROTO: return "EPROTO";
 	case EBADMSG: return "EBADMSG";
-	default:
-		snprintf(buf, sizeof(buf), "errno%d", err);
-		return buf;
+	default: snprintf(buf, sizeof(buf), "errno%d", err); return buf;
 	}
 }
 
@@ -207,8 +205,7 @@ int conf_file_create(struct conf_file *f, enum conf_kind kind, mode_t mode, size
 			return -1;
 		}
 	}
-	if (fchmod(f->fd, mode) < 0 || fill_pattern(f->fd, size) < 0 ||
-	    lseek(f->fd, 0, SEEK_SET) < 0) {
+	if (fchmod(f->fd, mode) < 0 || fill_pattern(f->fd, size) < 0 || lseek(f->fd, 0, SEEK_SET) < 0) {
 		int e = errno;
 
 		fprintf(stderr, "preparing %s file: %s\n", conf_kind_name(kind), strerror(e));
@@ -365,8 +362,8 @@ int conf_measure(int fd, struct conf_result *r)
 
 int conf_result_equal(const struct conf_result *a, const struct conf_result *b)
 {
-	return a->ret == b->ret && a->err == b->err && a->step == b->step && a->sig == b->sig &&
-	       a->size == b->size && a->sum == b->sum && a->mode == b->mode;
+	return a->ret == b->ret && a->err == b->err && a->step == b->step && a->sig == b->sig && a->size == b->size &&
+	       a->sum == b->sum && a->mode == b->mode;
 }
 
 void conf_result_format(const struct conf_result *r, char *buf, size_t len)
@@ -378,8 +375,8 @@ void conf_result_format(const struct conf_result *r, char *buf, size_t len)
 	if (n > 0 && (size_t)n < len && r->sig)
 		n += snprintf(buf + n, len - (size_t)n, " killed by signal %d", r->sig);
 	if (n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " step=%d size=%lld sum=%016llx mode=%04o", r->step,
-			 r->size, (unsigned long long)r->sum, r->mode);
+		snprintf(buf + n, len - (size_t)n, " step=%d size=%lld sum=%016llx mode=%04o", r->step, r->size,
+			 (unsigned long long)r->sum, r->mode);
 }
 
 /* ---- the operations ---- */
@@ -965,7 +962,7 @@ static void prep_uring_write_fixed_at_eof(const struct conf_ctx *c, struct io_ur
 
 /* Opcodes newer than this liburing (2.3): the kernel's numbers, from
  * enum io_uring_op (vmlinux BTF). */
-#define SG_IORING_OP_FTRUNCATE 55    /* 6.9+ */
+#define SG_IORING_OP_FTRUNCATE	  55 /* 6.9+ */
 #define SG_IORING_OP_WRITEV_FIXED 61 /* 6.15+ */
 
 static void prep_uring_ftruncate_shrink(const struct conf_ctx *c, struct io_uring_sqe *sqe)
@@ -1390,8 +1387,7 @@ static void step_format(const struct conf_trace *t, int i, char *buf, size_t len
 		snprintf(buf, len, "'%s' %lld", t->s[i].label, t->s[i].ret);
 }
 
-void conf_trace_diff_format(const struct conf_trace *a, const struct conf_trace *b, int i,
-			    char *buf, size_t len)
+void conf_trace_diff_format(const struct conf_trace *a, const struct conf_trace *b, int i, char *buf, size_t len)
 {
 	char sa[128], sb[128];
 
@@ -1415,8 +1411,7 @@ void conf_trace_dump(const char *name, const char *who, const struct conf_trace 
 			fprintf(stderr, "  %s [%s] %2d %-40s -1 %s\n", name, who, i, t->s[i].label,
 				conf_errname(t->s[i].err));
 		else
-			fprintf(stderr, "  %s [%s] %2d %-40s %lld\n", name, who, i, t->s[i].label,
-				t->s[i].ret);
+			fprintf(stderr, "  %s [%s] %2d %-40s %lld\n", name, who, i, t->s[i].label, t->s[i].ret);
 	}
 }
 
@@ -1445,8 +1440,10 @@ static int fold_ro_map(const struct conf_trace *nt, struct conf_trace *st, char 
 			j++;
 		if (j < st->n && strcmp(st->s[j].label, "mprotect rw") == 0) {
 			if (st->s[j].ret != -1 || st->s[j].err != EACCES) {
-				snprintf(msg, len, "step %d: 'mprotect rw' of the read-only map should fail with EACCES, "
-					 "got %lld %s", j, st->s[j].ret, conf_errname(st->s[j].err));
+				snprintf(msg, len,
+					 "step %d: 'mprotect rw' of the read-only map should fail with EACCES, "
+					 "got %lld %s",
+					 j, st->s[j].ret, conf_errname(st->s[j].err));
 				return -1;
 			}
 			j++;
@@ -1460,8 +1457,7 @@ static int fold_ro_map(const struct conf_trace *nt, struct conf_trace *st, char 
 	return folded;
 }
 
-void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
-		    void (*report)(const struct conf_outcome *o))
+void conf_run_tcase(const char *prefix, const struct conf_tcase *tc, void (*report)(const struct conf_outcome *o))
 {
 	int expected = (tc->flags & CONF_TC_EXEC) && !conf_env.native_exec;
 	struct conf_trace *nt = calloc(1, sizeof(*nt)), *st = calloc(1, sizeof(*st));
@@ -1487,14 +1483,13 @@ void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
 			continue;
 		snprintf(o.name, sizeof(o.name), "%s%s", base[k], expected ? "/expected" : "");
 		if (!have_native) {
-			snprintf(o.msg, sizeof(o.msg), "could not run the native oracle (%s)",
-				 strerror(errno));
+			snprintf(o.msg, sizeof(o.msg), "could not run the native oracle (%s)", strerror(errno));
 			report(&o);
 			continue;
 		}
 		if (conf_run_trace((enum conf_kind)k, tc->mode, tc->fn, st) < 0) {
-			snprintf(o.msg, sizeof(o.msg), "could not create the %s file (%s)",
-				 conf_kind_name(k), strerror(errno));
+			snprintf(o.msg, sizeof(o.msg), "could not create the %s file (%s)", conf_kind_name(k),
+				 strerror(errno));
 			report(&o);
 			continue;
 		}
@@ -1517,8 +1512,7 @@ void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
 		if (i < 0) {
 			o.v = CONF_PASS;
 		} else if (tc->div_name && !conf_env.native_only && i < nt->n && i < st->n &&
-			   strcmp(nt->s[i].label, tc->div_label) == 0 &&
-			   strcmp(st->s[i].label, tc->div_label) == 0) {
+			   strcmp(nt->s[i].label, tc->div_label) == 0 && strcmp(st->s[i].label, tc->div_label) == 0) {
 			char d[512];
 
 			conf_trace_diff_format(nt, st, i, d, sizeof(d));
@@ -1527,13 +1521,13 @@ void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
 				snprintf(o.msg, sizeof(o.msg), "known divergence %s: %s", tc->div_name, d);
 			} else {
 				snprintf(o.name, sizeof(o.name), "%s/divergence-%s", base[k], tc->div_name);
-				if (st->s[i].ret == tc->div_ret && st->s[i].err == tc->div_err &&
-				    i == st->n - 1) {
+				if (st->s[i].ret == tc->div_ret && st->s[i].err == tc->div_err && i == st->n - 1) {
 					o.v = CONF_PASS;
 				} else {
-					snprintf(o.msg, sizeof(o.msg),
-						 "sealguard should give %lld %s at this step (documented divergence); %s",
-						 tc->div_ret, conf_errname(tc->div_err), d);
+					snprintf(
+						o.msg, sizeof(o.msg),
+						"sealguard should give %lld %s at this step (documented divergence); %s",
+						tc->div_ret, conf_errname(tc->div_err), d);
 				}
 			}
 		} else {

@@ -38,10 +38,10 @@
 #define F_GET_SEALS (F_LINUX_SPECIFIC_BASE + 10)
 #endif
 #ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SEAL   0x0001
 #define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
+#define F_SEAL_GROW   0x0004
+#define F_SEAL_WRITE  0x0008
 #endif
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
@@ -72,14 +72,14 @@
 
 enum conf_kind {
 	CONF_NATIVE = 0, /* memfd_create(MFD_ALLOW_SEALING) + fcntl(F_ADD_SEALS) */
-	CONF_SG_MEMFD,   /* memfd_create() without MFD_ALLOW_SEALING + sg_add_seals() */
-	CONF_SG_SHM,     /* /dev/shm file + sg_add_seals() */
+	CONF_SG_MEMFD,	 /* memfd_create() without MFD_ALLOW_SEALING + sg_add_seals() */
+	CONF_SG_SHM,	 /* /dev/shm file + sg_add_seals() */
 	CONF_NKINDS,
 };
 
 struct conf_env {
-	int native_only; /* SG_CONFORMANCE_NATIVE_ONLY */
-	int native_exec; /* the running kernel has F_SEAL_EXEC (6.3+) */
+	int native_only;   /* SG_CONFORMANCE_NATIVE_ONLY */
+	int native_exec;   /* the running kernel has F_SEAL_EXEC (6.3+) */
 	int native_ro_map; /* it maps WRITE-sealed memfds read-only shared (2023 fix) */
 	int verbose;
 	const char *filter;
@@ -99,9 +99,9 @@ int conf_selected(const char *name);
 
 struct conf_file {
 	enum conf_kind kind;
-	int fd;             /* O_RDWR */
-	char path[64];      /* /dev/shm path (CONF_SG_SHM), "" otherwise */
-	int emul_exec;      /* native oracle on a kernel without F_SEAL_EXEC */
+	int fd;			 /* O_RDWR */
+	char path[64];		 /* /dev/shm path (CONF_SG_SHM), "" otherwise */
+	int emul_exec;		 /* native oracle on a kernel without F_SEAL_EXEC */
 	unsigned int emul_seals; /* seals only emulated (F_SEAL_EXEC) */
 };
 
@@ -139,12 +139,12 @@ static inline unsigned char conf_pattern(size_t i)
 
 /* Outcome of one operation, plus the state of the file afterwards. */
 struct conf_result {
-	long long ret;   /* syscall return (bytes, 0, fd normalised to 0, -1) */
-	int err;         /* errno when ret < 0, else 0 */
-	int step;        /* which syscall of a multi-step operation ret/err is from */
-	int sig;         /* signal that killed the operation's process, or 0 */
-	long long size;  /* st_size afterwards */
-	uint64_t sum;    /* FNV-1a of the content afterwards */
+	long long ret;	   /* syscall return (bytes, 0, fd normalised to 0, -1) */
+	int err;	   /* errno when ret < 0, else 0 */
+	int step;	   /* which syscall of a multi-step operation ret/err is from */
+	int sig;	   /* signal that killed the operation's process, or 0 */
+	long long size;	   /* st_size afterwards */
+	uint64_t sum;	   /* FNV-1a of the content afterwards */
 	unsigned int mode; /* st_mode & 07777 afterwards */
 };
 
@@ -157,11 +157,11 @@ void conf_result_format(const struct conf_result *r, char *buf, size_t len);
 /* What an operation gets to work with. */
 struct conf_ctx {
 	const struct conf_file *f;
-	int fd;           /* f->fd */
-	char proc[32];    /* "/proc/self/fd/<fd>" */
-	size_t size0;     /* size before the operation */
+	int fd;	       /* f->fd */
+	char proc[32]; /* "/proc/self/fd/<fd>" */
+	size_t size0;  /* size before the operation */
 	long page;
-	mode_t mode0;     /* mode before the operation */
+	mode_t mode0; /* mode before the operation */
 };
 
 /*
@@ -179,7 +179,7 @@ struct conf_ctx {
  * map succeeds, and with OPF_RO_MAP_WRITE the op's next step, which
  * needs the mapping writable (mprotect, MADV_REMOVE), fails with EACCES.
  */
-#define OPF_RO_MAP 0x4
+#define OPF_RO_MAP	 0x4
 #define OPF_RO_MAP_WRITE 0x8
 
 /* 0 when io_uring rings can be created here, else -errno. */
@@ -234,7 +234,7 @@ void *conf_trace_mmap(struct conf_trace *t, const char *label, void *p);
 
 #define TCALL(t, label, expr) conf_trace_call((t), (label), (long long)(expr))
 #define TMMAP(t, label, expr) conf_trace_mmap((t), (label), (expr))
-#define TFD(t, label, expr) conf_trace_fd((t), (label), (expr))
+#define TFD(t, label, expr)   conf_trace_fd((t), (label), (expr))
 
 /* Child side of a fork inside a traced scenario: send its steps back. */
 void conf_trace_send(int wfd, const struct conf_trace *t);
@@ -253,8 +253,7 @@ int conf_run_trace(enum conf_kind kind, mode_t mode, conf_scenario_fn fn, struct
 /* Index of the first differing step, or -1 when equal. */
 int conf_trace_diff(const struct conf_trace *a, const struct conf_trace *b);
 /* "step 3 'add WRITE': native ret=-1 EBUSY, sealguard ret=0" */
-void conf_trace_diff_format(const struct conf_trace *a, const struct conf_trace *b, int i,
-			    char *buf, size_t len);
+void conf_trace_diff_format(const struct conf_trace *a, const struct conf_trace *b, int i, char *buf, size_t len);
 /* Index of the step with this label, or -1. */
 int conf_trace_find(const struct conf_trace *t, const char *label);
 void conf_trace_dump(const char *name, const char *who, const struct conf_trace *t);
@@ -266,7 +265,7 @@ void conf_trace_dump(const char *name, const char *who, const struct conf_trace 
 struct conf_tcase {
 	const char *name;
 	conf_scenario_fn fn;
-	mode_t mode;        /* creation mode; 0: CONF_MODE0 */
+	mode_t mode;	    /* creation mode; 0: CONF_MODE0 */
 	unsigned int flags; /* CONF_TC_* */
 	/*
 	 * A documented divergence that shows at the step labelled div_label.
@@ -295,8 +294,7 @@ struct conf_outcome {
  * once per sealguard kind with the verdict and the full case name
  * "<prefix>/<tc->name>/<kind>[/expected|/divergence-x]".
  */
-void conf_run_tcase(const char *prefix, const struct conf_tcase *tc,
-		    void (*report)(const struct conf_outcome *o));
+void conf_run_tcase(const char *prefix, const struct conf_tcase *tc, void (*report)(const struct conf_outcome *o));
 
 /* "EPERM", "EACCES", ... or the number. */
 const char *conf_errname(int err);

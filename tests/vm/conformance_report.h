@@ -10,15 +10,9 @@
 static inline void conf_report(const struct conf_outcome *o)
 {
 	switch (o->v) {
-	case CONF_PASS:
-		vmtest_pass(o->name);
-		break;
-	case CONF_SKIP:
-		vmtest_skip(o->name, "%s", o->msg);
-		break;
-	default:
-		vmtest_fail(o->name, "%s", o->msg);
-		break;
+	case CONF_PASS: vmtest_pass(o->name); break;
+	case CONF_SKIP: vmtest_skip(o->name, "%s", o->msg); break;
+	default: vmtest_fail(o->name, "%s", o->msg); break;
 	}
 }
 

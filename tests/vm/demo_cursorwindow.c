@@ -34,17 +34,17 @@
 #define F_ADD_SEALS 1033
 #define F_GET_SEALS 1034
 #endif
-#define SEAL_SEAL 0x01u
-#define SEAL_SHRINK 0x02u
-#define SEAL_GROW 0x04u
-#define SEAL_WRITE 0x08u
+#define SEAL_SEAL	  0x01u
+#define SEAL_SHRINK	  0x02u
+#define SEAL_GROW	  0x04u
+#define SEAL_WRITE	  0x08u
 #define SEAL_FUTURE_WRITE 0x10u
-#define SEAL_EXEC 0x20u
+#define SEAL_EXEC	  0x20u
 
-#define FILE_SIZE 16384
-#define HEADER "CURSORWINDOW v1 rows=64 rowsize=64\n"
-#define ROWS_AT 4096
-#define ROW_SIZE 64
+#define FILE_SIZE	  16384
+#define HEADER		  "CURSORWINDOW v1 rows=64 rowsize=64\n"
+#define ROWS_AT		  4096
+#define ROW_SIZE	  64
 
 static int native; /* SG_DEMO_NATIVE */
 
@@ -62,9 +62,7 @@ static const char *errname(int e)
 	case ECONNREFUSED: return "ECONNREFUSED";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default:
-		snprintf(buf, sizeof(buf), "errno %d", e);
-		return buf;
+	default: snprintf(buf, sizeof(buf), "errno %d", e); return buf;
 	}
 }
 
@@ -91,9 +89,16 @@ static int get_seals(int fd)
 
 static const char *seal_list(int s, char *buf, size_t len)
 {
-	static const struct { unsigned int bit; const char *name; } names[] = {
-		{ SEAL_SEAL, "seal" }, { SEAL_SHRINK, "shrink" }, { SEAL_GROW, "grow" },
-		{ SEAL_WRITE, "write" }, { SEAL_FUTURE_WRITE, "future-write" }, { SEAL_EXEC, "exec" },
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ SEAL_SEAL, "seal" },
+		{ SEAL_SHRINK, "shrink" },
+		{ SEAL_GROW, "grow" },
+		{ SEAL_WRITE, "write" },
+		{ SEAL_FUTURE_WRITE, "future-write" },
+		{ SEAL_EXEC, "exec" },
 	};
 	size_t n = 0;
 
@@ -129,20 +134,19 @@ static int verdict(const char *who, const char *what, long ret, int err, int wan
 		say("%s: %s -> -1 %s (UNEXPECTED: expected %s)", who, what, errname(err),
 		    want_err ? errname(want_err) : "success");
 	else
-		say("%s: %s -> %ld (UNEXPECTED: should have been refused with %s)", who, what, ret,
-		    errname(want_err));
+		say("%s: %s -> %ld (UNEXPECTED: should have been refused with %s)", who, what, ret, errname(want_err));
 	return 1;
 }
 
 /* Run expr, capture its result and errno, judge it. */
-#define CHECK(fails, who, what, expr, want_err)                          \
-	do {                                                             \
-		long r_;                                                 \
-		int e_;                                                  \
-		errno = 0;                                               \
-		r_ = (long)(expr);                                       \
-		e_ = errno;                                              \
-		(fails) += verdict((who), (what), r_, e_, (want_err));   \
+#define CHECK(fails, who, what, expr, want_err)                        \
+	do {                                                           \
+		long r_;                                               \
+		int e_;                                                \
+		errno = 0;                                             \
+		r_ = (long)(expr);                                     \
+		e_ = errno;                                            \
+		(fails) += verdict((who), (what), r_, e_, (want_err)); \
 	} while (0)
 
 static void row_text(char *row, int n)
@@ -180,8 +184,7 @@ static int reader(const char *path, int to_writer, int from_writer)
 
 	rw = MAP_FAILED;
 	CHECK(fails, "reader", "mmap(PROT_READ|PROT_WRITE, MAP_SHARED)",
-	      (rw = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED ? -1 : 0,
-	      EPERM);
+	      (rw = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED ? -1 : 0, EPERM);
 	if (rw != MAP_FAILED)
 		munmap(rw, FILE_SIZE);
 
@@ -274,8 +277,7 @@ int main(void)
 	errno = 0;
 	s = add_seals(fd, SEAL_FUTURE_WRITE | SEAL_SHRINK | SEAL_GROW);
 	if (s < 0) {
-		say("writer: sg_add_seals(FUTURE_WRITE|SHRINK|GROW) -> -1 %s (is sealguardd running?)",
-		    errname(errno));
+		say("writer: sg_add_seals(FUTURE_WRITE|SHRINK|GROW) -> -1 %s (is sealguardd running?)", errname(errno));
 		fails++;
 		goto out_unmap;
 	}

@@ -90,7 +90,8 @@ static int getfd(pid_t pid, int fd)
 static int loop_attach(const char *path, bool configure, bool ro, bool compat)
 {
 	/* Below 4 GiB for a 32-bit ioctl's pointer. */
-	struct loop_config *cfgp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	struct loop_config *cfgp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+					0);
 	int ctl, n, loop, fd, r;
 	char dev[32];
 

@@ -10,7 +10,7 @@
 
 #include <errno.h>
 
-#define SG_NR32_IOCTL 54
+#define SG_NR32_IOCTL		 54
 #define SG_NR32_REMAP_FILE_PAGES 257
 
 /* Returns the result, or -1 with errno set, as the libc wrappers do. */

@@ -47,7 +47,7 @@ struct move_extent {
 static int usage(void)
 {
 	fprintf(stderr, "usage: sg_fsioctl move-ext [-32] ORIG DONOR | ioctl [-32] FILE CMD | "
-		"uring-cmd FILE encoded-read\n");
+			"uring-cmd FILE encoded-read\n");
 	return 2;
 }
 

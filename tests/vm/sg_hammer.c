@@ -28,13 +28,24 @@
 #include <unistd.h>
 
 enum attempt {
-	A_PWRITE, A_APPEND, A_WRITEV, A_SHRINK, A_GROW, A_TRUNCATE_PATH, A_OPEN_TRUNC,
-	A_FALLOCATE, A_PUNCH, A_MMAP_RW, A_MPROTECT, A_COPY_RANGE, A_COUNT,
+	A_PWRITE,
+	A_APPEND,
+	A_WRITEV,
+	A_SHRINK,
+	A_GROW,
+	A_TRUNCATE_PATH,
+	A_OPEN_TRUNC,
+	A_FALLOCATE,
+	A_PUNCH,
+	A_MMAP_RW,
+	A_MPROTECT,
+	A_COPY_RANGE,
+	A_COUNT,
 };
 
 static const char *const names[A_COUNT] = {
-	"pwrite", "append", "writev", "ftruncate-shrink", "ftruncate-grow", "truncate-path",
-	"open-trunc", "fallocate-grow", "punch-hole", "mmap-rw", "mprotect-rw", "copy_file_range",
+	"pwrite",     "append",		"writev",     "ftruncate-shrink", "ftruncate-grow", "truncate-path",
+	"open-trunc", "fallocate-grow", "punch-hole", "mmap-rw",	  "mprotect-rw",    "copy_file_range",
 };
 
 static unsigned long breaches[A_COUNT];
@@ -66,9 +77,7 @@ static void attempt(enum attempt a, const char *path, int src)
 	case A_TRUNCATE_PATH: ok = st.st_size > 0 && truncate(path, st.st_size - 1) == 0; break;
 	case A_OPEN_TRUNC: ok = 1; break; /* opened with O_TRUNC */
 	case A_FALLOCATE: ok = fallocate(fd, 0, 0, st.st_size + 4096) == 0; break;
-	case A_PUNCH:
-		ok = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 1) == 0;
-		break;
+	case A_PUNCH: ok = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 1) == 0; break;
 	case A_MMAP_RW:
 		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		ok = p != MAP_FAILED;
@@ -88,8 +97,7 @@ static void attempt(enum attempt a, const char *path, int src)
 		ok = copy_file_range(src, &in, fd, &out, 1, 0) == 1;
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 	if (ok)
 		breaches[a]++;

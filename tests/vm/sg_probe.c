@@ -66,7 +66,7 @@ static int writer(const char *path)
 	for (int n = 2; fgets(line, sizeof(line), stdin); n++) {
 		int len = snprintf(row, sizeof(row), "row%d", n);
 
-		memcpy(map + 16 * (n - 1), row, (size_t)len);  /* never refused: a store */
+		memcpy(map + 16 * (n - 1), row, (size_t)len); /* never refused: a store */
 		printf("%s %s\n", row, outcome(pwrite(fd, row, (size_t)len, 2048 + 16 * (n - 1)) == len ? 0 : -1));
 		fflush(stdout);
 	}

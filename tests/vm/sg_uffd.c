@@ -36,7 +36,8 @@ static const char *outcome(int r)
 static int copy_page(int uffd, char *dst, bool compat)
 {
 	static char src[PAGE] __attribute__((aligned(PAGE)));
-	struct uffdio_copy *c = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	struct uffdio_copy *c = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+				     0);
 
 	if (c == MAP_FAILED)
 		return -1;

@@ -45,10 +45,10 @@
 #include "vm_uffd.h"
 #include "vmtest.h"
 
-#define PAGE 4096
-#define RACE_TRIES 200000
+#define PAGE	     4096
+#define RACE_TRIES   200000
 #define RACE_SECONDS 20
-#define NOBODY 65534
+#define NOBODY	     65534
 
 #ifndef F_SEAL_GROW
 #define F_SEAL_GROW 0x0004
@@ -167,15 +167,19 @@ static void race_case(bool native)
 	close(p[0]);
 	waitpid(pid, &status, 0);
 	sscanf(line, "%lld %ld %ld %ld", &size, &tries, &ok, &eperm);
-	fprintf(stderr, "vm_append_race: %s: %ld pwrites as nobody while another thread turned O_APPEND "
-		"on and off (turning it on: %ld ok, %ld EPERM); size after %lld\n", name, tries, ok, eperm, size);
+	fprintf(stderr,
+		"vm_append_race: %s: %ld pwrites as nobody while another thread turned O_APPEND "
+		"on and off (turning it on: %ld ok, %ld EPERM); size after %lld\n",
+		name, tries, ok, eperm, size);
 	if (size != PAGE)
 		vmtest_fail(name, "the GROW-sealed file grew to %lld bytes in %ld tries (%s)", size, tries, line);
 	else if (native && (ok == 0 || eperm != 0))
 		vmtest_fail(name, "natively F_SETFL is never refused: %ld ok, %ld EPERM", ok, eperm);
 	else if (!native && (ok != 0 || eperm == 0))
-		vmtest_fail(name, "F_SETFL changing O_APPEND on a GROW-sealed file: %ld ok, %ld EPERM (want EPERM "
-			    "only: divergence setfl-append-under-grow)", ok, eperm);
+		vmtest_fail(name,
+			    "F_SETFL changing O_APPEND on a GROW-sealed file: %ld ok, %ld EPERM (want EPERM "
+			    "only: divergence setfl-append-under-grow)",
+			    ok, eperm);
 	else
 		vmtest_pass(name);
 }

@@ -34,9 +34,9 @@
 struct ctx {
 	const char *sock;
 	pid_t daemon;
-	int base_fds;        /* the daemon's open fds with only the bystander */
+	int base_fds; /* the daemon's open fds with only the bystander */
 	struct sg_conn *bystander;
-	int sealed;          /* a tmpfs file sealed WRITE at the start */
+	int sealed; /* a tmpfs file sealed WRITE at the start */
 };
 
 static int connect_raw(const char *path)
@@ -179,8 +179,8 @@ static void check_unharmed(struct ctx *c, const char *name)
  * (and type, when want_type is nonzero). */
 #define ANY_TYPE (-1)
 
-static void reply_is(struct ctx *c, const char *name, const void *buf, size_t len, const int *fds,
-		     int nfds, int32_t want, int want_type)
+static void reply_is(struct ctx *c, const char *name, const void *buf, size_t len, const int *fds, int nfds,
+		     int32_t want, int want_type)
 {
 	char tname[128];
 	struct sg_msg_hdr h;
@@ -197,8 +197,8 @@ static void reply_is(struct ctx *c, const char *name, const void *buf, size_t le
 	} else if ((r = recv_hdr(sock, &h, NULL)) <= 0) {
 		vmtest_fail(tname, "no reply: %s", r == 0 ? "connection closed" : strerror(-r));
 	} else if (h.result != want || (want_type != ANY_TYPE && h.type != want_type)) {
-		vmtest_fail(tname, "reply type %u result %d (%s), expected type %d result %d (%s)", h.type,
-			    h.result, h.result < 0 ? strerrorname_np(-h.result) : "-", want_type, want,
+		vmtest_fail(tname, "reply type %u result %d (%s), expected type %d result %d (%s)", h.type, h.result,
+			    h.result < 0 ? strerrorname_np(-h.result) : "-", want_type, want,
 			    want < 0 ? strerrorname_np(-want) : "-");
 	} else {
 		vmtest_pass(tname);
@@ -206,8 +206,8 @@ static void reply_is(struct ctx *c, const char *name, const void *buf, size_t le
 	close(sock);
 }
 
-static void expect_reply(struct ctx *c, const char *name, const void *buf, size_t len, const int *fds,
-			 int nfds, int32_t want, int want_type)
+static void expect_reply(struct ctx *c, const char *name, const void *buf, size_t len, const int *fds, int nfds,
+			 int32_t want, int want_type)
 {
 	reply_is(c, name, buf, len, fds, nfds, want, want_type);
 	check_unharmed(c, name);
@@ -262,8 +262,7 @@ static void case_fd_counts(struct ctx *c)
 	expect_reply(c, "add-two-fds", buf, len, fds, 2, -EBADMSG, SG_OP_ADD_SEALS);
 	/* More than the daemon's control buffer takes: the kernel truncates
 	 * and the daemon must still close what did arrive. */
-	expect_reply(c, "add-too-many-fds", buf, len, fds, TOO_MANY_FDS, -EBADMSG,
-		     SG_OP_ADD_SEALS);
+	expect_reply(c, "add-too-many-fds", buf, len, fds, TOO_MANY_FDS, -EBADMSG, SG_OP_ADD_SEALS);
 	len = request(buf, SG_OP_STATUS, 2, NULL, 0);
 	expect_reply(c, "status-with-fd", buf, len, fds, 1, -EBADMSG, SG_OP_STATUS);
 
@@ -464,8 +463,8 @@ static void case_too_many_clients(struct ctx *c)
 			vmtest_pass("badinput/too-many-clients/refused");
 		else
 			vmtest_fail("badinput/too-many-clients/refused",
-				    "after %d connections: recv %d type %u result %d, expected SG_MSG_ERROR -EAGAIN",
-				    n, r, r == 1 ? h.type : 0, r == 1 ? h.result : 0);
+				    "after %d connections: recv %d type %u result %d, expected SG_MSG_ERROR -EAGAIN", n,
+				    r, r == 1 ? h.type : 0, r == 1 ? h.result : 0);
 		close(extra);
 	}
 	/* A library client turned away learns why, though its request was
@@ -477,8 +476,7 @@ static void case_too_many_clients(struct ctx *c)
 		if (r == -1 && errno == EAGAIN)
 			vmtest_pass("badinput/too-many-clients/library-told-eagain");
 		else
-			vmtest_fail("badinput/too-many-clients/library-told-eagain", "%d (%s)", r,
-				    strerror(errno));
+			vmtest_fail("badinput/too-many-clients/library-told-eagain", "%d (%s)", r, strerror(errno));
 		sg_disconnect(late);
 	}
 	if (n)
@@ -493,8 +491,7 @@ static void case_too_many_clients(struct ctx *c)
 		size_t len = request(buf, SG_OP_GET_SEALS, 9, NULL, 0);
 
 		/* Still full but for that one: no fd-count check here. */
-		reply_is(c, "too-many-clients/slot-reused", buf, len, &c->sealed, 1, SG_SEAL_WRITE,
-			 SG_OP_GET_SEALS);
+		reply_is(c, "too-many-clients/slot-reused", buf, len, &c->sealed, 1, SG_SEAL_WRITE, SG_OP_GET_SEALS);
 	}
 	while (n)
 		close(socks[--n]);
@@ -536,8 +533,10 @@ int main(void)
 	    memcmp(data, "sealed", 6) == 0)
 		vmtest_pass("badinput/seal-held");
 	else
-		vmtest_fail("badinput/seal-held", "write to the sealed file was not refused with EPERM "
-			    "or its content changed ('%.6s')", data);
+		vmtest_fail("badinput/seal-held",
+			    "write to the sealed file was not refused with EPERM "
+			    "or its content changed ('%.6s')",
+			    data);
 	sg_disconnect(c.bystander);
 	close(c.sealed);
 	return vmtest_exit();

@@ -83,8 +83,7 @@ struct setup {
 	struct conf_result before;
 };
 
-static int setup_file(struct conf_file *f, enum conf_kind kind, mode_t mode, unsigned int seals,
-		      struct setup *s)
+static int setup_file(struct conf_file *f, enum conf_kind kind, mode_t mode, unsigned int seals, struct setup *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (conf_file_create(f, kind, mode, CONF_SIZE0) < 0)
@@ -104,8 +103,7 @@ static int setup_file(struct conf_file *f, enum conf_kind kind, mode_t mode, uns
 
 static int setup_equal(const struct setup *a, const struct setup *b)
 {
-	return a->add_ret == b->add_ret && a->add_err == b->add_err && a->get == b->get &&
-	       a->get_err == b->get_err;
+	return a->add_ret == b->add_ret && a->add_err == b->add_err && a->get == b->get && a->get_err == b->get_err;
 }
 
 static void setup_format(const struct setup *s, char *buf, size_t len)
@@ -211,9 +209,8 @@ static void run_op_case(const struct seal_set *ss, const struct conf_op *op)
 		 * Divergence grow-short-write: the kernel cut the write short at
 		 * the page boundary; sealguard refuses it whole.
 		 */
-		if ((op->flags & OPF_GROW_SHORT) && !conf_env.native_only && ns.get >= 0 &&
-		    (ns.get & F_SEAL_GROW) && !(ns.get & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) &&
-		    nr.ret > 0 && !nr.sig) {
+		if ((op->flags & OPF_GROW_SHORT) && !conf_env.native_only && ns.get >= 0 && (ns.get & F_SEAL_GROW) &&
+		    !(ns.get & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) && nr.ret > 0 && !nr.sig) {
 			exp = s.before;
 			exp.ret = -1;
 			exp.err = EPERM;
@@ -227,9 +224,8 @@ static void run_op_case(const struct seal_set *ss, const struct conf_op *op)
 		 * read-only shared map of a WRITE-sealed memfd; sealguard
 		 * allows it and refuses its upgrade, as fixed kernels do.
 		 */
-		if ((op->flags & OPF_RO_MAP) && !conf_env.native_only && !conf_env.native_ro_map &&
-		    ns.get >= 0 && (ns.get & F_SEAL_WRITE) && nr.ret == -1 && nr.err == EPERM &&
-		    nr.step == 0 && !nr.sig) {
+		if ((op->flags & OPF_RO_MAP) && !conf_env.native_only && !conf_env.native_ro_map && ns.get >= 0 &&
+		    (ns.get & F_SEAL_WRITE) && nr.ret == -1 && nr.err == EPERM && nr.step == 0 && !nr.sig) {
 			exp = s.before;
 			exp.ret = (op->flags & OPF_RO_MAP_WRITE) ? -1 : 0;
 			exp.err = (op->flags & OPF_RO_MAP_WRITE) ? EACCES : 0;
@@ -260,8 +256,7 @@ static void run_op_case(const struct seal_set *ss, const struct conf_op *op)
 			vmtest_pass(name);
 		} else if (divergent) {
 			conf_result_format(&exp, e, sizeof(e));
-			vmtest_fail(name, "expected (documented divergence) %s; sealguard %s; native %s",
-				    e, b, a);
+			vmtest_fail(name, "expected (documented divergence) %s; sealguard %s; native %s", e, b, a);
 		} else {
 			vmtest_fail(name, "native %s; sealguard %s", a, b);
 		}
@@ -278,7 +273,7 @@ static void proc_path(char *buf, size_t len, int fd)
 }
 
 #define ADD(t, label, f, fd, seals) TCALL((t), (label), conf_add_seals((f), (fd), (seals)))
-#define GET(t, label, f, fd) TCALL((t), (label), conf_get_seals((f), (fd)))
+#define GET(t, label, f, fd)	    TCALL((t), (label), conf_get_seals((f), (fd)))
 
 static void tc_after_seal(struct conf_file *f, struct conf_trace *t)
 {
@@ -698,16 +693,28 @@ static const struct conf_tcase add_cases[] = {
 	{ .name = "write-with-rw-map-in-child", .fn = tc_write_with_rw_map_in_child },
 	{ .name = "future-write-with-rw-map", .fn = tc_future_write_with_rw_map },
 	{ .name = "future-write-then-write", .fn = tc_future_write_then_write },
-	{ .name = "pre-future-write-mprotect", .fn = tc_pre_future_write_mprotect,
-	  .div_name = "pre-future-write-mprotect", .div_label = "mprotect rw again",
-	  .div_assert = 1, .div_ret = -1, .div_err = EACCES },
-	{ .name = "madv-remove-prewrite", .fn = tc_madv_remove_prewrite,
-	  .div_name = "madv-remove-prewrite", .div_label = "madvise remove" },
+	{ .name = "pre-future-write-mprotect",
+	  .fn = tc_pre_future_write_mprotect,
+	  .div_name = "pre-future-write-mprotect",
+	  .div_label = "mprotect rw again",
+	  .div_assert = 1,
+	  .div_ret = -1,
+	  .div_err = EACCES },
+	{ .name = "madv-remove-prewrite",
+	  .fn = tc_madv_remove_prewrite,
+	  .div_name = "madv-remove-prewrite",
+	  .div_label = "madvise remove" },
 	{ .name = "madv-remove-resize-sealed", .fn = tc_madv_remove_resize_sealed },
 	{ .name = "exec-0644", .fn = tc_exec_0644, .mode = 0644, .flags = CONF_TC_EXEC },
 	{ .name = "exec-0755", .fn = tc_exec_0755, .mode = 0755, .flags = CONF_TC_EXEC },
-	{ .name = "exec-0755-with-rw-map", .fn = tc_exec_0755_with_rw_map, .mode = 0755, .flags = CONF_TC_EXEC,
-	  .div_name = "exec-implied-write-with-rw-map", .div_label = "add EXEC", .div_assert = 1, .div_ret = -1,
+	{ .name = "exec-0755-with-rw-map",
+	  .fn = tc_exec_0755_with_rw_map,
+	  .mode = 0755,
+	  .flags = CONF_TC_EXEC,
+	  .div_name = "exec-implied-write-with-rw-map",
+	  .div_label = "add EXEC",
+	  .div_assert = 1,
+	  .div_ret = -1,
 	  .div_err = EBUSY },
 	{ .name = "exec-after-seal", .fn = tc_exec_after_seal, .mode = 0644, .flags = CONF_TC_EXEC },
 	{ .name = "exec-rdonly-fd", .fn = tc_exec_rdonly_fd, .mode = 0644, .flags = CONF_TC_EXEC },

@@ -41,8 +41,7 @@ static int sealed_file(const char *tag, unsigned int seals, mode_t mode, char *p
 	if (fd < 0)
 		return -1;
 	/* fchmod: the umask must not decide the exec bits under test. */
-	if (fchmod(fd, mode) < 0 || pwrite(fd, "0123456789", 10, 0) != 10 ||
-	    sg_conn_add_seals(admin, fd, seals) < 0) {
+	if (fchmod(fd, mode) < 0 || pwrite(fd, "0123456789", 10, 0) != 10 || sg_conn_add_seals(admin, fd, seals) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -194,20 +193,21 @@ static void test_fields(void)
 	} else {
 		vmtest_pass("events/write/exactly-one");
 	}
-#define CHECK(cond, ...) \
-	do { if (!(cond)) snprintf(why + strlen(why), sizeof(why) - strlen(why), __VA_ARGS__); } while (0)
+#define CHECK(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (!(cond))                                                                 \
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), __VA_ARGS__); \
+	} while (0)
 	CHECK(ev[0].op == SG_DENIED_WRITE, " op %u (%s);", ev[0].op, sg_denied_op_name(ev[0].op));
 	CHECK(ev[0].err == EPERM, " err %d;", ev[0].err);
-	CHECK(ev[0].pid == (uint32_t)pid && ev[0].tid == (uint32_t)pid, " pid %u tid %u, child %d;",
-	      ev[0].pid, ev[0].tid, (int)pid);
+	CHECK(ev[0].pid == (uint32_t)pid && ev[0].tid == (uint32_t)pid, " pid %u tid %u, child %d;", ev[0].pid,
+	      ev[0].tid, (int)pid);
 	CHECK(strcmp(ev[0].comm, "sg-denied") == 0, " comm '%s';", ev[0].comm);
 	CHECK(ev[0].uid == NOBODY, " uid %u;", ev[0].uid);
-	CHECK(ev[0].dev_major == major(st.st_dev) && ev[0].dev_minor == minor(st.st_dev),
-	      " dev %u:%u, file on %u:%u;", ev[0].dev_major, ev[0].dev_minor, major(st.st_dev),
-	      minor(st.st_dev));
+	CHECK(ev[0].dev_major == major(st.st_dev) && ev[0].dev_minor == minor(st.st_dev), " dev %u:%u, file on %u:%u;",
+	      ev[0].dev_major, ev[0].dev_minor, major(st.st_dev), minor(st.st_dev));
 	CHECK(ev[0].seals == SG_SEAL_WRITE, " seals 0x%x;", ev[0].seals);
-	CHECK(cg && ev[0].cgroup_id == cg, " cgroup %llu, ours %llu;",
-	      (unsigned long long)ev[0].cgroup_id, cg);
+	CHECK(cg && ev[0].cgroup_id == cg, " cgroup %llu, ours %llu;", (unsigned long long)ev[0].cgroup_id, cg);
 	CHECK(strcmp(ev[0].path, path) == 0, " path '%s';", ev[0].path);
 	CHECK(ev[0].suppressed == 0, " suppressed %u;", ev[0].suppressed);
 #undef CHECK
@@ -225,8 +225,7 @@ out:
 
 /* Each kind of refusal: one event, with its operation and errno, and
  * one more in the status counter for that operation. */
-static void test_op(const char *name, unsigned int seals, mode_t mode, int (*fn)(int), unsigned int op,
-		    int want_err)
+static void test_op(const char *name, unsigned int seals, mode_t mode, int (*fn)(int), unsigned int op, int want_err)
 {
 	char t[96], path[128];
 	struct sg_event_info ev[4];
@@ -250,8 +249,7 @@ static void test_op(const char *name, unsigned int seals, mode_t mode, int (*fn)
 		memset(&after, 0, sizeof(after));
 	if (n != 1 || ev[0].op != op || ev[0].err != want_err)
 		vmtest_fail(t, "%d events; first op %s err %d, expected one %s %d", n,
-			    n ? sg_denied_op_name(ev[0].op) : "-", n ? ev[0].err : 0, sg_denied_op_name(op),
-			    want_err);
+			    n ? sg_denied_op_name(ev[0].op) : "-", n ? ev[0].err : 0, sg_denied_op_name(op), want_err);
 	else if (after.denials[op] != before.denials[op] + 1)
 		vmtest_fail(t, "status counter for %s went from %llu to %llu", sg_denied_op_name(op),
 			    (unsigned long long)before.denials[op], (unsigned long long)after.denials[op]);

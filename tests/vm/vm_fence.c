@@ -47,7 +47,7 @@
 #include "vm_uffd.h"
 #include "vmtest.h"
 
-#define PAGE 4096
+#define PAGE	 4096
 #define EXT4_DIR "/tmp/sg-fence-ext4"
 #define EXT4_IMG "/tmp/sg-fence-ext4.img"
 
@@ -446,8 +446,7 @@ static int allowed_op(int fd, enum allowed_op op)
 	return fallocate(fd, 0, 0, PAGE);
 }
 
-static void pending_case(const char *name, const char *dir, unsigned int seals, enum allowed_op op,
-			 bool during_seal)
+static void pending_case(const char *name, const char *dir, unsigned int seals, enum allowed_op op, bool during_seal)
 {
 	struct splicer sp = { .pid = -1, .feed = -1, .res = -1 };
 	struct sealing_view v = { .call.seals = seals };
@@ -495,8 +494,10 @@ static void pending_case(const char *name, const char *dir, unsigned int seals, 
 		vmtest_fail(name, "splice answered %s, expected EPERM or success before the seal returned",
 			    strerrorname_np(err));
 	else if (size != v.size || spliced != v.spliced)
-		vmtest_fail(name, "the splice landed after sg_add_seals() returned: size %lld then %lld, "
-			    "%d then %d bytes spliced", (long long)v.size, (long long)size, v.spliced, spliced);
+		vmtest_fail(name,
+			    "the splice landed after sg_add_seals() returned: size %lld then %lld, "
+			    "%d then %d bytes spliced",
+			    (long long)v.size, (long long)size, v.spliced, spliced);
 	else if (!during_seal && n >= 0)
 		vmtest_fail(name, "the splice wrote %zd bytes although the seal returned first", n);
 	else if (early)
@@ -525,9 +526,9 @@ out:
  */
 static bool is_write_call(const char *op)
 {
-	static const char *const prefixes[] = { "write-", "pwrite", "o-append-write", "writev-", "sendfile-",
-						"splice-", "copy-file-range-", "aio-", "io-uring-write",
-						"io-uring-rwf" };
+	static const char *const prefixes[] = { "write-",	  "pwrite",	 "o-append-write",   "writev-",
+						"sendfile-",	  "splice-",	 "copy-file-range-", "aio-",
+						"io-uring-write", "io-uring-rwf" };
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(op, prefixes[i], strlen(prefixes[i])) == 0)
@@ -601,8 +602,10 @@ static void counts_case(const char *name)
 	if (t_sealed < 0 || t_open < 0)
 		vmtest_fail(name, "sg_add_seals: %s", strerror(errno));
 	else if (t_sealed >= 1000 || t_open >= 1000)
-		vmtest_fail(name, "after %d write calls by a live process, sealing took %lld ms (refused writes) "
-			    "and %lld ms (writes that landed): a count was not given back", calls, t_sealed, t_open);
+		vmtest_fail(name,
+			    "after %d write calls by a live process, sealing took %lld ms (refused writes) "
+			    "and %lld ms (writes that landed): a count was not given back",
+			    calls, t_sealed, t_open);
 	else
 		vmtest_pass(name);
 out:

@@ -38,10 +38,10 @@
 #include "vm_uffd.h"
 #include "vmtest.h"
 
-#define PAGE 4096
-#define ATTACK 16
-#define PER_USER 4 /* user/daemon/fence.c: FENCES_PER_USER */
-#define NOBODY 65534
+#define PAGE	    4096
+#define ATTACK	    16
+#define PER_USER    4 /* user/daemon/fence.c: FENCES_PER_USER */
+#define NOBODY	    65534
 #define UFFD_SYSCTL "/proc/sys/vm/unprivileged_userfaultfd"
 
 #ifndef F_SEAL_WRITE
@@ -181,8 +181,9 @@ static void victim(void)
 	pthread_join(wt, NULL);
 	pthread_join(st, NULL);
 	if (early)
-		vmtest_fail(name, "root's seal returned (%d, %s) while its write held the inode lock: answered unfenced",
-			    s.r, s.r < 0 ? strerrorname_np(s.err) : "ok");
+		vmtest_fail(name,
+			    "root's seal returned (%d, %s) while its write held the inode lock: answered unfenced", s.r,
+			    s.r < 0 ? strerrorname_np(s.err) : "ok");
 	else if (s.r < 0)
 		vmtest_fail(name, "root's seal failed: %s", strerror(s.err));
 	else if (pread(w.fd, buf, PAGE, 0) != PAGE || buf[0] != 'W')
@@ -227,8 +228,8 @@ int main(void)
 	if (n > 0)
 		line[n] = '\0';
 	sscanf(line, "%d %d %d %d", &stalled, &pending, &eagain, &other);
-	fprintf(stderr, "vm_fence_pool: %d writes stalled as nobody; seals: %d waiting, %d EAGAIN, %d other\n",
-		stalled, pending, eagain, other);
+	fprintf(stderr, "vm_fence_pool: %d writes stalled as nobody; seals: %d waiting, %d EAGAIN, %d other\n", stalled,
+		pending, eagain, other);
 	if (stalled != ATTACK)
 		vmtest_fail("fence-pool/attacker-stalls-writes", "%s", n > 0 ? line : "the attacker reported nothing");
 	else

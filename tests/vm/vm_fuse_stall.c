@@ -72,8 +72,10 @@ static void serve(int dev, const char *ready)
 		switch (in->opcode) {
 		case FUSE_INIT: {
 			struct fuse_init_in *ii = arg;
-			struct fuse_init_out o = { .major = FUSE_KERNEL_VERSION, .minor = ii->minor,
-						   .max_readahead = ii->max_readahead, .max_write = 65536 };
+			struct fuse_init_out o = { .major = FUSE_KERNEL_VERSION,
+						   .minor = ii->minor,
+						   .max_readahead = ii->max_readahead,
+						   .max_write = 65536 };
 
 			reply(dev, in->unique, 0, &o, sizeof(o));
 			break;
@@ -109,12 +111,11 @@ static void serve(int dev, const char *ready)
 		case FUSE_STATFS: {
 			char zero[sizeof(struct fuse_statfs_out)] = { 0 };
 
-			reply(dev, in->unique, 0, zero, in->opcode == FUSE_STATFS ? sizeof(zero)
-										   : sizeof(struct fuse_open_out));
+			reply(dev, in->unique, 0, zero,
+			      in->opcode == FUSE_STATFS ? sizeof(zero) : sizeof(struct fuse_open_out));
 			break;
 		}
-		default:
-			reply(dev, in->unique, -ENOSYS, NULL, 0);
+		default: reply(dev, in->unique, -ENOSYS, NULL, 0);
 		}
 	}
 }

@@ -37,10 +37,10 @@
 #include "conformance_report.h"
 #include "vmtest.h"
 
-#define S CONF_SIZE0
+#define S			    CONF_SIZE0
 
 #define ADD(t, label, f, fd, seals) TCALL((t), (label), conf_add_seals((f), (fd), (seals)))
-#define GET(t, label, f, fd) TCALL((t), (label), conf_get_seals((f), (fd)))
+#define GET(t, label, f, fd)	    TCALL((t), (label), conf_get_seals((f), (fd)))
 
 static void proc_path(char *buf, size_t len, int fd)
 {
@@ -508,8 +508,13 @@ static const struct conf_tcase scenarios[] = {
 	{ .name = "seal_write_map_read_shared", .fn = sc_seal_write_map_read_shared },
 	{ .name = "seal_shrink", .fn = sc_seal_shrink },
 	{ .name = "seal_grow", .fn = sc_seal_grow },
-	{ .name = "seal_resize", .fn = sc_seal_resize, .div_name = "grow-short-write",
-	  .div_label = "pwrite 8S at 0", .div_assert = 1, .div_ret = -1, .div_err = EPERM },
+	{ .name = "seal_resize",
+	  .fn = sc_seal_resize,
+	  .div_name = "grow-short-write",
+	  .div_label = "pwrite 8S at 0",
+	  .div_assert = 1,
+	  .div_ret = -1,
+	  .div_err = EPERM },
 	{ .name = "seal_resize_eof_write", .fn = sc_seal_resize_eof_write },
 	{ .name = "share_dup", .fn = sc_share_dup },
 	{ .name = "share_mmap", .fn = sc_share_mmap },

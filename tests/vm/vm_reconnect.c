@@ -159,8 +159,8 @@ static void restart(const char *how, int sig, struct sg_conn *c, struct sg_conn 
 	if (r == SG_SEAL_SHRINK)
 		vmtest_pass(t);
 	else
-		vmtest_fail(t, "sg_get_seals after the restart: %d (%s), expected %d", r,
-			    r < 0 ? strerror(errno) : "-", SG_SEAL_SHRINK);
+		vmtest_fail(t, "sg_get_seals after the restart: %d (%s), expected %d", r, r < 0 ? strerror(errno) : "-",
+			    SG_SEAL_SHRINK);
 
 	snprintf(t, sizeof(t), "reconnect/%s/new-pid", how);
 	if (daemon_pid(c) == new)

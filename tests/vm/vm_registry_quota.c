@@ -24,7 +24,7 @@
 #include "vmtest.h"
 
 #define NOBODY 65534
-#define EXTRA 8
+#define EXTRA  8
 
 static char dir[] = "/dev/shm/sg-quota.XXXXXX";
 

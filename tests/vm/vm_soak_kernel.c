@@ -61,19 +61,19 @@
 #include "sealguard.h"
 #include "vmtest.h"
 
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
+#define F_SEAL_SHRINK	    0x0002
+#define F_SEAL_GROW	    0x0004
+#define F_SEAL_WRITE	    0x0008
 #define F_SEAL_FUTURE_WRITE 0x0010
-#define SIZE0 65536
-#define MAXSZ (2 * SIZE0)
+#define SIZE0		    65536
+#define MAXSZ		    (2 * SIZE0)
 
 enum { W_PWRITE, W_MMAP, W_MPROTECT, W_TRUNCATE, W_FALLOCATE, W_COUNT };
 static const char *const wname[W_COUNT] = { "pwrite", "mmap-store", "mprotect", "truncate", "fallocate" };
 
 struct shared {
 	atomic_int stop;
-	atomic_int sealed; /* the seals confirmed, 0 before */
+	atomic_int sealed;  /* the seals confirmed, 0 before */
 	atomic_int settled; /* the same, once the operations in flight at the seal finished */
 	atomic_long ops[W_COUNT], violations[W_COUNT];
 	atomic_long started[W_COUNT], finished[W_COUNT];
@@ -220,8 +220,11 @@ static int late_change(const char *a, ssize_t na, const char *b, ssize_t nb)
 int main(void)
 {
 	static const unsigned int sets[] = {
-		F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW, F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW,
-		F_SEAL_SHRINK, F_SEAL_SHRINK | F_SEAL_GROW, F_SEAL_GROW,
+		F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW,
+		F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW,
+		F_SEAL_SHRINK,
+		F_SEAL_SHRINK | F_SEAL_GROW,
+		F_SEAL_GROW,
 	};
 	const char *secs = getenv("SG_SOAK_SECONDS");
 	int duration = secs ? atoi(secs) : 0, rounds = 0, busy = 0, content_bad = 0, w;
@@ -302,7 +305,8 @@ int main(void)
 
 			waitpid(pids[w], &status, 0);
 			if (!WIFEXITED(status)) {
-				vmtest_fail("soak/kernel-workers", "the %s worker died (status 0x%x)", wname[w], status);
+				vmtest_fail("soak/kernel-workers", "the %s worker died (status 0x%x)", wname[w],
+					    status);
 				return vmtest_exit();
 			}
 		}
@@ -337,18 +341,24 @@ int main(void)
 	if (late_write == 0)
 		vmtest_pass("soak/kernel-no-late-write");
 	else
-		vmtest_fail("soak/kernel-no-late-write", "in %d WRITE or FUTURE_WRITE rounds a pwrite in flight "
-			    "at the seal landed after sg_add_seals() returned", late_write);
+		vmtest_fail("soak/kernel-no-late-write",
+			    "in %d WRITE or FUTURE_WRITE rounds a pwrite in flight "
+			    "at the seal landed after sg_add_seals() returned",
+			    late_write);
 	if (late_store == 0)
 		vmtest_pass("soak/kernel-no-late-store");
 	else
-		vmtest_fail("soak/kernel-no-late-store", "in %d WRITE rounds a store through a mapping "
-			    "landed after sg_add_seals() returned", late_store);
+		vmtest_fail("soak/kernel-no-late-store",
+			    "in %d WRITE rounds a store through a mapping "
+			    "landed after sg_add_seals() returned",
+			    late_store);
 	if (late_falloc == 0)
 		vmtest_pass("soak/kernel-no-late-fallocate");
 	else
-		vmtest_fail("soak/kernel-no-late-fallocate", "in %d WRITE rounds a fallocate or truncate "
-			    "in flight at the seal changed the file after sg_add_seals() returned", late_falloc);
+		vmtest_fail("soak/kernel-no-late-fallocate",
+			    "in %d WRITE rounds a fallocate or truncate "
+			    "in flight at the seal changed the file after sg_add_seals() returned",
+			    late_falloc);
 	if (rounds >= 10)
 		vmtest_pass("soak/kernel-rounds");
 	else

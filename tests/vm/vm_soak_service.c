@@ -35,14 +35,14 @@
 #include "sealguard.h"
 #include "vmtest.h"
 
-#define N_IDLE 150
-#define N_CHURN 16
-#define N_VANISH 8
-#define N_OTHER 4
-#define N_GARBAGE 4
-#define NOBODY 65534
+#define N_IDLE	      150
+#define N_CHURN	      16
+#define N_VANISH      8
+#define N_OTHER	      4
+#define N_GARBAGE     4
+#define NOBODY	      65534
 #define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
+#define F_SEAL_GROW   0x0004
 
 static const char *sock_path(void)
 {

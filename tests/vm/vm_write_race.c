@@ -21,9 +21,9 @@
 #include "sealguard.h"
 #include "vmtest.h"
 
-#define ROUNDS 60
+#define ROUNDS	 60
 #define CHILDREN 3
-#define SIZE 4096
+#define SIZE	 4096
 
 static void hammer(int fd, int id)
 {
@@ -86,8 +86,8 @@ static int round_once(int round, char *why, size_t len)
 	if (r < 0) {
 		if (err == EBUSY)
 			return 0;
-		snprintf(why, len, "round %d: sg_add_seals(WRITE) failed with %s, expected 0 or EBUSY",
-			 round, strerrorname_np(err));
+		snprintf(why, len, "round %d: sg_add_seals(WRITE) failed with %s, expected 0 or EBUSY", round,
+			 strerrorname_np(err));
 		return -1;
 	}
 	if (err) {
@@ -95,8 +95,10 @@ static int round_once(int round, char *why, size_t len)
 		return -1;
 	}
 	if (memcmp(before, after, SIZE) != 0) {
-		snprintf(why, len, "round %d: content changed after WRITE was sealed: a writable "
-			 "mapping slipped in", round);
+		snprintf(why, len,
+			 "round %d: content changed after WRITE was sealed: a writable "
+			 "mapping slipped in",
+			 round);
 		return -1;
 	}
 	return 1;
@@ -121,8 +123,7 @@ int main(void)
 	printf("# race/write-vs-mmap: %d rounds sealed, %d EBUSY\n", sealed, busy);
 	if (!sealed || !busy)
 		/* Both outcomes must occur, or the race was not exercised. */
-		vmtest_fail("race/write-vs-mmap", "%d sealed, %d EBUSY: the race was not exercised",
-			    sealed, busy);
+		vmtest_fail("race/write-vs-mmap", "%d sealed, %d EBUSY: the race was not exercised", sealed, busy);
 	else
 		vmtest_pass("race/write-vs-mmap");
 	return vmtest_exit();

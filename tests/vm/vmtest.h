@@ -36,8 +36,7 @@ static inline void vmtest_pass(const char *name)
 	fflush(stdout);
 }
 
-__attribute__((format(printf, 2, 3)))
-static inline void vmtest_fail(const char *name, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline void vmtest_fail(const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -47,8 +46,7 @@ static inline void vmtest_fail(const char *name, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3)))
-static inline void vmtest_skip(const char *name, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline void vmtest_skip(const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,8 +59,8 @@ static inline void vmtest_skip(const char *name, const char *fmt, ...)
 /* Exit status of a test program: 0 only when nothing failed. */
 static inline int vmtest_exit(void)
 {
-	fprintf(stderr, "%d passed, %d failed, %d skipped\n",
-		vmtest_counts.passed, vmtest_counts.failed, vmtest_counts.skipped);
+	fprintf(stderr, "%d passed, %d failed, %d skipped\n", vmtest_counts.passed, vmtest_counts.failed,
+		vmtest_counts.skipped);
 	return vmtest_counts.failed ? 1 : 0;
 }
 

@@ -12,13 +12,13 @@
 #define SG_PIN_DIR "/sys/fs/bpf/sealguard"
 
 /* Bounds on what clients can make the daemon hold. */
-#define SG_MAX_CLIENTS      256
+#define SG_MAX_CLIENTS 256
 /* Connections one uid other than root may hold at once: no user can take
  * every slot from the others (the next one is told EAGAIN). */
 #define SG_MAX_CLIENTS_PER_USER 32
-#define SG_CLIENT_IDLE_MS   30000 /* a connection with no request in this long is closed */
-#define SG_MAX_FDS_PER_MSG  8     /* more are an error; the kernel closes any beyond */
-#define SG_PEER_MAX_GROUPS  64    /* supplementary groups kept per client */
+#define SG_CLIENT_IDLE_MS	30000 /* a connection with no request in this long is closed */
+#define SG_MAX_FDS_PER_MSG	8     /* more are an error; the kernel closes any beyond */
+#define SG_PEER_MAX_GROUPS	64    /* supplementary groups kept per client */
 
 struct sealguard_bpf;
 struct sqlite3;
@@ -31,15 +31,15 @@ struct sg_peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	int pidfd;                     /* -1 if the kernel gives none */
+	int pidfd;		       /* -1 if the kernel gives none */
 	unsigned long long start_time; /* of pid, to detect reuse without a pidfd */
-	bool admin;                    /* root, or in the admin group */
-	size_t ngroups;                /* supplementary groups at connect() */
+	bool admin;		       /* root, or in the admin group */
+	size_t ngroups;		       /* supplementary groups at connect() */
 	gid_t groups[SG_PEER_MAX_GROUPS];
 };
 
 struct sg_client {
-	int fd;               /* -1: free slot */
+	int fd; /* -1: free slot */
 	struct sg_peer peer;
 	bool subscribed;      /* receives SG_MSG_EVENT; no idle timeout */
 	uint64_t deadline_ms; /* CLOCK_MONOTONIC; closed when passed */
@@ -68,27 +68,27 @@ struct sg_daemon {
 	ino_t socket_ino;
 	const char *pin_dir;
 	bool verbose;
-	gid_t admin_gid;      /* besides root; (gid_t)-1 when none */
+	gid_t admin_gid; /* besides root; (gid_t)-1 when none */
 	unsigned int idle_ms;
 
 	struct sealguard_bpf *skel;
-	int inodes_fd; /* the inode-storage map, keyed by fd from user space */
-	int sealed_fd; /* registry of sealed files (struct sg_file_key) */
+	int inodes_fd;	/* the inode-storage map, keyed by fd from user space */
+	int sealed_fd;	/* registry of sealed files (struct sg_file_key) */
 	int evicted_fd; /* seals of evicted inodes, same keys (bpf/sg_evict.h) */
 	int ioc_key_fd; /* SG_IOC_KEY's answer (registry.c) */
 
 	unsigned int detach_idle_ms; /* --detach-idle; 0: never (idle.h) */
-	bool hooks_detached;         /* the detachable programs are not attached */
-	uint64_t idle_since_ms;      /* CLOCK_MONOTONIC; 0: something is sealed */
+	bool hooks_detached;	     /* the detachable programs are not attached */
+	uint64_t idle_since_ms;	     /* CLOCK_MONOTONIC; 0: something is sealed */
 
-	struct sg_fence_pool *fences; /* created at the first fence (fence.h) */
+	struct sg_fence_pool *fences;	       /* created at the first fence (fence.h) */
 	struct sg_quota quota[SG_QUOTA_SLOTS]; /* registry entries per user (registry.c) */
 
-	const char *state_path;   /* seals of disk files across reboots; "" for none */
+	const char *state_path;	  /* seals of disk files across reboots; "" for none */
 	struct sqlite3 *state_db; /* NULL: not open (see state_db.h) */
 
 	struct ring_buffer *events; /* denial events, see events.h */
-	int events_fd;              /* epoll-able fd of the ring buffer */
+	int events_fd;		    /* epoll-able fd of the ring buffer */
 	void (*on_event)(struct sg_daemon *d, const struct sg_event *ev);
 
 	int listen_fd;

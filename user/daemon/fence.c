@@ -82,7 +82,7 @@
 
 struct fence_job {
 	int fd;
-	uid_t uid; /* whose request */
+	uid_t uid;    /* whose request */
 	bool counted; /* in the pool's users[] */
 	struct sg_fence_maps maps;
 	int err;
@@ -185,8 +185,9 @@ static int write_drain(struct sg_fence_pool *p, const struct sg_fence_maps *m, _
 		r = -errno;
 	} else {
 		next = phase ^ 1;
-		r = bpf_map_update_elem(m->write_phase, &idx, &next, BPF_ANY) < 0 ? -errno
-			: drain(m->write_pending, 2 * idx + (phase & 1));
+		r = bpf_map_update_elem(m->write_phase, &idx, &next, BPF_ANY) < 0
+			    ? -errno
+			    : drain(m->write_pending, 2 * idx + (phase & 1));
 	}
 	pthread_mutex_unlock(turn);
 	return r == -EBUSY ? -ETIME : r;
@@ -232,13 +233,17 @@ static int fence_run(struct sg_fence_pool *p, int fd, const struct sg_fence_maps
 
 void sg_fence_explain(int r, char *buf, size_t len)
 {
-	const char *why = r == -ETIMEDOUT ? "not fenced yet: writes in flight or a write holding the inode lock (the fence "
-				   "goes on)" :
-		r == -EAGAIN ? "not fenced: this user's earlier fences still wait for their inode locks" :
-		r == -ETIME ? "writes in flight at the seal did not return within 2 s: each is judged when it "
-			      "takes the inode lock, unless an operation the seal allows came first" :
-		r == -EBUSY ? "not fenced in full: fallocates in flight at the seal did not return within 2 s" :
-		r == -EEXIST ? "not fenced: file capabilities were set meanwhile and are now empty" : NULL;
+	const char *why = r == -ETIMEDOUT
+				  ? "not fenced yet: writes in flight or a write holding the inode lock (the fence "
+				    "goes on)"
+			  : r == -EAGAIN ? "not fenced: this user's earlier fences still wait for their inode locks"
+			  : r == -ETIME
+				  ? "writes in flight at the seal did not return within 2 s: each is judged when it "
+				    "takes the inode lock, unless an operation the seal allows came first"
+			  : r == -EBUSY
+				  ? "not fenced in full: fallocates in flight at the seal did not return within 2 s"
+			  : r == -EEXIST ? "not fenced: file capabilities were set meanwhile and are now empty"
+					 : NULL;
 
 	if (why)
 		snprintf(buf, len, "%s", why);
@@ -388,8 +393,8 @@ static int submit(struct sg_fence_pool *p, struct fence_job *j)
 	return 0;
 }
 
-int sg_fence(struct sg_fence_pool *pool, int fd, uid_t uid, const struct sg_fence_maps *maps,
-	     unsigned int wait_ms, const struct sg_fence_reply *reply)
+int sg_fence(struct sg_fence_pool *pool, int fd, uid_t uid, const struct sg_fence_maps *maps, unsigned int wait_ms,
+	     const struct sg_fence_reply *reply)
 {
 	struct fence_job *j;
 	struct timespec until;

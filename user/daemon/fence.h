@@ -40,8 +40,8 @@ struct sg_fence_reply {
  * once the fence is done, as F_ADD_SEALS returns once the inode lock is
  * free), else -ETIMEDOUT.
  */
-int sg_fence(struct sg_fence_pool *pool, int fd, uid_t uid, const struct sg_fence_maps *maps,
-	     unsigned int wait_ms, const struct sg_fence_reply *reply);
+int sg_fence(struct sg_fence_pool *pool, int fd, uid_t uid, const struct sg_fence_maps *maps, unsigned int wait_ms,
+	     const struct sg_fence_reply *reply);
 
 /* 0 if uid may start one more fence now, -EAGAIN if not: its earlier
  * fences still wait for their inode locks (at most 4 per user). */

@@ -56,7 +56,8 @@ int sg_idle_attach(struct sg_daemon *d, char *why, size_t len)
 			link = bpf_program__attach(prog);
 			if (!link) {
 				r = -errno;
-				snprintf(why, len, "cannot attach %s again (%s)", bpf_program__name(prog), strerror(-r));
+				snprintf(why, len, "cannot attach %s again (%s)", bpf_program__name(prog),
+					 strerror(-r));
 				return r;
 			}
 			link_path(d, prog, path, sizeof(path));

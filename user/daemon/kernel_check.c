@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LSM_LIST "/sys/kernel/security/lsm"
+#define LSM_LIST    "/sys/kernel/security/lsm"
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 static int read_lsm_list(char *buf, size_t len)
@@ -56,7 +56,8 @@ static const struct sg_prog {
 #define SG_PROG(name, sec, load_if, detachable, write_exit) +(write_exit)
 _Static_assert(0
 #include "sg_programs.def"
-	       <= 32, "more write exits than bits in sg_kernel_features.write_exits");
+		       <= 32,
+	       "more write exits than bits in sg_kernel_features.write_exits");
 
 /* The name of the struct that parameter i of function name points to, or
  * NULL. */
@@ -102,8 +103,7 @@ static bool btf_type_has_member(const struct btf *btf, const struct btf_type *t,
 
 		if (name && strcmp(name, member) == 0)
 			return true;
-		if ((!name || !*name) &&
-		    btf_type_has_member(btf, btf__type_by_id(btf, m->type), member, depth + 1))
+		if ((!name || !*name) && btf_type_has_member(btf, btf__type_by_id(btf, m->type), member, depth + 1))
 			return true;
 	}
 	return false;
@@ -119,8 +119,8 @@ static bool btf_struct_has_member(const struct btf *btf, const char *type, const
 int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 {
 	static const char *const required[] = {
-		"bpf_lsm_file_permission", "bpf_lsm_mmap_file", "bpf_lsm_file_mprotect",
-		"bpf_lsm_file_ioctl", "rw_verify_area", "vfs_fallocate", "vm_mmap_pgoff",
+		"bpf_lsm_file_permission", "bpf_lsm_mmap_file", "bpf_lsm_file_mprotect", "bpf_lsm_file_ioctl",
+		"rw_verify_area",	   "vfs_fallocate",	"vm_mmap_pgoff",
 	};
 	char lsm[512];
 	struct btf *btf;
@@ -129,19 +129,24 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 
 	memset(feat, 0, sizeof(*feat));
 	if (geteuid() != 0) {
-		snprintf(why, len, "sealguardd must run as root, since it loads and pins BPF LSM programs: "
+		snprintf(why, len,
+			 "sealguardd must run as root, since it loads and pins BPF LSM programs: "
 			 "start it with sudo or as the sealguard systemd service");
 		return -EPERM;
 	}
 	if (access(VMLINUX_BTF, R_OK) < 0) {
-		snprintf(why, len, "this kernel exposes no BTF (%s is missing): sealguard needs a kernel "
-			 "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels since bullseye have it)", VMLINUX_BTF);
+		snprintf(why, len,
+			 "this kernel exposes no BTF (%s is missing): sealguard needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels since bullseye have it)",
+			 VMLINUX_BTF);
 		return -ENOENT;
 	}
 	r = read_lsm_list(lsm, sizeof(lsm));
 	if (r < 0) {
-		snprintf(why, len, "cannot read the active LSM list from %s (%s): mount securityfs on "
-			 "/sys/kernel/security and try again", LSM_LIST, strerror(-r));
+		snprintf(why, len,
+			 "cannot read the active LSM list from %s (%s): mount securityfs on "
+			 "/sys/kernel/security and try again",
+			 LSM_LIST, strerror(-r));
 		return r;
 	}
 	if (!sg_lsm_list_has(lsm, "bpf")) {
@@ -157,17 +162,21 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	}
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (btf_func_params(btf, required[i]) < 0) {
-			snprintf(why, len, "this kernel is too old or built without what sealguard hooks: "
+			snprintf(why, len,
+				 "this kernel is too old or built without what sealguard hooks: "
 				 "%s is not in its BTF; sealguard needs Linux 5.10 or later with "
-				 "CONFIG_BPF_LSM=y and CONFIG_DEBUG_INFO_BTF=y", required[i]);
+				 "CONFIG_BPF_LSM=y and CONFIG_DEBUG_INFO_BTF=y",
+				 required[i]);
 			btf__free(btf);
 			return -EOPNOTSUPP;
 		}
 	}
 	n = btf_func_params(btf, "bpf_lsm_inode_setattr");
 	if (n != 2 && n != 3) {
-		snprintf(why, len, "unexpected inode_setattr hook signature in this kernel's BTF "
-			 "(%d parameters): this sealguard does not know it yet", n);
+		snprintf(why, len,
+			 "unexpected inode_setattr hook signature in this kernel's BTF "
+			 "(%d parameters): this sealguard does not know it yet",
+			 n);
 		btf__free(btf);
 		return -EOPNOTSUPP;
 	}
@@ -175,20 +184,17 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	feat->has_vfs_writev = btf_func_params(btf, "vfs_writev") >= 0;
 	feat->has_aio_write = btf_func_params(btf, "aio_write") >= 0;
 	/* Before 5.19 io_uring's RWF_* lived elsewhere (struct io_rw has no flags). */
-	feat->has_io_write = btf_func_params(btf, "io_write") >= 0 &&
-			     btf_struct_has_member(btf, "io_rw", "flags");
+	feat->has_io_write = btf_func_params(btf, "io_write") >= 0 && btf_struct_has_member(btf, "io_rw", "flags");
 	/* Before: the SQE's flags from io_prep_rw, where it is not inlined. */
 	feat->has_io_prep_rw = !feat->has_io_write && btf_func_params(btf, "io_write") >= 0 &&
-			       btf_func_params(btf, "io_prep_rw") >= 0 &&
-			       btf_struct_has_member(btf, "io_kiocb", "rw");
+			       btf_func_params(btf, "io_prep_rw") >= 0 && btf_struct_has_member(btf, "io_kiocb", "rw");
 	feat->has_do_shmat = btf_func_params(btf, "do_shmat") >= 0;
 	feat->has_remap_file_pages = btf_func_params(btf, "__x64_sys_remap_file_pages") >= 0;
 	feat->has_remap_file_pages_ia32 = btf_func_params(btf, "__ia32_sys_remap_file_pages") >= 0;
 	feat->has_ioctl_compat = btf_func_params(btf, "bpf_lsm_file_ioctl_compat") >= 0;
 	feat->has_uring_cmd_hook = btf_func_params(btf, "bpf_lsm_uring_cmd") >= 0;
 	/* A helper's implementation is in BTF exactly when the kernel has it. */
-	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 &&
-				  btf_func_params(btf, "bpf_find_vma") >= 0;
+	feat->has_madvise_probe = btf_func_params(btf, "do_madvise") >= 0 && btf_func_params(btf, "bpf_find_vma") >= 0;
 	feat->has_inode_free_hook = btf_func_params(btf, "bpf_lsm_inode_free_security") >= 0;
 	feat->has_uffd_probe = btf_func_params(btf, "bpf_find_vma") >= 0;
 	/* LSM programs were given bpf_spin_lock by the series that added
@@ -208,8 +214,7 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	 * (bpf/sg_overlay.h); task storage holds it until file_open takes it. */
 	feat->has_backing_open = btf_func_params(btf, "backing_file_open") >= 0 &&
 				 btf_func_params(btf, "bpf_task_storage_get") >= 0;
-	feat->has_backing_tmpfile_open = feat->has_backing_open &&
-					 btf_func_params(btf, "backing_tmpfile_open") >= 0;
+	feat->has_backing_tmpfile_open = feat->has_backing_open && btf_func_params(btf, "backing_tmpfile_open") >= 0;
 	if (feat->has_backing_open) {
 		const char *s = btf_func_param_struct(btf, "backing_file_open", 0);
 
@@ -230,7 +235,8 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 	btf__free(btf);
 
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_INODE_STORAGE, NULL) <= 0) {
-		snprintf(why, len, "this kernel cannot create BPF inode storage maps: sealguard needs "
+		snprintf(why, len,
+			 "this kernel cannot create BPF inode storage maps: sealguard needs "
 			 "Linux 5.10 or later with CONFIG_BPF_LSM=y");
 		return -EOPNOTSUPP;
 	}
@@ -241,12 +247,15 @@ void sg_kernel_explain_load_error(int err, char *why, size_t len)
 {
 	/* EACCES is the verifier rejecting a program, not a policy refusal. */
 	if (err == -EPERM)
-		snprintf(why, len, "this kernel refuses to load BPF LSM and tracing programs (%s, although we run as "
+		snprintf(why, len,
+			 "this kernel refuses to load BPF LSM and tracing programs (%s, although we run as "
 			 "root and bpf is an active LSM): a lockdown or sandbox policy of the kernel or its "
 			 "host forbids them; run sealguard on a kernel that allows BPF LSM "
-			 "(to try it here: script/run --vm)", strerror(-err));
+			 "(to try it here: script/run --vm)",
+			 strerror(-err));
 	else
-		snprintf(why, len, "this kernel's verifier rejected sealguard's BPF programs (%s): this "
+		snprintf(why, len,
+			 "this kernel's verifier rejected sealguard's BPF programs (%s): this "
 			 "kernel is not supported yet; run with --verbose to see the verifier's log",
 			 strerror(-err));
 }
@@ -260,8 +269,8 @@ void sg_kernel_select_programs(struct sealguard_bpf *skel, const struct sg_kerne
 	 * names are skel->progs' members, so the build fails on a line naming
 	 * no program). */
 #define SG_IF_IN_BTF in_btf
-#define SG_PROG(name, sec, load_if, detachable, write_exit)                      \
-	in_btf = (write_exit) && (f->write_exits & (1u << nexit++));             \
+#define SG_PROG(name, sec, load_if, detachable, write_exit)          \
+	in_btf = (write_exit) && (f->write_exits & (1u << nexit++)); \
 	bpf_program__set_autoload(skel->progs.name, (load_if));
 #include "sg_programs.def"
 #undef SG_IF_IN_BTF
@@ -366,16 +375,19 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 		 "chown under the fence %s; "
 		 "overlay backing files %s",
 		 f->setattr_has_idmap ? "with" : "without",
-		 f->has_io_write ? "from io_rw.flags" :
-		 f->has_io_prep_rw ? "from the SQE in io_prep_rw" : "NOT SEEN (no io_write/io_prep_rw to probe)",
+		 f->has_io_write     ? "from io_rw.flags"
+		 : f->has_io_prep_rw ? "from the SQE in io_prep_rw"
+				     : "NOT SEEN (no io_write/io_prep_rw to probe)",
 		 f->has_madvise_probe ? "EACCES" : "EPERM (no bpf_find_vma, 5.17+)",
 		 f->has_uffd_probe ? "checked" : "NOT CHECKED (no bpf_find_vma, 5.17+)",
 		 f->can_d_path ? "with their path" : "without path (no bpf_d_path in LSM programs, 5.11+)",
 		 f->has_spin_lock ? "bpf_spin_lock" : "a map entry (no bpf_spin_lock in LSM programs, 5.11+)",
-		 f->has_task_storage ? "task storage" :
-		 "a thread-id hash of 16384 (no task storage in tracing programs, 5.15+)",
-		 f->has_chown_hook ? "told from writes" :
-		 "NOT TOLD from a write the same task made before the seal (no struct arguments, 6.1+)",
-		 !f->has_backing_open ? "from their f_path (up to 6.4)" :
-		 f->backing_open_takes_file ? "from backing_file_open(user_file)" : "from backing_file_open(user_path)");
+		 f->has_task_storage ? "task storage"
+				     : "a thread-id hash of 16384 (no task storage in tracing programs, 5.15+)",
+		 f->has_chown_hook
+			 ? "told from writes"
+			 : "NOT TOLD from a write the same task made before the seal (no struct arguments, 6.1+)",
+		 !f->has_backing_open	      ? "from their f_path (up to 6.4)"
+		 : f->backing_open_takes_file ? "from backing_file_open(user_file)"
+					      : "from backing_file_open(user_path)");
 }

@@ -15,20 +15,20 @@ struct sg_kernel_features {
 	int has_do_shmat;
 	int has_remap_file_pages;
 	int has_remap_file_pages_ia32; /* the 32-bit entry (IA32 emulation) */
-	int has_ioctl_compat; /* file_ioctl_compat: 32-bit ioctls ask it, not file_ioctl */
-	int has_uring_cmd_hook; /* uring_cmd: io_uring's URING_CMD asks it (6.0+) */
-	int has_madvise_probe; /* do_madvise and the bpf_find_vma helper */
-	int has_inode_free_hook; /* registry entries pruned as inodes die */
-	int has_io_prep_rw; /* io_uring before 5.19: RWF_APPEND from the SQE */
-	int has_uffd_probe; /* bpf_find_vma for the userfaultfd fill check */
-	int can_d_path; /* bpf_d_path from LSM programs (5.11+) */
-	int has_spin_lock; /* bpf_spin_lock from LSM programs (5.11+) */
-	int has_task_storage; /* task storage from tracing programs (5.15+) */
-	int has_chown_hook; /* path_chown: its kuid_t arguments need 6.1+ */
-	int has_backing_open; /* backing_file_open (6.6+): overlay backing files told exactly */
-	int has_backing_tmpfile_open; /* backing_tmpfile_open (6.10+) */
-	int backing_open_takes_file; /* ... whose first argument is the overlay's file, not path */
-	unsigned int write_exits; /* bit i: the kernel has the call of the table's write exit i */
+	int has_ioctl_compat;	       /* file_ioctl_compat: 32-bit ioctls ask it, not file_ioctl */
+	int has_uring_cmd_hook;	       /* uring_cmd: io_uring's URING_CMD asks it (6.0+) */
+	int has_madvise_probe;	       /* do_madvise and the bpf_find_vma helper */
+	int has_inode_free_hook;       /* registry entries pruned as inodes die */
+	int has_io_prep_rw;	       /* io_uring before 5.19: RWF_APPEND from the SQE */
+	int has_uffd_probe;	       /* bpf_find_vma for the userfaultfd fill check */
+	int can_d_path;		       /* bpf_d_path from LSM programs (5.11+) */
+	int has_spin_lock;	       /* bpf_spin_lock from LSM programs (5.11+) */
+	int has_task_storage;	       /* task storage from tracing programs (5.15+) */
+	int has_chown_hook;	       /* path_chown: its kuid_t arguments need 6.1+ */
+	int has_backing_open;	       /* backing_file_open (6.6+): overlay backing files told exactly */
+	int has_backing_tmpfile_open;  /* backing_tmpfile_open (6.10+) */
+	int backing_open_takes_file;   /* ... whose first argument is the overlay's file, not path */
+	unsigned int write_exits;      /* bit i: the kernel has the call of the table's write exit i */
 };
 
 /*
@@ -60,10 +60,10 @@ void sg_kernel_describe(const struct sg_kernel_features *f, char *buf, size_t le
 
 /* What the running kernel's own F_SEAL_EXEC does, tried on a memfd. */
 enum sg_native_exec {
-	SG_NATIVE_EXEC_NONE,      /* no F_SEAL_EXEC (before 6.3): EINVAL */
-	SG_NATIVE_EXEC_CHECKED,   /* the WRITE it implies is refused (EBUSY) while a writable map exists */
+	SG_NATIVE_EXEC_NONE,	  /* no F_SEAL_EXEC (before 6.3): EINVAL */
+	SG_NATIVE_EXEC_CHECKED,	  /* the WRITE it implies is refused (EBUSY) while a writable map exists */
 	SG_NATIVE_EXEC_UNCHECKED, /* 6.3 to 6.18: that WRITE is added anyway, the map stays writable */
-	SG_NATIVE_EXEC_UNKNOWN,   /* the probe itself failed */
+	SG_NATIVE_EXEC_UNKNOWN,	  /* the probe itself failed */
 };
 enum sg_native_exec sg_kernel_native_exec(void);
 

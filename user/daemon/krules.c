@@ -18,7 +18,7 @@
 #include "sg_kcompile.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
-#define CGROUP_ROOT         "/sys/fs/cgroup"
+#define CGROUP_ROOT	    "/sys/fs/cgroup"
 
 static __u64 kdev(dev_t dev)
 {
@@ -53,7 +53,8 @@ static int resolve(const struct sg_rule *r, struct sg_kresolved *out, char *why,
 	}
 	if (r->process.cgroup[0]) {
 		/* A cgroup v2 directory's inode number is the cgroup's id. */
-		snprintf(path, sizeof(path), "%s%s", CGROUP_ROOT, strcmp(r->process.cgroup, "/") ? r->process.cgroup : "");
+		snprintf(path, sizeof(path), "%s%s", CGROUP_ROOT,
+			 strcmp(r->process.cgroup, "/") ? r->process.cgroup : "");
 		if (statfs(CGROUP_ROOT, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 			snprintf(why, len, "cgroup %s: no cgroup v2 hierarchy at %s", r->process.cgroup, CGROUP_ROOT);
 			return -ENOENT;
@@ -158,8 +159,7 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 
 	/* Leftovers of an install interrupted before its switch. */
 	what = "clear the inactive rule maps";
-	if ((r = clear_half(match_fd, half)) < 0 ||
-	    (r = clear_half(name_fd, half)) < 0)
+	if ((r = clear_half(match_fd, half)) < 0 || (r = clear_half(name_fd, half)) < 0)
 		goto fail_r;
 	what = "write the rule maps";
 	for (size_t i = 0; i < k->n; i++)
@@ -177,8 +177,7 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 		goto fail_errno;
 	/* The old half is out of use now; a program that read the switch
 	 * just before it may still look there once, and then finds nothing. */
-	if ((r = clear_half(match_fd, old)) < 0 ||
-	    (r = clear_half(name_fd, old)) < 0)
+	if ((r = clear_half(match_fd, old)) < 0 || (r = clear_half(name_fd, old)) < 0)
 		sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .err = -r },
 			      "cannot clear the previous kernel rules: %s", strerror(-r));
 	r = 0;

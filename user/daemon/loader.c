@@ -205,9 +205,11 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 	if (r) {
 		snprintf(path, sizeof(path), "%s/maps/sg_config", d->pin_dir);
 		if (r == -EPERM && access(path, F_OK) == 0)
-			snprintf(why, len, "the tamper guard refuses this process the pinned maps in %s/maps: "
+			snprintf(why, len,
+				 "the tamper guard refuses this process the pinned maps in %s/maps: "
 				 "they belong to a sealguardd run from another path; run that one, or stop "
-				 "enforcement first with 'sealctl unload'", d->pin_dir);
+				 "enforcement first with 'sealctl unload'",
+				 d->pin_dir);
 		else
 			sg_kernel_explain_load_error(r, why, len);
 		sealguard_bpf__destroy(skel);

@@ -13,14 +13,14 @@
  * the message already says it all, in the words the tests grep for.
  * Unset members (NULL or "", 0) are left out. */
 struct sg_log_fields {
-	const char *op;     /* SEALGUARD_OP=: sealed, refused, denied, fence, restore, krules */
+	const char *op;	    /* SEALGUARD_OP=: sealed, refused, denied, fence, restore, krules */
 	const char *access; /* SEALGUARD_ACCESS=: the denied file operation (write, mmap...) */
 	const char *seals;  /* SEALGUARD_SEALS=: seal names */
 	const char *path;   /* SEALGUARD_PATH=, already made printable */
 	const char *comm;   /* SEALGUARD_COMM=, already made printable */
 	const char *cgroup; /* SEALGUARD_CGROUP=: a path, or the kernel's cgroup id */
 	const char *rule;   /* SEALGUARD_RULE=: a policy rule's name */
-	uint64_t ino;       /* SEALGUARD_INODE=, and SEALGUARD_DEV=MAJ:MIN with it; 0: no file */
+	uint64_t ino;	    /* SEALGUARD_INODE=, and SEALGUARD_DEV=MAJ:MIN with it; 0: no file */
 	unsigned int dev_major, dev_minor;
 	pid_t pid; /* SEALGUARD_PID=; 0: none */
 	bool has_uid;
@@ -50,14 +50,13 @@ bool sg_log_wants_fields(int level);
  * whole lines), or MESSAGE with PRIORITY= to the journal.  0 when written
  * or filtered out, -errno when no output took it. */
 int sg_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sg_log_fields(int level, const struct sg_log_fields *f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int sg_log_fields(int level, const struct sg_log_fields *f, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define log_error(...)   sg_log(LOG_ERR, __VA_ARGS__)
+#define log_error(...)	 sg_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) sg_log(LOG_WARNING, __VA_ARGS__)
-#define log_notice(...)  sg_log(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...)    sg_log(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)   sg_log(LOG_DEBUG, __VA_ARGS__)
+#define log_notice(...)	 sg_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)	 sg_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	 sg_log(LOG_DEBUG, __VA_ARGS__)
 
 /* Copies src (at most len - 1 bytes, stopping at NUL) into dst with
  * control characters replaced by '?': task names and paths are chosen by

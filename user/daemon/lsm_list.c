@@ -22,7 +22,8 @@ bool sg_lsm_list_has(const char *list, const char *lsm)
 
 void sg_lsm_missing_sentence(const char *list, char *why, size_t len)
 {
-	snprintf(why, len, "the BPF LSM is not active on this kernel (active LSMs: %s): add it to "
+	snprintf(why, len,
+		 "the BPF LSM is not active on this kernel (active LSMs: %s): add it to "
 		 "the kernel command line as lsm=%s%sbpf and reboot",
 		 list[0] ? list : "none", list, list[0] ? "," : "");
 }

@@ -90,8 +90,17 @@ __attribute__((used, visibility("default"))) const char sealguardd_no_fcntl_shim
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PIN_DIR = 256, OPT_CHECK, OPT_UNLOAD, OPT_VERSION, OPT_ADMIN_GROUP, OPT_CLIENT_TIMEOUT,
-	       OPT_POLICY_DIR, OPT_STATE_DB, OPT_DETACH_IDLE };
+	enum {
+		OPT_PIN_DIR = 256,
+		OPT_CHECK,
+		OPT_UNLOAD,
+		OPT_VERSION,
+		OPT_ADMIN_GROUP,
+		OPT_CLIENT_TIMEOUT,
+		OPT_POLICY_DIR,
+		OPT_STATE_DB,
+		OPT_DETACH_IDLE
+	};
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
@@ -110,11 +119,20 @@ int main(int argc, char **argv)
 	/* static: the client table makes it too big for a stack frame to
 	 * hold comfortably; still the one context, passed everywhere. */
 	static struct sg_daemon d = {
-		.socket_path = SG_DEFAULT_SOCKET, .pin_dir = SG_PIN_DIR,
-		.admin_gid = (gid_t)-1, .idle_ms = SG_CLIENT_IDLE_MS, .policy_dir = SG_POLICY_DIR,
+		.socket_path = SG_DEFAULT_SOCKET,
+		.pin_dir = SG_PIN_DIR,
+		.admin_gid = (gid_t)-1,
+		.idle_ms = SG_CLIENT_IDLE_MS,
+		.policy_dir = SG_POLICY_DIR,
 		.state_path = SG_STATE_DB_DEFAULT,
-		.inodes_fd = -1, .sealed_fd = -1, .evicted_fd = -1, .ioc_key_fd = -1, .events_fd = -1,
-		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1,
+		.inodes_fd = -1,
+		.sealed_fd = -1,
+		.evicted_fd = -1,
+		.ioc_key_fd = -1,
+		.events_fd = -1,
+		.listen_fd = -1,
+		.epoll_fd = -1,
+		.signal_fd = -1,
 	};
 	struct group *grp;
 	char *end;
@@ -177,7 +195,8 @@ int main(int argc, char **argv)
 		pid_t owner = sg_loader_owner(d.pin_dir);
 
 		if (owner > 0) {
-			log_error("sealguardd (pid %d) holds the pins in %s; use 'sealctl unload'", (int)owner, d.pin_dir);
+			log_error("sealguardd (pid %d) holds the pins in %s; use 'sealctl unload'", (int)owner,
+				  d.pin_dir);
 			return 1;
 		}
 		r = sg_loader_unload(d.pin_dir);
@@ -198,9 +217,11 @@ int main(int argc, char **argv)
 		{
 			static const char *const exec_text[] = {
 				[SG_NATIVE_EXEC_NONE] = "none (before 6.3): sealguard enforces EXEC itself",
-				[SG_NATIVE_EXEC_CHECKED] = "the WRITE it implies is refused while a writable map exists, as sealguard does",
-				[SG_NATIVE_EXEC_UNCHECKED] = "the WRITE it implies is added despite a writable map; sealguard "
-							    "answers EBUSY there (divergence exec-implied-write-with-rw-map)",
+				[SG_NATIVE_EXEC_CHECKED] =
+					"the WRITE it implies is refused while a writable map exists, as sealguard does",
+				[SG_NATIVE_EXEC_UNCHECKED] =
+					"the WRITE it implies is added despite a writable map; sealguard "
+					"answers EBUSY there (divergence exec-implied-write-with-rw-map)",
 				[SG_NATIVE_EXEC_UNKNOWN] = "not probed (memfd_create or mmap failed)",
 			};
 			struct utsname u;
@@ -233,8 +254,8 @@ int main(int argc, char **argv)
 		r = sg_kernel_can_reattach();
 		if (r != 1) {
 			log_warning("--detach-idle: %s%s; the programs stay attached",
-				    r < 0 ? "cannot tell whether this kernel can attach a program again: " :
-					    "this kernel cannot attach a program again once detached (5.13+)",
+				    r < 0 ? "cannot tell whether this kernel can attach a program again: "
+					  : "this kernel cannot attach a program again once detached (5.13+)",
 				    r < 0 ? strerror(-r) : "");
 			d.detach_idle_ms = 0;
 		}

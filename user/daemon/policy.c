@@ -36,8 +36,10 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 	d->policy_generation++;
 	d->policy_rules = (uint32_t)fresh.nrules;
 	if (fresh.builtin)
-		snprintf(msg, len, "no policy files in %s: built-in policy in force: any holder of a "
-			 "writable fd may add seals", d->policy_dir);
+		snprintf(msg, len,
+			 "no policy files in %s: built-in policy in force: any holder of a "
+			 "writable fd may add seals",
+			 d->policy_dir);
 	else
 		snprintf(msg, len, "%zu rules from %u files in %s", fresh.nrules, fresh.nfiles, d->policy_dir);
 	return 0;

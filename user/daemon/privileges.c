@@ -30,8 +30,7 @@ int sg_drop_privileges(char *why, size_t len)
 
 	capng_clear(CAPNG_SELECT_BOTH);
 	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-				 kept[i]) < 0) {
+		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET, kept[i]) < 0) {
 			snprintf(why, len, "cannot keep capability %s", capng_capability_to_name(kept[i]));
 			return -EINVAL;
 		}

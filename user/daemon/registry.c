@@ -84,8 +84,7 @@ int sg_registry_record(struct sg_daemon *d, const struct sg_file_key *key, const
 	return 0;
 }
 
-int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals,
-			  const char *hint)
+int sg_registry_record_as(struct sg_daemon *d, int fd, const struct sg_peer *peer, unsigned int seals, const char *hint)
 {
 	struct sg_file_key key;
 	char link[64], path[SG_PATH_MAX];
@@ -193,8 +192,8 @@ void sg_registry_unreserve(struct sg_daemon *d, const struct sg_file_key *key)
 		bpf_map_delete_elem(d->sealed_fd, key);
 }
 
-void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
-		      unsigned long long ino, char *buf, size_t len)
+void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor, unsigned long long ino, char *buf,
+		      size_t len)
 {
 	struct sg_file_key key = { .dev_major = major, .dev_minor = minor, .ino = ino };
 	struct sg_sealed_rec rec;
@@ -206,8 +205,8 @@ void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int mino
 	}
 }
 
-int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
-		     struct sg_list_entry *out, unsigned int max, bool *more)
+int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after, struct sg_list_entry *out, unsigned int max,
+		     bool *more)
 {
 	struct sg_file_key cur, next;
 	const void *prev = after;

@@ -38,14 +38,14 @@ int sg_registry_reserve(struct sg_daemon *d, const struct sg_file_key *key, uint
 void sg_registry_unreserve(struct sg_daemon *d, const struct sg_file_key *key);
 
 /* The path recorded for a file, or "" when none.  */
-void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor,
-		      unsigned long long ino, char *buf, size_t len);
+void sg_registry_path(struct sg_daemon *d, unsigned int major, unsigned int minor, unsigned long long ino, char *buf,
+		      size_t len);
 
 /* Up to max entries following *after (NULL: from the start), in hash
  * order.  The number filled in, or -errno; *more says whether more may
  * follow. */
-int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after,
-		     struct sg_list_entry *out, unsigned int max, bool *more);
+int sg_registry_page(struct sg_daemon *d, const struct sg_file_key *after, struct sg_list_entry *out, unsigned int max,
+		     bool *more);
 
 /* Entries in the registry now. */
 unsigned long long sg_registry_count(struct sg_daemon *d);

@@ -18,8 +18,7 @@
 #include "seal_request.h"
 
 /* One object filled once, handed to one function (seal_request.c). */
-static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h,
-			 const void *body, int fd)
+static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h, const void *body, int fd)
 {
 	struct sg_fence_reply late = { .sock = c->fd, .type = h->type, .seq = h->seq };
 	struct sg_seal_request r;
@@ -55,8 +54,8 @@ static void fill_status(struct sg_daemon *d, struct sg_body_status *s)
 	s->policy_rules = d->policy_rules;
 }
 
-static int32_t list_page(struct sg_daemon *d, const struct sg_msg_hdr *h, const void *body,
-			 void *reply, size_t *reply_len)
+static int32_t list_page(struct sg_daemon *d, const struct sg_msg_hdr *h, const void *body, void *reply,
+			 size_t *reply_len)
 {
 	struct sg_body_list_req req;
 	struct sg_body_list out;
@@ -75,18 +74,15 @@ static int32_t list_page(struct sg_daemon *d, const struct sg_msg_hdr *h, const 
 	return 0;
 }
 
-int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h,
-		       const void *body, int fd, void *reply, size_t *reply_len)
+int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h, const void *body, int fd,
+		       void *reply, size_t *reply_len)
 {
 	*reply_len = 0;
 
 	switch (h->type) {
-	case SG_OP_ADD_SEALS:
-		return add_seals(d, c, h, body, fd);
-	case SG_OP_GET_SEALS:
-		return sg_seal_get(d, fd);
-	default:
-		break;
+	case SG_OP_ADD_SEALS: return add_seals(d, c, h, body, fd);
+	case SG_OP_GET_SEALS: return sg_seal_get(d, fd);
+	default: break;
 	}
 
 	/* Stopping enforcement for everyone is root's alone, not the admin
@@ -118,8 +114,7 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		fill_status(d, reply);
 		*reply_len = sizeof(struct sg_body_status);
 		return 0;
-	case SG_OP_LIST:
-		return list_page(d, h, body, reply, reply_len);
+	case SG_OP_LIST: return list_page(d, h, body, reply, reply_len);
 	case SG_OP_SUBSCRIBE:
 		if (!c->subscribed) {
 			c->subscribed = true;
@@ -139,7 +134,6 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		       (unsigned int)c->peer.uid, rb->message);
 		return r;
 	}
-	default:
-		return -EOPNOTSUPP;
+	default: return -EOPNOTSUPP;
 	}
 }

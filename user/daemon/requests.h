@@ -21,7 +21,7 @@
  * -1) from client c.  Returns the reply's result and fills reply with its
  * body, setting *reply_len, or returns SG_REPLY_DEFERRED.
  */
-int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h,
-		       const void *body, int fd, void *reply, size_t *reply_len);
+int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h, const void *body, int fd,
+		       void *reply, size_t *reply_len);
 
 #endif

@@ -121,8 +121,7 @@ static unsigned int bpf_seals(struct sg_daemon *d, int fd)
 		return v.seals;
 	/* No storage: maybe an inode read back after an eviction, whose
 	 * seals the kernel puts back on its first check; ask for one. */
-	if (errno != ENOENT || bpf_ioctl(fd, SG_IOC_SYNC, 0) < 0 ||
-	    bpf_map_lookup_elem(d->inodes_fd, &fd, &v) < 0)
+	if (errno != ENOENT || bpf_ioctl(fd, SG_IOC_SYNC, 0) < 0 || bpf_map_lookup_elem(d->inodes_fd, &fd, &v) < 0)
 		return 0;
 	return v.seals;
 }
@@ -227,8 +226,13 @@ int sg_seal_fence_request(struct sg_daemon *d, const struct sg_seal_request *req
 	if (r == 0 || req->stat_err < 0)
 		return 0;
 	sg_fence_explain(r, why, sizeof(why));
-	f = (struct sg_log_fields){ .op = "fence", .ino = st->st_ino, .dev_major = major(st->st_dev),
-				    .dev_minor = minor(st->st_dev), .has_uid = true, .uid = uid, .err = -r };
+	f = (struct sg_log_fields){ .op = "fence",
+				    .ino = st->st_ino,
+				    .dev_major = major(st->st_dev),
+				    .dev_minor = minor(st->st_dev),
+				    .has_uid = true,
+				    .uid = uid,
+				    .err = -r };
 	sg_log_fields(LOG_WARNING, &f, "seal on %u:%u inode %llu: %s", major(st->st_dev), minor(st->st_dev),
 		      (unsigned long long)st->st_ino, why);
 	return 0;

@@ -66,8 +66,13 @@ static void log_request(struct sg_daemon *d, const struct sg_seal_request *r, in
 	const struct sg_client *c = r->client;
 	char path[SG_PATH_MAX], names[SG_SEALS_FORMAT_MAX];
 	struct sg_log_fields f = {
-		.op = err < 0 ? "refused" : "sealed", .seals = names, .cgroup = r->cgroup,
-		.pid = c->peer.pid, .has_uid = true, .uid = c->peer.uid, .err = err < 0 ? -err : 0,
+		.op = err < 0 ? "refused" : "sealed",
+		.seals = names,
+		.cgroup = r->cgroup,
+		.pid = c->peer.pid,
+		.has_uid = true,
+		.uid = c->peer.uid,
+		.err = err < 0 ? -err : 0,
 	};
 
 	if (err < 0 && !d->verbose && !why)
@@ -127,8 +132,7 @@ static int reserve(struct sg_daemon *d, struct sg_seal_request *r)
 
 /* Lists and persists a file now carrying seals; neither failure undoes
  * them.  1 when the fence answers the client later (late). */
-static int record(struct sg_daemon *d, struct sg_seal_request *r, unsigned int seals,
-		  const struct sg_fence_reply *late)
+static int record(struct sg_daemon *d, struct sg_seal_request *r, unsigned int seals, const struct sg_fence_reply *late)
 {
 	const struct sg_peer *peer = &r->client->peer;
 	int deferred = 0, err;
@@ -151,7 +155,8 @@ static int record(struct sg_daemon *d, struct sg_seal_request *r, unsigned int s
 	err = sg_state_save(d, r, seals);
 	if (err < 0)
 		log_warning("state database %s: cannot record a sealed file: %s; its "
-			    "seals will not be restored after a reboot", d->state_path,
+			    "seals will not be restored after a reboot",
+			    d->state_path,
 			    err == -EOPNOTSUPP ? "its filesystem gives no file handles" : strerror(-err));
 	return deferred;
 }
@@ -178,7 +183,8 @@ int32_t sg_seal_request_apply(struct sg_daemon *d, struct sg_seal_request *r, co
 	if (r->seals & (SG_SEAL_ANY_WRITE | SG_SEAL_GROW | SG_SEAL_SHRINK)) {
 		err = sg_fence_admit(d->fences, c->peer.uid);
 		if (err < 0) {
-			log_request(d, r, err, "this user's earlier seals still wait for writes that hold their inode locks");
+			log_request(d, r, err,
+				    "this user's earlier seals still wait for writes that hold their inode locks");
 			return err;
 		}
 	}
@@ -186,8 +192,8 @@ int32_t sg_seal_request_apply(struct sg_daemon *d, struct sg_seal_request *r, co
 	reserved = r->seals & SG_SEAL_ALL ? reserve(d, r) : 0;
 	if (reserved < 0) {
 		log_request(d, r, reserved,
-			    reserved == -EDQUOT ? "this user's requests already fill their share of the registry "
-						  "(SG_SEALED_PER_USER files)"
+			    reserved == -EDQUOT	  ? "this user's requests already fill their share of the registry "
+						    "(SG_SEALED_PER_USER files)"
 			    : reserved == -ENOSPC ? "the registry of sealed files is full"
 						  : "its registry entry cannot be made");
 		return reserved;

@@ -20,14 +20,14 @@
 struct sg_seal_request {
 	/* The file: the requester's own struct file (SCM_RIGHTS). */
 	int fd;
-	unsigned int seals;   /* as asked, unknown bits included */
-	int flags;            /* F_GETFL, or -errno (-EBADF for an O_PATH fd) */
-	int stat_err;         /* 0, or -errno of fstat */
+	unsigned int seals; /* as asked, unknown bits included */
+	int flags;	    /* F_GETFL, or -errno (-EBADF for an O_PATH fd) */
+	int stat_err;	    /* 0, or -errno of fstat */
 	struct stat st;
-	int statfs_err;       /* 0, or -errno of fstatfs */
+	int statfs_err; /* 0, or -errno of fstatfs */
 	struct statfs sf;
-	int native;           /* seals the kernel keeps itself, -1: not natively sealable */
-	char name[PATH_MAX];  /* /proc/self/fd's link, "" when unreadable */
+	int native;	     /* seals the kernel keeps itself, -1: not natively sealable */
+	char name[PATH_MAX]; /* /proc/self/fd's link, "" when unreadable */
 
 	/* The requester, when the request came from a client. */
 	const struct sg_client *client;

@@ -109,9 +109,18 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 	char seals[SG_SEALS_FORMAT_MAX], cgroup[24], more[32] = "";
 	const char *err = strerrorname_np(-ev->err);
 	struct sg_log_fields f = {
-		.op = "denied", .access = sg_event_op_name(ev->op), .seals = seals, .comm = comm, .cgroup = cgroup,
-		.ino = ev->ino, .dev_major = ev->dev_major, .dev_minor = ev->dev_minor, .pid = (pid_t)ev->pid,
-		.has_uid = true, .uid = ev->uid, .err = -ev->err,
+		.op = "denied",
+		.access = sg_event_op_name(ev->op),
+		.seals = seals,
+		.comm = comm,
+		.cgroup = cgroup,
+		.ino = ev->ino,
+		.dev_major = ev->dev_major,
+		.dev_minor = ev->dev_minor,
+		.pid = (pid_t)ev->pid,
+		.has_uid = true,
+		.uid = ev->uid,
+		.err = -ev->err,
 	};
 
 	sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, raw, sizeof(raw));
@@ -334,10 +343,11 @@ static bool serve_client(struct sg_daemon *d, struct sg_client *c)
 		reply_len = 0;
 		if (result == -EOPNOTSUPP)
 			log_warning("refused a file from pid %d: its filesystem is served by a process or a network "
-				    "server (FUSE, NFS...), which sealguard does not wait for", (int)c->peer.pid);
+				    "server (FUSE, NFS...), which sealguard does not wait for",
+				    (int)c->peer.pid);
 		else
-			log_debug("malformed message (%zd bytes, %d fds) from pid %d: %s", n, nfds,
-				  (int)c->peer.pid, strerror(-result));
+			log_debug("malformed message (%zd bytes, %d fds) from pid %d: %s", n, nfds, (int)c->peer.pid,
+				  strerror(-result));
 	}
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);

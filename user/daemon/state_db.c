@@ -22,19 +22,18 @@
 #include "seal_ops.h"
 
 #define MAX_HANDLE_BYTES 128 /* MAX_HANDLE_SZ in the kernel */
-#define MAX_MOUNTS 64        /* distinct filesystems one restore looks up */
+#define MAX_MOUNTS	 64  /* distinct filesystems one restore looks up */
 
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS sealed ("
-	" fsid INTEGER NOT NULL,"        /* statfs f_fsid, both halves */
-	" handle_type INTEGER NOT NULL," /* struct file_handle */
-	" handle BLOB NOT NULL,"
-	" seals INTEGER NOT NULL,"
-	" uid INTEGER NOT NULL,"         /* of the latest request */
-	" pid INTEGER NOT NULL,"
-	" sealed_at INTEGER NOT NULL,"   /* CLOCK_REALTIME seconds, first seal */
-	" path TEXT NOT NULL,"           /* at the latest request; a hint only */
-	" PRIMARY KEY (fsid, handle_type, handle)) WITHOUT ROWID;";
+static const char schema[] = "CREATE TABLE IF NOT EXISTS sealed ("
+			     " fsid INTEGER NOT NULL,"	      /* statfs f_fsid, both halves */
+			     " handle_type INTEGER NOT NULL," /* struct file_handle */
+			     " handle BLOB NOT NULL,"
+			     " seals INTEGER NOT NULL,"
+			     " uid INTEGER NOT NULL," /* of the latest request */
+			     " pid INTEGER NOT NULL,"
+			     " sealed_at INTEGER NOT NULL," /* CLOCK_REALTIME seconds, first seal */
+			     " path TEXT NOT NULL,"	    /* at the latest request; a hint only */
+			     " PRIMARY KEY (fsid, handle_type, handle)) WITHOUT ROWID;";
 
 struct fhandle {
 	struct file_handle h;
@@ -51,9 +50,10 @@ static int64_t fsid_of(const struct statfs *sf)
 
 static int fail(struct sg_daemon *d, int r, char *why, size_t len, const char *what)
 {
-	snprintf(why, len, "state database %s: %s: %s; seals of disk files are neither restored nor "
-		 "recorded (the pinned state stays in force)", d->state_path, what,
-		 d->state_db ? sqlite3_errmsg(d->state_db) : strerror(-r));
+	snprintf(why, len,
+		 "state database %s: %s: %s; seals of disk files are neither restored nor "
+		 "recorded (the pinned state stays in force)",
+		 d->state_path, what, d->state_db ? sqlite3_errmsg(d->state_db) : strerror(-r));
 	sqlite3_close(d->state_db);
 	d->state_db = NULL;
 	return r;
@@ -102,8 +102,10 @@ int sg_state_open(struct sg_daemon *d, char *why, size_t len)
 	if (v < 0)
 		return fail(d, -EIO, why, len, "cannot read");
 	if (v > SG_STATE_SCHEMA) {
-		snprintf(why, len, "state database %s: schema version %d is newer than this sealguardd's (%d); "
-			 "not using it (the pinned state stays in force)", d->state_path, v, SG_STATE_SCHEMA);
+		snprintf(why, len,
+			 "state database %s: schema version %d is newer than this sealguardd's (%d); "
+			 "not using it (the pinned state stays in force)",
+			 d->state_path, v, SG_STATE_SCHEMA);
 		sqlite3_close(d->state_db);
 		d->state_db = NULL;
 		return -EPROTO;
@@ -255,15 +257,16 @@ static int restore_one(struct sg_daemon *d, struct mount_cache *mc, int64_t fsid
 	char names[SG_SEALS_FORMAT_MAX], shown[PATH_MAX];
 	int mfd = mount_fd(mc, fsid), fd, now, r;
 	/* No _PID=: the recorded sealer's pid is from an earlier boot. */
-	struct sg_log_fields f = { .op = "restore", .seals = names, .path = shown, .has_uid = true,
-				   .uid = peer->uid };
+	struct sg_log_fields f = { .op = "restore", .seals = names, .path = shown, .has_uid = true, .uid = peer->uid };
 	struct stat st;
 
 	sg_printable(shown, path, sizeof(shown));
 	sg_seals_format(seals, names, sizeof(names));
 	if (mfd < 0) {
-		sg_log_fields(LOG_NOTICE, &f, "state: %s: its filesystem (id %016llx) is not mounted; seals left "
-			      "for a later start", shown, (unsigned long long)fsid);
+		sg_log_fields(LOG_NOTICE, &f,
+			      "state: %s: its filesystem (id %016llx) is not mounted; seals left "
+			      "for a later start",
+			      shown, (unsigned long long)fsid);
 		return 0;
 	}
 	/* Writable, as F_ADD_SEALS wants; O_NONBLOCK so that a lease or a
@@ -308,7 +311,10 @@ void sg_state_restore(struct sg_daemon *d)
 	static const char sql[] = "SELECT fsid, handle_type, handle, seals, uid, pid, path FROM sealed";
 	struct mount_cache mc = { 0 };
 	unsigned int done = 0, left = 0, gone = 0;
-	struct gone { int64_t fsid; struct fhandle fh; } *drop = NULL, *more;
+	struct gone {
+		int64_t fsid;
+		struct fhandle fh;
+	} *drop = NULL, *more;
 	sqlite3_stmt *st;
 	int r;
 
@@ -322,7 +328,8 @@ void sg_state_restore(struct sg_daemon *d)
 		int bytes = sqlite3_column_bytes(st, 2);
 		const char *path = (const char *)sqlite3_column_text(st, 6);
 		struct sg_peer peer = { .uid = (uid_t)sqlite3_column_int64(st, 4),
-					.pid = (pid_t)sqlite3_column_int64(st, 5), .pidfd = -1 };
+					.pid = (pid_t)sqlite3_column_int64(st, 5),
+					.pidfd = -1 };
 		struct fhandle fh;
 
 		if (bytes <= 0 || bytes > MAX_HANDLE_BYTES) {

@@ -15,7 +15,7 @@
 #include "seal_request.h"
 
 #define SG_STATE_DB_DEFAULT "/var/lib/sealguard/state.db"
-#define SG_STATE_SCHEMA 1
+#define SG_STATE_SCHEMA	    1
 
 /* Opens d->state_path, creating the file and schema when missing.  0, or
  * -errno with *why naming the file and the problem (d->state_db stays

@@ -197,10 +197,15 @@ int sg_list(struct sg_conn *c, int (*fn)(const struct sg_sealed_file *f, void *d
 		for (uint32_t i = 0; i < reply.list.count; i++) {
 			const struct sg_list_entry *e = &reply.list.entries[i];
 			struct sg_sealed_file f = {
-				.dev_major = e->key.dev_major, .dev_minor = e->key.dev_minor,
-				.ino = e->key.ino, .seals = e->rec.seals, .uid = e->rec.uid,
-				.pid = e->rec.pid, .by_policy = !!(e->rec.flags & SG_REC_POLICY),
-				.sealed_at = e->rec.sealed_at, .evicted = !!(e->rec.flags & SG_REC_EVICTED),
+				.dev_major = e->key.dev_major,
+				.dev_minor = e->key.dev_minor,
+				.ino = e->key.ino,
+				.seals = e->rec.seals,
+				.uid = e->rec.uid,
+				.pid = e->rec.pid,
+				.by_policy = !!(e->rec.flags & SG_REC_POLICY),
+				.sealed_at = e->rec.sealed_at,
+				.evicted = !!(e->rec.flags & SG_REC_EVICTED),
 			};
 
 			memcpy(f.path, e->rec.path, sizeof(f.path));

@@ -18,15 +18,18 @@ struct sg_conn {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool path_from_env; /* re-read the environment at every call */
 	int timeout_ms;
-	int fd;             /* -1: not connected */
-	pid_t pid;          /* process that opened fd; another one reconnects */
+	int fd;	   /* -1: not connected */
+	pid_t pid; /* process that opened fd; another one reconnects */
 	uint32_t seq;
 	bool subscribed;
 };
 
 /* Initial value for a connection that resolves its path at each call. */
-#define SG_CONN_FROM_ENV \
-	{ .lock = PTHREAD_MUTEX_INITIALIZER, .path_from_env = true, .timeout_ms = SG_DEFAULT_TIMEOUT_MS, .fd = -1 }
+#define SG_CONN_FROM_ENV                                                                                       \
+	{                                                                                                      \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .path_from_env = true, .timeout_ms = SG_DEFAULT_TIMEOUT_MS, \
+		.fd = -1                                                                                       \
+	}
 
 /* The path $SEALGUARD_SOCKET names, or the default. */
 const char *sg_conn_default_path(void);
@@ -36,11 +39,11 @@ struct sg_call {
 	uint32_t flags;
 	const void *body;
 	size_t body_len;
-	int fd;            /* to pass with SCM_RIGHTS, or -1 */
-	void *reply;       /* room for the reply's body */
+	int fd;	     /* to pass with SCM_RIGHTS, or -1 */
+	void *reply; /* room for the reply's body */
 	size_t reply_cap;
-	size_t reply_len;  /* filled in */
-	int32_t result;    /* filled in: the daemon's result */
+	size_t reply_len; /* filled in */
+	int32_t result;	  /* filled in: the daemon's result */
 };
 
 /*

@@ -18,9 +18,9 @@ struct sg_uid_rule {
 };
 
 struct sg_policy_index {
-	size_t *any;    /* allow rules with no uid condition */
+	size_t *any; /* allow rules with no uid condition */
 	size_t nany;
-	uid_t *uids;    /* sorted; rule by_uid[i] names uids[i] */
+	uid_t *uids; /* sorted; rule by_uid[i] names uids[i] */
 	size_t *by_uid;
 	size_t nby_uid;
 };
@@ -108,6 +108,9 @@ void sg_policy_index_candidates(const struct sg_policy *p, uid_t uid, struct sg_
 	for (end = lo; end < ix->nby_uid && ix->uids[end] == uid; end++)
 		;
 	*c = (struct sg_policy_candidates){
-		.any = ix->any, .nany = ix->nany, .named = ix->by_uid + lo, .nnamed = end - lo,
+		.any = ix->any,
+		.nany = ix->nany,
+		.named = ix->by_uid + lo,
+		.nnamed = end - lo,
 	};
 }

@@ -94,8 +94,7 @@ static __u32 kernel_set(const struct sg_rule *r)
 	}
 }
 
-static int add_ids(struct sg_kcompiled *k, __u32 half, __u32 attr, const unsigned int *ids, unsigned int n,
-		   __u64 bit)
+static int add_ids(struct sg_kcompiled *k, __u32 half, __u32 attr, const unsigned int *ids, unsigned int n, __u64 bit)
 {
 	int r = 0;
 

@@ -28,8 +28,7 @@ struct ctx {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
 	size_t off;
 	va_list ap;
@@ -59,7 +58,9 @@ static int want(struct ctx *c, const yaml_node_t *n, yaml_node_type_t type, cons
 	if (n->type == type)
 		return 0;
 	return fail_at(c, n, "%s must be %s, not %s", what,
-		       type == YAML_SCALAR_NODE ? "a scalar" : type == YAML_SEQUENCE_NODE ? "a list" : "a mapping",
+		       type == YAML_SCALAR_NODE	    ? "a scalar"
+		       : type == YAML_SEQUENCE_NODE ? "a list"
+						    : "a mapping",
 		       node_type(n));
 }
 
@@ -99,8 +100,8 @@ static int copy_path(struct ctx *c, const yaml_node_t *n, const char *what, char
 	if (strstr(dst, "//") || strstr(dst, "/./") || strstr(dst, "/../") ||
 	    (len >= 2 && strcmp(dst + len - 2, "/.") == 0) || (len >= 3 && strcmp(dst + len - 3, "/..") == 0) ||
 	    (len > 1 && dst[len - 1] == '/'))
-		return fail_at(c, n, "%s '%s' is not a normalized path (no '.', '..', '//' or trailing '/')",
-			       what, dst);
+		return fail_at(c, n, "%s '%s' is not a normalized path (no '.', '..', '//' or trailing '/')", what,
+			       dst);
 	return 0;
 }
 
@@ -121,8 +122,7 @@ static int parse_id(struct ctx *c, const yaml_node_t *n, const char *what, unsig
 }
 
 /* One number, or a list of them. */
-static int parse_ids(struct ctx *c, const yaml_node_t *n, const char *what, unsigned int *ids,
-		     unsigned int *count)
+static int parse_ids(struct ctx *c, const yaml_node_t *n, const char *what, unsigned int *ids, unsigned int *count)
 {
 	yaml_node_item_t *it;
 	int r;
@@ -187,9 +187,14 @@ static int parse_seals(struct ctx *c, const yaml_node_t *n, unsigned int *seals)
 
 static int parse_fs_name(struct ctx *c, const yaml_node_t *n, unsigned int *fs)
 {
-	static const struct { const char *name; unsigned int bit; } names[] = {
-		{ "tmpfs", SG_FS_TMPFS }, { "memfd", SG_FS_MEMFD },
-		{ "hugetlbfs", SG_FS_HUGETLBFS }, { "other", SG_FS_OTHER },
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} names[] = {
+		{ "tmpfs", SG_FS_TMPFS },
+		{ "memfd", SG_FS_MEMFD },
+		{ "hugetlbfs", SG_FS_HUGETLBFS },
+		{ "other", SG_FS_OTHER },
 	};
 	int r = want(c, n, YAML_SCALAR_NODE, "fs");
 
@@ -350,26 +355,29 @@ static bool kernel_memfd_pattern(const char *pat)
  * accept but not honour is worse than an error: the operator would
  * believe in it.
  */
-static int kernel_supported(struct ctx *c, const yaml_node_t *n, const struct sg_rule *r,
-			    const struct rule_parse *rp)
+static int kernel_supported(struct ctx *c, const yaml_node_t *n, const struct sg_rule *r, const struct rule_parse *rp)
 {
 	if (r->kind == SG_RULE_ALLOW)
 		return 0;
 	if (r->file.memfd[0] && !kernel_memfd_pattern(r->file.memfd))
-		return fail_at(c, n, "%s rule '%s': the kernel matches memfd names exactly or by a prefix "
-			       "ending in '*' (at most %d bytes), not '%s'", sg_rule_kind_name(r->kind), r->name,
-			       SG_KMEMFD_MAX - 1, r->file.memfd);
+		return fail_at(c, n,
+			       "%s rule '%s': the kernel matches memfd names exactly or by a prefix "
+			       "ending in '*' (at most %d bytes), not '%s'",
+			       sg_rule_kind_name(r->kind), r->name, SG_KMEMFD_MAX - 1, r->file.memfd);
 	if (r->kind == SG_RULE_EXEMPT) {
 		if (r->seals & SG_SEAL_SEAL)
-			return fail_at(c, rp->seals, "exempt rule '%s' cannot exempt from seal: it stops new "
+			return fail_at(c, rp->seals,
+				       "exempt rule '%s' cannot exempt from seal: it stops new "
 				       "seals, not an operation (exempt from shrink, grow, write, future-write, exec)",
 				       r->name);
 		return 0;
 	}
 	if (r->seals & (SG_SEAL_WRITE | SG_SEAL_EXEC))
-		return fail_at(c, rp->seals, "apply rule '%s' cannot apply write or exec: they must fail while the "
+		return fail_at(c, rp->seals,
+			       "apply rule '%s' cannot apply write or exec: they must fail while the "
 			       "file is mapped writable or executable, which a seal added on a trigger cannot; "
-			       "use future-write", r->name);
+			       "use future-write",
+			       r->name);
 	return 0;
 }
 
@@ -397,8 +405,10 @@ static int prefix_lengths_fit(struct ctx *c, const yaml_node_t *n, const struct 
 		if (l < 0 || l == mine || j < nlens)
 			continue;
 		if (nlens == SG_KMEMFD_LENS - 1)
-			return fail_at(c, n, "rule '%s': memfd prefixes of more than %d different lengths in "
-				       "apply and exempt rules", rule->name, SG_KMEMFD_LENS);
+			return fail_at(c, n,
+				       "rule '%s': memfd prefixes of more than %d different lengths in "
+				       "apply and exempt rules",
+				       rule->name, SG_KMEMFD_LENS);
 		lens[nlens++] = l;
 	}
 	return 0;
@@ -410,8 +420,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, struct sg_rule *r)
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->where, sizeof(r->where), "%s:%zu:%zu", c->name, n->start_mark.line + 1,
-		 n->start_mark.column + 1);
+	snprintf(r->where, sizeof(r->where), "%s:%zu:%zu", c->name, n->start_mark.line + 1, n->start_mark.column + 1);
 	if ((ret = each_key(c, n, "a rule", rule_key, &rp)) < 0)
 		return ret;
 	if (!rp.name)
@@ -446,7 +455,8 @@ static int top_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, vo
 		if (r < 0)
 			return r;
 		if (ver != 1)
-			return fail_at(c, v, "policy version %u is not supported (this sealguard reads version 1)", ver);
+			return fail_at(c, v, "policy version %u is not supported (this sealguard reads version 1)",
+				       ver);
 		tp->version = v;
 		return 0;
 	}
@@ -511,8 +521,7 @@ static const struct sg_rule *name_set_add(struct name_set *ns, const char *name,
 	return NULL;
 }
 
-static int name_set_init(struct name_set *ns, const struct sg_policy *p, const struct sg_policy *scratch,
-			 size_t more)
+static int name_set_init(struct name_set *ns, const struct sg_policy *p, const struct sg_policy *scratch, size_t more)
 {
 	size_t cap = 16;
 
@@ -600,8 +609,7 @@ static void offset_to_mark(const char *buf, size_t off, size_t *line, size_t *co
 	}
 }
 
-int sg_policy_parse(struct sg_policy *p, const char *name, const char *buf, size_t len, char *err,
-		    size_t errlen)
+int sg_policy_parse(struct sg_policy *p, const char *name, const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct sg_policy scratch = { 0 };
 	yaml_parser_t parser;

@@ -11,17 +11,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SG_POLICY_DIR      "/etc/sealguard/policies.d"
-#define SG_POLICY_MAX_SIZE (1u << 20) /* per file */
-#define SG_POLICY_MAX_IDS  16         /* uids or gids in one match */
-#define SG_POLICY_NAME_MAX 64
-#define SG_POLICY_PATH_MAX 256
-#define SG_POLICY_COMM_MAX 16         /* TASK_COMM_LEN, NUL included */
-#define SG_POLICY_MEMFD_MAX 250       /* memfd names: 249 bytes */
+#define SG_POLICY_DIR	    "/etc/sealguard/policies.d"
+#define SG_POLICY_MAX_SIZE  (1u << 20) /* per file */
+#define SG_POLICY_MAX_IDS   16	       /* uids or gids in one match */
+#define SG_POLICY_NAME_MAX  64
+#define SG_POLICY_PATH_MAX  256
+#define SG_POLICY_COMM_MAX  16	/* TASK_COMM_LEN, NUL included */
+#define SG_POLICY_MEMFD_MAX 250 /* memfd names: 249 bytes */
 
 enum sg_rule_kind {
-	SG_RULE_ALLOW,  /* seal requests on the socket that are granted */
-	SG_RULE_APPLY,  /* seals applied on a trigger, with no request */
+	SG_RULE_ALLOW,	/* seal requests on the socket that are granted */
+	SG_RULE_APPLY,	/* seals applied on a trigger, with no request */
 	SG_RULE_EXEMPT, /* processes a seal does not bind */
 };
 
@@ -33,23 +33,23 @@ enum sg_trigger {
 };
 
 /* Filesystem kinds a file rule names (bits). */
-#define SG_FS_TMPFS     0x1u
-#define SG_FS_MEMFD     0x2u
+#define SG_FS_TMPFS	0x1u
+#define SG_FS_MEMFD	0x2u
 #define SG_FS_HUGETLBFS 0x4u
-#define SG_FS_OTHER     0x8u
+#define SG_FS_OTHER	0x8u
 
 struct sg_match_process {
 	unsigned int nuids, ngids;
 	uid_t uids[SG_POLICY_MAX_IDS];
 	gid_t gids[SG_POLICY_MAX_IDS];
 	char cgroup[SG_POLICY_PATH_MAX]; /* prefix, on path components */
-	char exe[SG_POLICY_PATH_MAX];    /* exact */
-	char comm[SG_POLICY_COMM_MAX];   /* exact */
+	char exe[SG_POLICY_PATH_MAX];	 /* exact */
+	char comm[SG_POLICY_COMM_MAX];	 /* exact */
 };
 
 struct sg_match_file {
-	unsigned int fs;                 /* SG_FS_*; 0: any */
-	char path[SG_POLICY_PATH_MAX];   /* prefix, on path components */
+	unsigned int fs;		 /* SG_FS_*; 0: any */
+	char path[SG_POLICY_PATH_MAX];	 /* prefix, on path components */
 	char memfd[SG_POLICY_MEMFD_MAX]; /* fnmatch(3) pattern on the memfd name */
 	bool has_owner;
 	uid_t owner;
@@ -59,8 +59,8 @@ struct sg_rule {
 	char name[SG_POLICY_NAME_MAX];
 	char where[SG_POLICY_PATH_MAX + 32]; /* "file:line:column" of the rule */
 	enum sg_rule_kind kind;
-	enum sg_trigger on;                  /* apply only */
-	unsigned int seals;                  /* SG_SEAL_*; exempt: 0 means all */
+	enum sg_trigger on; /* apply only */
+	unsigned int seals; /* SG_SEAL_*; exempt: 0 means all */
 	struct sg_match_process process;
 	struct sg_match_file file;
 };
@@ -71,7 +71,7 @@ struct sg_policy {
 	struct sg_rule *rules;
 	size_t nrules, cap;
 	unsigned int nfiles;
-	bool builtin; /* no policy files: native semantics */
+	bool builtin;		       /* no policy files: native semantics */
 	struct sg_policy_index *index; /* of allow rules, by uid (index.c); NULL: none */
 };
 
@@ -101,8 +101,7 @@ struct sg_object {
  * messages call the file.  0, or -errno with "name:line:column: what is
  * wrong" in err.  On error p keeps the rules it had before the call.
  */
-int sg_policy_parse(struct sg_policy *p, const char *name, const char *buf, size_t len, char *err,
-		    size_t errlen);
+int sg_policy_parse(struct sg_policy *p, const char *name, const char *buf, size_t len, char *err, size_t errlen);
 
 /* Reads and parses one file. */
 int sg_policy_parse_file(struct sg_policy *p, const char *path, char *err, size_t errlen);

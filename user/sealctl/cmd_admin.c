@@ -64,12 +64,10 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s)
 		return sealctl_print_json(o);
 	}
 	printf("sealguardd %s, pid %u, running since %s\n", s->version, s->daemon_pid, started);
-	printf("clients:   %u of %u connected, %u following events\n", s->clients, s->max_clients,
-	       s->subscribers);
+	printf("clients:   %u of %u connected, %u following events\n", s->clients, s->max_clients, s->subscribers);
 	printf("sealed:    %llu files\n", (unsigned long long)s->sealed_files);
-	printf("requests:  %llu allowed, %llu refused, %llu malformed\n",
-	       (unsigned long long)s->requests_allowed, (unsigned long long)s->requests_refused,
-	       (unsigned long long)s->requests_malformed);
+	printf("requests:  %llu allowed, %llu refused, %llu malformed\n", (unsigned long long)s->requests_allowed,
+	       (unsigned long long)s->requests_refused, (unsigned long long)s->requests_malformed);
 	printf("denials:  ");
 	for (unsigned int i = 0; i < SG_DENIED_OP_COUNT; i++)
 		printf(" %s %llu%s", sg_denied_op_name(i), (unsigned long long)s->denials[i],
@@ -142,9 +140,9 @@ static int list_one(const struct sg_sealed_file *f, void *data)
 		return 0;
 	}
 	sg_seals_format(f->seals, seals, sizeof(seals));
-	printf("%-28s %-9s %-10llu %-6u %-7u %-7s %-24s %s\n", seals, dev, (unsigned long long)f->ino, f->uid,
-	       f->pid, f->by_policy ? (f->evicted ? "policy*" : "policy") : (f->evicted ? "request*" : "request"),
-	       when, f->path);
+	printf("%-28s %-9s %-10llu %-6u %-7u %-7s %-24s %s\n", seals, dev, (unsigned long long)f->ino, f->uid, f->pid,
+	       f->by_policy ? (f->evicted ? "policy*" : "policy") : (f->evicted ? "request*" : "request"), when,
+	       f->path);
 	return 0;
 }
 
@@ -166,8 +164,8 @@ int sealctl_cmd_list(struct sealctl *ctl, int argc, char **argv)
 	if (ctl->json)
 		out.array = json_object_new_array();
 	else
-		printf("%-28s %-9s %-10s %-6s %-7s %-7s %-24s %s\n", "SEALS", "DEV", "INODE", "UID", "PID",
-		       "BY", "SEALED-AT", "PATH");
+		printf("%-28s %-9s %-10s %-6s %-7s %-7s %-24s %s\n", "SEALS", "DEV", "INODE", "UID", "PID", "BY",
+		       "SEALED-AT", "PATH");
 	r = sg_list(c, list_one, &out);
 	sg_disconnect(c);
 	if (r < 0) {

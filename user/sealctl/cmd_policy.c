@@ -18,8 +18,9 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (argc < 1 || strcmp(argv[0], "check") != 0)
-		return sealctl_usage_error(cmd, argc < 1 ? "missing subcommand 'check'" :
-					   "unknown subcommand '%s' (known: check)", argc ? argv[0] : "");
+		return sealctl_usage_error(
+			cmd, argc < 1 ? "missing subcommand 'check'" : "unknown subcommand '%s' (known: check)",
+			argc ? argv[0] : "");
 	/* Options may also follow the subcommand; argv[0] is "check". */
 	r = sealctl_parse_common(ctl, cmd, &argc, &argv);
 	if (r >= 0)

@@ -89,8 +89,8 @@ int sealctl_cmd_seal(struct sealctl *ctl, int argc, char **argv)
 		/* Like F_ADD_SEALS, sealguard only seals through a writable fd,
 		 * which is easy to miss when sealing a read-only file. */
 		if (errno == EACCES || errno == EROFS || errno == ETXTBSY)
-			fprintf(stderr, "sealctl: cannot open '%s' read-write, which sealing requires: %s\n",
-				argv[0], strerror(errno));
+			fprintf(stderr, "sealctl: cannot open '%s' read-write, which sealing requires: %s\n", argv[0],
+				strerror(errno));
 		else
 			fprintf(stderr, "sealctl: cannot open '%s': %s\n", argv[0], strerror(errno));
 		return EXIT_FAILED;

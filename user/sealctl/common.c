@@ -22,10 +22,8 @@ bool sealctl_unreachable(int err)
 	case EPIPE:
 	case EAGAIN:
 	case EBADMSG:
-	case EPROTO:
-		return true;
-	default:
-		return false;
+	case EPROTO: return true;
+	default: return false;
 	}
 }
 
@@ -49,8 +47,8 @@ int sealctl_call_failed(const struct sealctl *ctl, const char *what)
 			hint = " (it has too many clients; try again)";
 		else if (err == EPROTO)
 			hint = " (sealctl and sealguardd are of different versions)";
-		fprintf(stderr, "sealctl: cannot talk to sealguardd at '%s': %s%s\n", socket_path(ctl),
-			strerror(err), hint);
+		fprintf(stderr, "sealctl: cannot talk to sealguardd at '%s': %s%s\n", socket_path(ctl), strerror(err),
+			hint);
 		return EXIT_UNREACHABLE;
 	}
 	fprintf(stderr, "sealctl: %s: %s\n", what, strerror(err));
@@ -82,14 +80,9 @@ int sealctl_parse_common(struct sealctl *ctl, const struct sealctl_cmd *cmd, int
 	opterr = 0;
 	while ((c = getopt_long(*argc, *argv, "+jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			ctl->json = true;
-			break;
-		case 'h':
-			fputs(cmd->help, stdout);
-			return sealctl_flush();
-		default:
-			return sealctl_usage_error(cmd, "unknown option '%s'", (*argv)[optind - 1]);
+		case 'j': ctl->json = true; break;
+		case 'h': fputs(cmd->help, stdout); return sealctl_flush();
+		default: return sealctl_usage_error(cmd, "unknown option '%s'", (*argv)[optind - 1]);
 		}
 	}
 	*argc -= optind;

@@ -2,12 +2,12 @@
 /* sealctl's command table and help pages. */
 #include "sealctl.h"
 
-#define COMMON_OPTIONS \
+#define COMMON_OPTIONS                                                       \
 	"  -j, --json    print JSON (one object per line) instead of text\n" \
 	"  -h, --help    show this page\n"
 
-#define EXIT_STATUS \
-	"EXIT STATUS\n" \
+#define EXIT_STATUS                                                              \
+	"EXIT STATUS\n"                                                          \
 	"  0 done; 1 refused or failed (the message says why); 2 usage error;\n" \
 	"  3 sealguardd not running or not answering.\n"
 
@@ -18,7 +18,8 @@ static int cmd_help_run(struct sealctl *ctl, int argc, char **argv)
 
 const struct sealctl_cmd sealctl_cmds[] = {
 	{
-		"seal", "add seals to a file",
+		"seal",
+		"add seals to a file",
 		"NAME\n"
 		"  sealctl seal - add fcntl-style seals to a file\n"
 		"\n"
@@ -41,7 +42,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_seal,
 	},
 	{
-		"seals", "show the seals of a file",
+		"seals",
+		"show the seals of a file",
 		"NAME\n"
 		"  sealctl seals - show the seals in force on a file\n"
 		"\n"
@@ -60,7 +62,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_seals,
 	},
 	{
-		"status", "show the daemon's state and counters (admin)",
+		"status",
+		"show the daemon's state and counters (admin)",
 		"NAME\n"
 		"  sealctl status - show sealguardd's state and counters\n"
 		"\n"
@@ -82,7 +85,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_status,
 	},
 	{
-		"list", "list the files sealguard has sealed (admin)",
+		"list",
+		"list the files sealguard has sealed (admin)",
 		"NAME\n"
 		"  sealctl list - list the files sealguard has sealed\n"
 		"\n"
@@ -102,7 +106,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_list,
 	},
 	{
-		"events", "follow denials live (admin)",
+		"events",
+		"follow denials live (admin)",
 		"NAME\n"
 		"  sealctl events - follow refused operations on sealed files\n"
 		"\n"
@@ -117,8 +122,7 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  subscribed, 'following denials' is written to stderr.\n"
 		"  Only for root and the daemon's --admin-group.\n"
 		"\n"
-		"OPTIONS\n" COMMON_OPTIONS
-		"  -n, --count N     stop after N events\n"
+		"OPTIONS\n" COMMON_OPTIONS "  -n, --count N     stop after N events\n"
 		"  -t, --timeout SEC stop after SEC seconds; with --count, fewer than N\n"
 		"                    events by then is a failure (exit 1)\n"
 		"\n" EXIT_STATUS "\n"
@@ -127,7 +131,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_events,
 	},
 	{
-		"reload", "re-read the policy (admin)",
+		"reload",
+		"re-read the policy (admin)",
 		"NAME\n"
 		"  sealctl reload - make sealguardd re-read its policy\n"
 		"\n"
@@ -147,7 +152,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_reload,
 	},
 	{
-		"unload", "stop enforcing and forget every seal (root)",
+		"unload",
+		"stop enforcing and forget every seal (root)",
 		"NAME\n"
 		"  sealctl unload - make sealguardd remove its pins and exit\n"
 		"\n"
@@ -167,7 +173,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_unload,
 	},
 	{
-		"policy", "check policy files",
+		"policy",
+		"check policy files",
 		"NAME\n"
 		"  sealctl policy - check sealguard policy files\n"
 		"\n"
@@ -192,7 +199,8 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		sealctl_cmd_policy,
 	},
 	{
-		"help", "show help for a command",
+		"help",
+		"show help for a command",
 		"NAME\n"
 		"  sealctl help - show help\n"
 		"\n"

@@ -44,17 +44,10 @@ int main(int argc, char **argv)
 			}
 			ctl.socket = optarg;
 			break;
-		case 'j':
-			ctl.json = true;
-			break;
-		case 'h':
-			return sealctl_cmd_help(&ctl, 0, NULL);
-		case 'V':
-			printf("sealctl %s\n", SG_VERSION);
-			return sealctl_flush();
-		case ':':
-			fprintf(stderr, "sealctl: --socket needs a PATH argument\n");
-			return EXIT_USAGE;
+		case 'j': ctl.json = true; break;
+		case 'h': return sealctl_cmd_help(&ctl, 0, NULL);
+		case 'V': printf("sealctl %s\n", SG_VERSION); return sealctl_flush();
+		case ':': fprintf(stderr, "sealctl: --socket needs a PATH argument\n"); return EXIT_USAGE;
 		default:
 			if (optopt)
 				fprintf(stderr, "sealctl: unknown option '-%c' (see 'sealctl --help')\n", optopt);

@@ -13,7 +13,7 @@
 /* Exit status: scripts tell "refused" from "not running" by these. */
 enum {
 	EXIT_FAILED = 1,      /* the operation was refused or failed */
-	EXIT_USAGE = 2,       /* bad command line */
+	EXIT_USAGE = 2,	      /* bad command line */
 	EXIT_UNREACHABLE = 3, /* sealguardd not running or not answering */
 };
 
@@ -57,8 +57,7 @@ int sealctl_print_json(struct json_object *obj);
 /* Checks stdout after text output; EXIT_FAILED if it failed. */
 int sealctl_flush(void);
 
-int sealctl_usage_error(const struct sealctl_cmd *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int sealctl_usage_error(const struct sealctl_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int sealctl_cmd_seal(struct sealctl *ctl, int argc, char **argv);
 int sealctl_cmd_seals(struct sealctl *ctl, int argc, char **argv);
