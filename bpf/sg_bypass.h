@@ -229,6 +229,21 @@ static __always_inline bool sg_ioctl_harmless(unsigned int cmd)
 	return SG_IOCTL_ID_OF(cmd) >> 8 == 'T';
 }
 
+/* A command sealguard does not know on a file: refused while seals that
+ * guard content or size are in force, unless the caller is exempt from
+ * them. */
+static __always_inline int sg_refuse_unknown_command(struct file *file, struct inode *inode)
+{
+	__u32 seals = sg_seals_of(inode) & SG_SEALS_WRITE_PATH, exempt;
+
+	if (!seals)
+		return 0;
+	exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals;
+	if (!(seals & ~exempt))
+		return 0;
+	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
+}
+
 /*
  * An ioctl on any file (32-bit or not).  A file whose filesystem has no
  * ioctls of its own (tmpfs, hugetlbfs: every memfd) only reaches the
@@ -238,7 +253,6 @@ static __always_inline bool sg_ioctl_harmless(unsigned int cmd)
 static __always_inline int sg_guard_fs_ioctl(struct file *file, unsigned int cmd, bool compat)
 {
 	struct inode *inode = file->f_inode;
-	__u32 seals, exempt;
 	void *handler;
 
 	if (sg_ioctl_moves_blocks(cmd) && (sg_live_any() || sg_evicted_any()))
@@ -250,13 +264,7 @@ static __always_inline int sg_guard_fs_ioctl(struct file *file, unsigned int cmd
 			 : (void *)BPF_CORE_READ(file, f_op, unlocked_ioctl);
 	if (!handler)
 		return 0;
-	seals = sg_seals_of(inode) & SG_SEALS_WRITE_PATH;
-	if (!seals)
-		return 0;
-	exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals;
-	if (!(seals & ~exempt))
-		return 0;
-	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
+	return sg_refuse_unknown_command(file, inode);
 }
 
 /*
@@ -270,20 +278,13 @@ static __always_inline int sg_guard_uring_cmd(struct io_uring_cmd *ioucmd)
 {
 	struct file *file = ioucmd->file;
 	struct inode *inode;
-	__u32 seals, exempt;
 
 	if (!file)
 		return 0;
 	inode = file->f_inode;
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || sg_ioctl_harmless(ioucmd->cmd_op))
 		return 0;
-	seals = sg_seals_of(inode) & SG_SEALS_WRITE_PATH;
-	if (!seals)
-		return 0;
-	exempt = sg_exempt_seals(file->f_path.dentry, inode) & seals;
-	if (!(seals & ~exempt))
-		return 0;
-	return sg_refuse(inode, seals, SG_EV_WRITE, -EPERM);
+	return sg_refuse_unknown_command(file, inode);
 }
 
 #endif
