@@ -113,6 +113,9 @@ sealed=$("$FSIOCTL" uring-cmd "$m/sealed" encoded-read)
 if [[ $plain == EOPNOTSUPP ]]; then
 	# No ->uring_cmd in this kernel's btrfs: io_uring refuses before the hook.
 	check btrfs/uring-cmd-sealed-no-fs-support EOPNOTSUPP "$sealed"
+elif [[ $plain == EINVAL ]]; then
+	# No IORING_OP_URING_CMD in this kernel's io_uring (before 5.19).
+	check btrfs/uring-cmd-sealed-no-opcode EINVAL "$sealed"
 else
 	check btrfs/uring-cmd-unsealed-not-refused yes "$([[ $plain != EPERM ]] && echo yes || echo "no ($plain)")"
 	check btrfs/uring-cmd-sealed EPERM "$sealed"
