@@ -9,6 +9,12 @@
 # filesystem and one in a subvolume, sealed through sealctl; the entry's
 # dev must be the superblock's (findmnt MAJ:MIN), and LOOP_SET_FD on the
 # sealed file is refused, the file unchanged.
+#
+# Known (docs/threat-model.md, Open: registry keys that name more than one
+# file): the subvolume's file has the top-level file's inode number, and
+# with keys of (superblock, inode) it is taken for that sealed file: its
+# content is never written (tr: write error on stderr), and its loop
+# checks pass on the other file's entry.
 set -uo pipefail
 SUITE=identity
 # shellcheck source=shlib.sh
