@@ -55,9 +55,9 @@ static void check_rule(const struct sg_rule *r)
 /* Whatever the parser accepts compiles for the kernel, within its bits. */
 static void check_compiled(const struct sg_policy *p)
 {
-	static const struct sg_kresolved res = {
-		.exe_dev = 1, .exe_ino = 2, .dir_dev = 3, .dir_ino = 4, .cgroup_id = 5
-	};
+	static const struct sg_kresolved res = { .exe = { .k = { { 1, 2 } }, .n = 1 },
+						 .dir = { .k = { { 3, 4 } }, .n = 1 },
+						 .cgroup_id = 5 };
 	struct sg_kcompiled k;
 	__u64 all = 0, used;
 

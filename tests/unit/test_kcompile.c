@@ -65,9 +65,9 @@ static __u64 name_bits(const struct sg_kcompiled *k, __u32 len, const char *name
 
 static void compile_all(struct sg_kcompiled *k, const struct sg_policy *p)
 {
-	const struct sg_kresolved res = {
-		.exe_dev = 8 << 20 | 1, .exe_ino = 77, .dir_dev = 23, .dir_ino = 1, .cgroup_id = 4242
-	};
+	const struct sg_kresolved res = { .exe = { .k = { { 8 << 20 | 1, 77 } }, .n = 1 },
+					  .dir = { .k = { { 23, 1 } }, .n = 1 },
+					  .cgroup_id = 4242 };
 
 	memset(k, 0, sizeof(*k));
 	for (size_t i = 0; i < p->nrules; i++)

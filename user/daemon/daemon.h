@@ -20,11 +20,16 @@
 #define SG_MAX_FDS_PER_MSG	8     /* more are an error; the kernel closes any beyond */
 #define SG_PEER_MAX_GROUPS	64    /* supplementary groups kept per client */
 
+/* epoll tag of the rule watch (rule_watch.h); client slots are below
+ * SG_MAX_CLIENTS, the server's own tags just above. */
+#define SG_TAG_RULE_WATCH (SG_MAX_CLIENTS + 16)
+
 struct sealguard_bpf;
 struct sqlite3;
 struct ring_buffer;
 struct sg_event;
 struct sg_fence_pool;
+struct sg_kpins;
 
 /* Who is at the other end of a connection, fixed when it was accepted. */
 struct sg_peer {
@@ -104,7 +109,11 @@ struct sg_daemon {
 	struct sg_policy policy; /* in force; replaced whole by a reload */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
-	bool unload; /* an UNLOAD was answered: remove the pins and exit */
+	struct sg_kpins *kpins;	 /* files the kernel rules in force name (krules.c) */
+	int rule_watch_fd;	 /* inotify on what they name (rule_watch.h); -1: none */
+	uint64_t rules_stale_ms; /* CLOCK_MONOTONIC when to install them again; 0: not */
+	bool rules_changed;	 /* ... because a watched directory changed */
+	bool unload;		 /* an UNLOAD was answered: remove the pins and exit */
 };
 
 #endif

@@ -3,7 +3,9 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +13,12 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
+#include "kernel_keys.h"
 #include "sg_kcompile.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -25,50 +29,178 @@ static __u64 kdev(dev_t dev)
 	return ((__u64)major(dev) << 20) | minor(dev); /* the kernel's dev_t */
 }
 
-/* What the rule names on disk, resolved before any of it is recorded, so a
- * rule left out leaves no trace.  0, or -errno naming in why the file that
- * cannot be used. */
-static int resolve(const struct sg_rule *r, struct sg_kresolved *out, char *why, size_t len)
+/* A file a rule names, held open (O_PATH) while its keys are in the maps:
+ * its inode cannot be freed, so its number is not reused by another file,
+ * and an overlay directory keeps the inode number it was given
+ * (docs/design.md, "Rules on overlayfs"). */
+struct sg_kpin {
+	char rule[SG_POLICY_NAME_MAX];
+	bool exe; /* the rule's executable; else its path */
+	int fd;
+	struct sg_kkeys keys;
+};
+
+struct sg_kpins {
+	struct sg_kpin *v;
+	size_t n, cap;
+};
+
+static void pins_free(struct sg_kpins *p)
 {
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].fd >= 0)
+			close(p->v[i].fd);
+	free(p->v);
+	free(p);
+}
+
+static int pins_add(struct sg_kpins *p, const struct sg_kpin *pin)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		struct sg_kpin *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = *pin;
+	return 0;
+}
+
+/* The file at path under every key the kernel may see it by, held open
+ * in *fd.  0, or -errno with why. */
+static int resolve_file(const char *what, const char *path, struct sg_kkeys *keys, int *fd, char *why, size_t len)
+{
+	int r;
+
+	*fd = open(path, O_PATH | O_CLOEXEC);
+	if (*fd < 0) {
+		r = -errno;
+		snprintf(why, len, "%s %s: %s", what, path, strerror(-r));
+		return r;
+	}
+	r = sg_kernel_keys(*fd, keys);
+	if (r < 0) {
+		snprintf(why, len, "%s %s: %s", what, path, strerror(-r));
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+/* What the rule names on disk, resolved before any of it is recorded, so a
+ * rule left out leaves no trace.  The files it names are added to pins
+ * when pins is not NULL.  0, or -errno naming in why the file that cannot
+ * be used. */
+static int resolve(const struct sg_rule *r, struct sg_kresolved *out, struct sg_kpins *pins, char *why, size_t len)
+{
+	struct sg_kpin exe = { .exe = true, .fd = -1 }, dir = { .fd = -1 };
 	struct statfs sfs;
 	struct stat st;
 	char path[sizeof(CGROUP_ROOT) + SG_POLICY_PATH_MAX];
+	int e;
 
 	memset(out, 0, sizeof(*out));
 	/* By inode: the kernel sees the executable, not its name.  A binary
-	 * replaced on disk is a new inode: reload after updates. */
-	if (r->process.exe[0]) {
-		if (stat(r->process.exe, &st) < 0)
-			goto fail_errno_exe;
-		out->exe_dev = kdev(st.st_dev);
-		out->exe_ino = st.st_ino;
-	}
-	if (r->file.path[0]) {
-		if (stat(r->file.path, &st) < 0) {
-			snprintf(why, len, "path %s: %s", r->file.path, strerror(errno));
-			return -errno;
-		}
-		out->dir_dev = kdev(st.st_dev);
-		out->dir_ino = st.st_ino;
-	}
+	 * replaced on disk is a new inode, found again when its directory
+	 * changes (rule_watch.c). */
+	if (r->process.exe[0] && (e = resolve_file("exe", r->process.exe, &out->exe, &exe.fd, why, len)) < 0)
+		return e;
+	if (r->file.path[0] && (e = resolve_file("path", r->file.path, &out->dir, &dir.fd, why, len)) < 0)
+		goto fail;
 	if (r->process.cgroup[0]) {
 		/* A cgroup v2 directory's inode number is the cgroup's id. */
 		snprintf(path, sizeof(path), "%s%s", CGROUP_ROOT,
 			 strcmp(r->process.cgroup, "/") ? r->process.cgroup : "");
 		if (statfs(CGROUP_ROOT, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 			snprintf(why, len, "cgroup %s: no cgroup v2 hierarchy at %s", r->process.cgroup, CGROUP_ROOT);
-			return -ENOENT;
+			e = -ENOENT;
+			goto fail;
 		}
 		if (stat(path, &st) < 0) {
-			snprintf(why, len, "cgroup %s: %s: %s", r->process.cgroup, path, strerror(errno));
-			return -errno;
+			e = -errno;
+			snprintf(why, len, "cgroup %s: %s: %s", r->process.cgroup, path, strerror(-e));
+			goto fail;
 		}
 		out->cgroup_id = st.st_ino;
 	}
+	if (!pins) {
+		e = 0;
+		goto fail; /* nothing held: close both */
+	}
+	snprintf(exe.rule, sizeof(exe.rule), "%s", r->name);
+	snprintf(dir.rule, sizeof(dir.rule), "%s", r->name);
+	exe.keys = out->exe;
+	dir.keys = out->dir;
+	if (exe.fd >= 0 && (e = pins_add(pins, &exe)) < 0)
+		goto fail;
+	exe.fd = -1;
+	if (dir.fd >= 0 && (e = pins_add(pins, &dir)) < 0)
+		goto fail;
 	return 0;
-fail_errno_exe:
-	snprintf(why, len, "exe %s: %s", r->process.exe, strerror(errno));
-	return -errno;
+fail:
+	if (exe.fd >= 0)
+		close(exe.fd);
+	if (dir.fd >= 0)
+		close(dir.fd);
+	if (e < 0)
+		memset(out, 0, sizeof(*out));
+	return e;
+}
+
+/* Whether a running process has the file of key (stat's view) as its
+ * executable. */
+static bool exe_in_use(const struct sg_kkey *key)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	bool used = false;
+
+	if (!proc)
+		return true; /* cannot tell: keep it */
+	while (!used && (de = readdir(proc))) {
+		char link[sizeof(de->d_name) + 16];
+		struct stat st;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%s/exe", de->d_name);
+		used = stat(link, &st) == 0 && kdev(st.st_dev) == key->dev && st.st_ino == key->ino;
+	}
+	closedir(proc);
+	return used;
+}
+
+/*
+ * An executable replaced on disk (a package upgrade renames the new file
+ * over the old) is a new inode, but the processes started before still run
+ * the old one: the rule keeps the old keys, and the old file stays held,
+ * for as long as one of them runs.
+ */
+static void keep_running(const struct sg_rule *r, struct sg_kresolved *res, struct sg_kpins *old, struct sg_kpins *pins)
+{
+	for (size_t i = 0; old && i < old->n; i++) {
+		struct sg_kpin *pin = &old->v[i];
+		bool same = res->exe.n && pin->keys.k[0].dev == res->exe.k[0].dev &&
+			    pin->keys.k[0].ino == res->exe.k[0].ino;
+
+		if (!pin->exe || pin->fd < 0 || same || strcmp(pin->rule, r->name) || !exe_in_use(&pin->keys.k[0]))
+			continue;
+		if (res->exe.n + pin->keys.n > SG_KKEYS_MAX) {
+			sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .rule = r->name },
+				      "%s: rule '%s': processes of an older executable %s no longer match", r->where,
+				      r->name, r->process.exe);
+			continue;
+		}
+		for (size_t k = 0; k < pin->keys.n; k++)
+			sg_kkeys_add(&res->exe, pin->keys.k[k].dev, pin->keys.k[k].ino);
+		if (pins_add(pins, pin) == 0)
+			pin->fd = -1; /* moved */
+	}
 }
 
 /* Removes every entry of one half from sg_kmatch or sg_kname: both keys
@@ -109,12 +241,42 @@ static int clear_half(int fd, __u32 half)
 	return r;
 }
 
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_kpins *held, struct sg_kpins *pins,
+		   char *why, size_t len);
+
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
-	return sg_krules_install_maps(d->skel, p, why, len);
+	struct sg_kpins *pins = calloc(1, sizeof(*pins));
+	int r;
+
+	if (!pins) {
+		snprintf(why, len, "cannot compile the kernel rules: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	r = install(d->skel, p, d->kpins, pins, why, len);
+	if (r < 0) {
+		pins_free(pins);
+		return r;
+	}
+	/* The old files are let go only now that no key of theirs is in force. */
+	pins_free(d->kpins);
+	d->kpins = pins;
+	return 0;
+}
+
+void sg_krules_release(struct sg_daemon *d)
+{
+	pins_free(d->kpins);
+	d->kpins = NULL;
 }
 
 int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, char *why, size_t len)
+{
+	return install(skel, p, NULL, NULL, why, len);
+}
+
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_kpins *held, struct sg_kpins *pins,
+		   char *why, size_t len)
 {
 	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
 	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
@@ -144,12 +306,14 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 			continue;
 		if (k->nrules == SG_KRULE_MAX)
 			break; /* the parser refuses more */
-		if (resolve(rule, &res, reason, sizeof(reason)) < 0) {
+		if (resolve(rule, &res, pins, reason, sizeof(reason)) < 0) {
 			sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .rule = rule->name },
 				      "%s: %s rule '%s' left out: %s", rule->where, sg_rule_kind_name(rule->kind),
 				      rule->name, reason);
 			continue;
 		}
+		if (pins && rule->process.exe[0])
+			keep_running(rule, &res, held, pins);
 		r = sg_kcompile_rule(k, half, rule, &res);
 		if (r < 0) {
 			snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));

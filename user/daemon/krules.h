@@ -12,10 +12,15 @@
  * Installs p's apply and exempt rules in the half of the maps not in
  * force, then switches to it in one update and clears the old half.
  * A rule naming an executable, directory or cgroup that does not exist is
- * left out, with a warning logged; it matches nothing until a reload finds
- * it.  0 or -errno with why.
+ * left out, with a warning logged; it matches nothing until it is
+ * installed again (a reload, or rule_watch.h when the name appears).  The
+ * files rules name are held open while their keys are in force.  0 or
+ * -errno with why.
  */
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len);
+
+/* Lets go of the files the rules in force name. */
+void sg_krules_release(struct sg_daemon *d);
 
 struct sealguard_bpf;
 

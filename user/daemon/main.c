@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "krules.h"
+#include "rule_watch.h"
 #include "policy.h"
 #include "privileges.h"
 #include "state_db.h"
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 		.listen_fd = -1,
 		.epoll_fd = -1,
 		.signal_fd = -1,
+		.rule_watch_fd = -1,
 	};
 	struct group *grp;
 	char *end;
@@ -285,6 +287,7 @@ int main(int argc, char **argv)
 		sg_loader_close(&d);
 		return 1;
 	}
+	sg_rule_watch_update(&d);
 	r = sg_drop_privileges(why, sizeof(why));
 	if (r < 0) {
 		log_error("%s", why);
@@ -298,6 +301,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	sg_server_close(&d);
 	sg_state_close(&d);
+	sg_krules_release(&d);
 	sg_loader_close(&d);
 	sg_policy_free(&d.policy);
 	if (r < 0) {

@@ -9,6 +9,7 @@
 #include "idle.h"
 #include "krules.h"
 #include "peer.h"
+#include "rule_watch.h"
 
 int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 {
@@ -35,6 +36,9 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 	d->policy = fresh;
 	d->policy_generation++;
 	d->policy_rules = (uint32_t)fresh.nrules;
+	/* Serving already (not at start): watch what the new rules name. */
+	if (d->epoll_fd >= 0)
+		sg_rule_watch_update(d);
 	if (fresh.builtin)
 		snprintf(msg, len,
 			 "no policy files in %s: built-in policy in force: any holder of a "

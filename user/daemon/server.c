@@ -33,6 +33,7 @@
 #include "protocol.h"
 #include "registry.h"
 #include "requests.h"
+#include "rule_watch.h"
 #include "seal_names.h"
 
 /* epoll tags besides client slot numbers. */
@@ -405,10 +406,12 @@ int sg_server_run(struct sg_daemon *d)
 	int i, n;
 
 	while (!stop && !d->unload) {
-		int wait = expire_idle(d), idle = sg_idle_tick(d);
+		int wait = expire_idle(d), idle = sg_idle_tick(d), rules = sg_rule_watch_tick(d);
 
 		if (idle >= 0 && idle < wait)
 			wait = idle;
+		if (rules >= 0 && rules < wait)
+			wait = rules;
 		n = epoll_wait(d->epoll_fd, evs, 32, wait);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -429,6 +432,10 @@ int sg_server_run(struct sg_daemon *d)
 			}
 			if (tag == TAG_EVENTS) {
 				sg_events_drain(d);
+				continue;
+			}
+			if (tag == SG_TAG_RULE_WATCH) {
+				sg_rule_watch_read(d);
 				continue;
 			}
 			c = &d->clients[tag];
@@ -459,6 +466,7 @@ void sg_server_close(struct sg_daemon *d)
 		if (stat(d->socket_path, &st) == 0 && st.st_dev == d->socket_dev && st.st_ino == d->socket_ino)
 			unlink(d->socket_path);
 	}
+	sg_rule_watch_close(d);
 	if (d->epoll_fd >= 0)
 		close(d->epoll_fd);
 	if (d->signal_fd >= 0)

@@ -123,10 +123,12 @@ int sg_kcompile_rule(struct sg_kcompiled *k, __u32 half, const struct sg_rule *r
 
 	e = e ?: add_ids(k, half, SG_KATTR_UID, p->uids, p->nuids, bit);
 	e = e ?: add_ids(k, half, SG_KATTR_GID, p->gids, p->ngids, bit);
-	if (p->exe[0])
-		e = e ?: add_match(k, half, SG_KATTR_EXE, res->exe_dev, res->exe_ino, bit);
-	else
+	if (p->exe[0]) {
+		for (size_t j = 0; j < res->exe.n; j++)
+			e = e ?: add_match(k, half, SG_KATTR_EXE, res->exe.k[j].dev, res->exe.k[j].ino, bit);
+	} else {
 		k->pol.any[SG_KATTR_EXE] |= bit;
+	}
 	if (p->comm[0]) {
 		__u64 comm[2] = { 0, 0 };
 
@@ -146,8 +148,10 @@ int sg_kcompile_rule(struct sg_kcompiled *k, __u32 half, const struct sg_rule *r
 	if (f->path[0]) {
 		/* (dev, 0) tells the kernel a rule names a directory on this
 		 * filesystem, so other files skip the walk up. */
-		e = e ?: add_match(k, half, SG_KATTR_DIR, res->dir_dev, res->dir_ino, bit);
-		e = e ?: add_match(k, half, SG_KATTR_DIR, res->dir_dev, 0, bit);
+		for (size_t j = 0; j < res->dir.n; j++) {
+			e = e ?: add_match(k, half, SG_KATTR_DIR, res->dir.k[j].dev, res->dir.k[j].ino, bit);
+			e = e ?: add_match(k, half, SG_KATTR_DIR, res->dir.k[j].dev, 0, bit);
+		}
 	} else {
 		k->pol.any[SG_KATTR_DIR] |= bit;
 	}

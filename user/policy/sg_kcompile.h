@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "kernel_keys.h"
 #include "sealguard_abi.h"
 #include "sg_policy.h"
 
@@ -35,11 +36,11 @@ struct sg_kcompiled {
 	__u32 nrules; /* rules compiled: bits 0 .. nrules-1 */
 };
 
-/* What a rule names on disk, as the kernel will see it: dev in the
- * kernel's encoding (major << 20 | minor), cgroup by its v2 id. */
+/* What a rule names on disk, as the kernel will see it: each file under
+ * every key the kernel may see it by (kernel_keys.h), cgroup by its v2 id. */
 struct sg_kresolved {
-	__u64 exe_dev, exe_ino;
-	__u64 dir_dev, dir_ino;
+	struct sg_kkeys exe;
+	struct sg_kkeys dir;
 	__u64 cgroup_id;
 };
 
