@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "sg_policy.h"
+#include "sg_resolve.h"
 
 #define SG_PIN_DIR "/sys/fs/bpf/sealguard"
 
@@ -104,7 +105,8 @@ struct sg_daemon {
 	struct sg_policy policy; /* in force; replaced whole by a reload */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
-	bool unload; /* an UNLOAD was answered: remove the pins and exit */
+	struct sg_left_out_list left_out; /* rules of the policy in force not installed (krules.c) */
+	bool unload;			  /* an UNLOAD was answered: remove the pins and exit */
 };
 
 #endif

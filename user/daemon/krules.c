@@ -8,68 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/sysmacros.h>
 
 #include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
 #include "sg_kcompile.h"
-
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define CGROUP_ROOT	    "/sys/fs/cgroup"
-
-static __u64 kdev(dev_t dev)
-{
-	return ((__u64)major(dev) << 20) | minor(dev); /* the kernel's dev_t */
-}
-
-/* What the rule names on disk, resolved before any of it is recorded, so a
- * rule left out leaves no trace.  0, or -errno naming in why the file that
- * cannot be used. */
-static int resolve(const struct sg_rule *r, struct sg_kresolved *out, char *why, size_t len)
-{
-	struct statfs sfs;
-	struct stat st;
-	char path[sizeof(CGROUP_ROOT) + SG_POLICY_PATH_MAX];
-
-	memset(out, 0, sizeof(*out));
-	/* By inode: the kernel sees the executable, not its name.  A binary
-	 * replaced on disk is a new inode: reload after updates. */
-	if (r->process.exe[0]) {
-		if (stat(r->process.exe, &st) < 0)
-			goto fail_errno_exe;
-		out->exe_dev = kdev(st.st_dev);
-		out->exe_ino = st.st_ino;
-	}
-	if (r->file.path[0]) {
-		if (stat(r->file.path, &st) < 0) {
-			snprintf(why, len, "path %s: %s", r->file.path, strerror(errno));
-			return -errno;
-		}
-		out->dir_dev = kdev(st.st_dev);
-		out->dir_ino = st.st_ino;
-	}
-	if (r->process.cgroup[0]) {
-		/* A cgroup v2 directory's inode number is the cgroup's id. */
-		snprintf(path, sizeof(path), "%s%s", CGROUP_ROOT,
-			 strcmp(r->process.cgroup, "/") ? r->process.cgroup : "");
-		if (statfs(CGROUP_ROOT, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-			snprintf(why, len, "cgroup %s: no cgroup v2 hierarchy at %s", r->process.cgroup, CGROUP_ROOT);
-			return -ENOENT;
-		}
-		if (stat(path, &st) < 0) {
-			snprintf(why, len, "cgroup %s: %s: %s", r->process.cgroup, path, strerror(errno));
-			return -errno;
-		}
-		out->cgroup_id = st.st_ino;
-	}
-	return 0;
-fail_errno_exe:
-	snprintf(why, len, "exe %s: %s", r->process.exe, strerror(errno));
-	return -errno;
-}
+#include "sg_resolve.h"
 
 /* Removes every entry of one half from sg_kmatch or sg_kname: both keys
  * start with the half.  Collected first: deleting while walking would
@@ -111,10 +55,22 @@ static int clear_half(int fd, __u32 half)
 
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
-	return sg_krules_install_maps(d->skel, p, why, len);
+	struct sg_left_out_list left = { 0 };
+	int r;
+
+	r = sg_krules_install_maps(d->skel, p, &left, why, len);
+	if (r < 0) {
+		sg_left_out_free(&left);
+		return r;
+	}
+	/* The rules in force now, and so what they left out. */
+	sg_left_out_free(&d->left_out);
+	d->left_out = left;
+	return 0;
 }
 
-int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, char *why, size_t len)
+int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
+			   char *why, size_t len)
 {
 	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
 	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
@@ -138,16 +94,20 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct sg_rule *rule = &p->rules[i];
 		struct sg_kresolved res;
-		char reason[1024];
+		struct sg_left_out lo;
 
 		if (rule->kind == SG_RULE_ALLOW)
 			continue;
 		if (k->nrules == SG_KRULE_MAX)
 			break; /* the parser refuses more */
-		if (resolve(rule, &res, reason, sizeof(reason)) < 0) {
+		if (sg_rule_resolve(rule, &res, &lo) < 0) {
 			sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .rule = rule->name },
 				      "%s: %s rule '%s' left out: %s", rule->where, sg_rule_kind_name(rule->kind),
-				      rule->name, reason);
+				      rule->name, lo.reason);
+			if (left && (r = sg_left_out_add(left, &lo)) < 0) {
+				snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));
+				goto out;
+			}
 			continue;
 		}
 		r = sg_kcompile_rule(k, half, rule, &res);

@@ -300,6 +300,7 @@ int main(int argc, char **argv)
 	sg_state_close(&d);
 	sg_loader_close(&d);
 	sg_policy_free(&d.policy);
+	sg_left_out_free(&d.left_out);
 	if (r < 0) {
 		log_error("event loop failed: %s", strerror(-r));
 		return 1;
