@@ -106,6 +106,8 @@ struct sg_daemon {
 	uint32_t policy_generation;
 	uint32_t policy_rules;
 	struct sg_left_out_list left_out; /* rules of the policy in force not installed (krules.c) */
+	uint64_t watchdog_ms;		  /* ping period (half of WATCHDOG_USEC); 0: none (notify.h) */
+	int64_t watchdog_next_ms;	  /* CLOCK_MONOTONIC of the next ping */
 	bool unload;			  /* an UNLOAD was answered: remove the pins and exit */
 };
 

@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "krules.h"
+#include "notify.h"
 #include "policy.h"
 #include "privileges.h"
 #include "state_db.h"
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
 	}
 	log_notice("enforcing; programs pinned in %s, serving %s", d.pin_dir, d.socket_path);
 	sd_notifyf(0, "READY=1\nSTATUS=enforcing; serving %s", d.socket_path);
+	sg_watchdog_init(&d);
 	r = sg_server_run(&d);
 	sd_notify(0, "STOPPING=1");
 	sg_server_close(&d);

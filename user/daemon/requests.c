@@ -12,6 +12,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
 #include "registry.h"
 #include "seal_ops.h"
@@ -165,7 +166,11 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		int r;
 
 		memset(rb, 0, sizeof(*rb));
+		/* Told to the service manager as a SIGHUP's is: `sealctl
+		 * reload` is the unit's ExecReload=. */
+		sg_notify_reloading();
 		r = sg_policy_reload(d, rb->message, sizeof(rb->message));
+		sg_notify_reloaded(d, r, rb->message);
 		rb->generation = d->policy_generation;
 		rb->rules = d->policy_rules;
 		*reply_len = sizeof(*rb);
