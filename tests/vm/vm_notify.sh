@@ -39,6 +39,8 @@ for _ in $(seq 100); do grep -q listening "$TMP/listener.out" 2>/dev/null && bre
 chmod 777 "$TMP" "$NSOCK" # the daemon has dropped its capabilities when it pings
 
 mkdir -p "$POL" "$TMP/d"
+# Made before any policy: opening it under the apply rule would seal it.
+printf 'data' >"$TMP/d/after-refusal"
 cat >"$POL/10-notify.yaml" <<YAML
 version: 1
 rules:
@@ -109,7 +111,6 @@ check bad-ready-errno "$EINVAL" "$(field "$done_msg" ERRNO)" "($done_msg)"
 check bad-ready-status "policy generation $gen in force; reload refused: $want_msg" "$(field "$done_msg" STATUS)"
 check bad-generation-kept "$gen" "$("$SEALCTL" --json status | jq .policy_generation)"
 # The old policy is still enforced: its apply rule seals a file on open.
-printf 'data' >"$TMP/d/after-refusal"
 "$PROBE" open "$TMP/d/after-refusal" >/dev/null
 check bad-old-policy-enforced "$GROW EPERM" "$("$PROBE" seals "$TMP/d/after-refusal") $("$PROBE" append "$TMP/d/after-refusal")"
 check bad-file-unchanged 4 "$(stat -c %s "$TMP/d/after-refusal")"
