@@ -525,7 +525,7 @@ static int time_reloads(struct bench *b, const char *dir, int reps)
 			return -1;
 		}
 		t1 = now_ns();
-		if (sg_krules_install_maps(b->sg, &p, why, sizeof(why)) < 0) {
+		if (sg_krules_install_maps(b->sg, &p, NULL, why, sizeof(why)) < 0) {
 			fprintf(stderr, "sg_bench: installing the kernel rules: %s\n", why);
 			sg_policy_free(&p);
 			return -1;
@@ -576,7 +576,7 @@ static int clear_rules(struct bench *b)
 	struct sg_policy none = { 0 };
 	char why[256];
 
-	if (sg_krules_install_maps(b->sg, &none, why, sizeof(why)) < 0) {
+	if (sg_krules_install_maps(b->sg, &none, NULL, why, sizeof(why)) < 0) {
 		fprintf(stderr, "sg_bench: clearing the kernel rules: %s\n", why);
 		return -1;
 	}

@@ -113,6 +113,32 @@ int sg_list(struct sg_conn *c, int (*fn)(const struct sg_sealed_file *f, void *d
  * what happened (on failure: file:line:column: what is wrong). */
 int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len);
 
+/* What a left-out rule names that is not on this machine. */
+#define SG_LEFT_OUT_EXE	   1 /* its process.exe */
+#define SG_LEFT_OUT_PATH   2 /* its file.path */
+#define SG_LEFT_OUT_CGROUP 3 /* its process.cgroup (or no cgroup v2 hierarchy) */
+
+/* An apply or exempt rule of the policy in force that the daemon could not
+ * install: it matches nothing until a reload finds what it names. */
+struct sg_left_out_rule {
+	char rule[64];	  /* its name */
+	char where[288];  /* file:line:column of the rule */
+	uint32_t exempt;  /* 1: an exempt rule, 0: an apply rule */
+	uint32_t missing; /* SG_LEFT_OUT_* */
+	int32_t err;	  /* errno of the lookup, positive */
+	char reason[512]; /* "exe /usr/bin/x: No such file or directory" */
+};
+
+/*
+ * Calls fn for every rule the policy in force left out, in policy order
+ * (admin only); *generation (if not NULL) gets the policy's generation.
+ * fn returns 0 to go on, anything else to stop; that value is returned.
+ * 0, fn's value, or -1 with errno (EBADMSG from a daemon that does not
+ * know the request).
+ */
+int sg_left_out(struct sg_conn *c, uint32_t *generation, int (*fn)(const struct sg_left_out_rule *r, void *data),
+		void *data);
+
 /* Stops enforcement (root only, EPERM otherwise): the daemon removes
  * every pin, which detaches the programs and forgets every seal, answers,
  * and exits.  0 or -1 with errno. */

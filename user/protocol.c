@@ -8,11 +8,18 @@
 
 #define SG_MAX_ERRNO 4095
 
+_Static_assert(sizeof(struct sg_left_out_entry) == 880, "docs/protocol.md gives the layout");
+_Static_assert(sizeof(struct sg_msg_hdr) + sizeof(struct sg_body_left_out) +
+			       SG_LEFT_OUT_PAGE * sizeof(struct sg_left_out_entry) <=
+		       SG_MSG_MAX,
+	       "a full page of left-out rules fits in one message");
+
 size_t sg_request_body_size(uint16_t type)
 {
 	switch (type) {
 	case SG_OP_ADD_SEALS: return sizeof(struct sg_body_seals);
 	case SG_OP_LIST: return sizeof(struct sg_body_list_req);
+	case SG_OP_LEFT_OUT: return sizeof(struct sg_body_left_out_req);
 	default: return 0;
 	}
 }
@@ -92,8 +99,45 @@ int sg_request_decode(const void *buf, size_t len, int nfds, struct sg_msg_hdr *
 			return -EBADMSG;
 		return nfds == 0 ? 0 : -EBADMSG;
 	}
+	case SG_OP_LEFT_OUT: {
+		struct sg_body_left_out_req b;
+
+		memcpy(&b, body, sizeof(b));
+		if (out->flags || b.max == 0 || b.max > SG_LEFT_OUT_PAGE || b.first >= SG_KRULE_MAX)
+			return -EBADMSG;
+		return nfds == 0 ? 0 : -EBADMSG;
+	}
 	default: return out->flags == 0 && nfds == 0 ? 0 : -EBADMSG;
 	}
+}
+
+static bool has_nul(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) != NULL;
+}
+
+/* A page of left-out rules: counts within the policy's limits, each entry
+ * a rule the daemon can leave out, every string terminated. */
+static int left_out_ok(const unsigned char *body, size_t body_len)
+{
+	struct sg_body_left_out b;
+
+	if (body_len < sizeof(b))
+		return -EBADMSG;
+	memcpy(&b, body, sizeof(b));
+	if (b.reserved || b.total > SG_KRULE_MAX || b.count > SG_LEFT_OUT_PAGE || b.count > b.total ||
+	    body_len != sizeof(b) + (size_t)b.count * sizeof(struct sg_left_out_entry))
+		return -EBADMSG;
+	for (uint32_t i = 0; i < b.count; i++) {
+		struct sg_left_out_entry e;
+
+		memcpy(&e, body + sizeof(b) + i * sizeof(e), sizeof(e));
+		if ((e.kind != 1 && e.kind != 2) || e.missing < SG_LO_EXE || e.missing > SG_LO_CGROUP || e.err <= 0 ||
+		    e.err > SG_MAX_ERRNO || e.reserved || !has_nul(e.rule, sizeof(e.rule)) || !e.rule[0] ||
+		    !has_nul(e.where, sizeof(e.where)) || !has_nul(e.reason, sizeof(e.reason)))
+			return -EBADMSG;
+	}
+	return 0;
 }
 
 static bool result_ok(int32_t result)
@@ -154,6 +198,10 @@ int sg_reply_decode(const void *buf, size_t len, uint16_t expect_type, struct sg
 		if (out->result < 0 && body_len == 0)
 			return 0;
 		return out->result <= 0 && body_len == sizeof(struct sg_body_reload) ? 0 : -EBADMSG;
+	case SG_OP_LEFT_OUT:
+		if (out->result < 0)
+			return body_len == 0 ? 0 : -EBADMSG;
+		return out->result == 0 ? left_out_ok(body, body_len) : -EBADMSG;
 	default: return -EBADMSG;
 	}
 }

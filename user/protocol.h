@@ -32,7 +32,8 @@ enum sg_msg_type {
 	SG_OP_SUBSCRIBE = 5, /* admin -> 0, then SG_MSG_EVENT messages */
 	SG_OP_RELOAD = 6,    /* admin -> sg_body_reload */
 	SG_OP_UNLOAD = 7,    /* root -> 0, then the pins are removed and the daemon exits */
-	SG_OP_MAX = SG_OP_UNLOAD,
+	SG_OP_LEFT_OUT = 8,  /* admin; sg_body_left_out_req -> sg_body_left_out + entries */
+	SG_OP_MAX = SG_OP_LEFT_OUT,
 
 	/* Reply to a message whose type is not a request's (or unreadable). */
 	SG_MSG_INVALID = 0,
@@ -102,6 +103,41 @@ struct sg_body_reload {
 	uint32_t generation; /* of the policy in force after the request */
 	uint32_t rules;
 	char message[256]; /* on failure: file:line:column: what is wrong */
+};
+
+/* The policy's apply and exempt rules the daemon could not install, by
+ * position: the first request asks from 0, each next one from where the
+ * last page ended, until `total`.  A page of another generation means a
+ * reload came in between: start again. */
+#define SG_LEFT_OUT_PAGE 16
+
+struct sg_body_left_out_req {
+	uint32_t first; /* index of the first entry wanted */
+	uint32_t max;	/* entries wanted, 1..SG_LEFT_OUT_PAGE */
+};
+
+enum sg_left_out_missing {
+	SG_LO_EXE = 1,	  /* the executable of process.exe */
+	SG_LO_PATH = 2,	  /* the directory or file of file.path */
+	SG_LO_CGROUP = 3, /* the cgroup of process.cgroup, or no cgroup v2 hierarchy */
+};
+
+struct sg_left_out_entry {
+	char rule[64];	  /* the rule's name, NUL-terminated */
+	char where[288];  /* file:line:column, NUL-terminated */
+	uint32_t kind;	  /* 1 apply, 2 exempt */
+	uint32_t missing; /* enum sg_left_out_missing */
+	int32_t err;	  /* positive errno of the lookup */
+	uint32_t reserved;
+	char reason[512]; /* "exe /usr/bin/x: No such file or directory", NUL-terminated */
+};
+
+struct sg_body_left_out {
+	uint32_t generation; /* of the policy in force */
+	uint32_t total;	     /* rules left out in all */
+	uint32_t count;	     /* entries that follow */
+	uint32_t reserved;
+	struct sg_left_out_entry entries[];
 };
 
 struct sg_body_event {

@@ -56,9 +56,15 @@ check man-link "$(cd "$S/share/man" && man -l man3/sg_add_seals.3 2>/dev/null | 
 	"$(cd "$S/share/man" && man -l man3/sg_get_seals.3 2>/dev/null | head -3)"
 
 # The unit as installed, its ExecStart pointing into the staging tree.
-sed "s|^ExecStart=$prefix/sbin/sealguardd|ExecStart=$S/sbin/sealguardd|" \
+sed "s|^ExecStart=$prefix/sbin/sealguardd|ExecStart=$S/sbin/sealguardd|; s|^ExecReload=$prefix/bin/sealctl |ExecReload=$S/bin/sealctl |" \
 	"$S/lib/systemd/system/sealguardd.service" >"$T/sealguardd.service"
 check unit-execstart yes "$(grep -q "^ExecStart=$S/sbin/sealguardd$" "$T/sealguardd.service" && echo yes || echo no)"
-check unit-type-notify yes "$(grep -qx 'Type=notify' "$T/sealguardd.service" && echo yes || echo no)"
+# notify-reload where the installed systemd has it (253+), else notify.
+v=$(systemctl --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
+want=notify
+[[ -n $v ]] && ((v >= 253)) && want=notify-reload
+check unit-type-$want yes "$(grep -qx "Type=$want" "$T/sealguardd.service" && echo yes || echo no)"
+check unit-execreload yes "$(grep -qx "ExecReload=$S/bin/sealctl reload" "$T/sealguardd.service" && echo yes || echo no)"
+check unit-watchdog yes "$(grep -qx 'WatchdogSec=30s' "$T/sealguardd.service" && echo yes || echo no)"
 check unit-verifies "" "$(systemd-analyze verify --man=no "$T/sealguardd.service" 2>&1)"
 exit $failed

@@ -67,4 +67,20 @@ if [[ $w == "$want" ]]; then echo "PASS comm-alone-warning-json"; else echo "FAI
 printf "$H"'  - name: by-comm-uid\n    kind: exempt\n    process: { comm: weston, uid: 1000 }\n' >"$T/comm-uid.yaml"
 out=$("$SEALCTL" policy check "$T/comm-uid.yaml" 2>&1 >/dev/null); rc=$?
 if [[ $rc == 0 && -z $out ]]; then echo "PASS comm-with-uid-no-warning"; else echo "FAIL comm-with-uid-no-warning: $rc '$out'"; failed=1; fi
+# --resolve: the rules this machine would leave out, as the daemon logs
+# them, on stdout after "ok"; status 0 (the daemon loads such a policy);
+# without --resolve nothing is looked up.
+mkdir "$T/here"
+printf "$H"'  - name: good\n    kind: apply\n    on: open\n    file: { path: %s }\n    seals: grow\n  - name: no-exe\n    kind: apply\n    on: open\n    process: { exe: %s/nope }\n    file: { path: %s }\n    seals: grow\n  - name: no-path\n    kind: exempt\n    file: { path: %s/gone }\n' \
+	"$T/here" "$T" "$T/here" "$T" >"$T/resolve.yaml"
+out=$("$SEALCTL" policy check --resolve "$T/resolve.yaml" 2>&1); rc=$?
+want="$T/resolve.yaml: ok, 3 rules
+$T/resolve.yaml:8:5: apply rule 'no-exe' left out: exe $T/nope: No such file or directory
+$T/resolve.yaml:14:5: exempt rule 'no-path' left out: path $T/gone: No such file or directory"
+if [[ $rc == 0 && $out == "$want" ]]; then echo "PASS resolve"; else echo "FAIL resolve: $rc '$out'"; failed=1; fi
+out=$("$SEALCTL" policy check "$T/resolve.yaml" 2>&1); rc=$?
+if [[ $rc == 0 && $out == "$T/resolve.yaml: ok, 3 rules" ]]; then echo "PASS no-resolve"; else echo "FAIL no-resolve: $rc '$out'"; failed=1; fi
+out=$("$SEALCTL" --json policy check "$T/resolve.yaml" --resolve | jq -c '.[0].left_out | map([.rule, .kind, .missing, .errno, .where])')
+want='[["no-exe","apply","exe","ENOENT","'$T'/resolve.yaml:8:5"],["no-path","exempt","path","ENOENT","'$T'/resolve.yaml:14:5"]]'
+if [[ $out == "$want" ]]; then echo "PASS resolve-json"; else echo "FAIL resolve-json: '$out'"; failed=1; fi
 exit $failed

@@ -20,7 +20,7 @@
 #include "protocol.h"
 
 static const uint16_t expect_types[] = {
-	SG_OP_ADD_SEALS, SG_OP_GET_SEALS, SG_OP_STATUS, SG_OP_LIST, SG_OP_SUBSCRIBE, SG_OP_RELOAD, 0, 0x7fff,
+	SG_OP_ADD_SEALS, SG_OP_GET_SEALS, SG_OP_STATUS, SG_OP_LIST, SG_OP_LEFT_OUT, SG_OP_RELOAD, 0, 0x7fff,
 };
 
 /* What was accepted is what sg_hdr_init builds for the same fields. */
@@ -58,6 +58,11 @@ static void check_request(const uint8_t *msg, size_t len, int nfds)
 		memcpy(&b, msg + sizeof(h), sizeof(b));
 		CHECK(b.max >= 1 && b.max <= SG_LIST_PAGE);
 		CHECK((h.flags & ~SG_LIST_F_AFTER) == 0);
+	} else if (h.type == SG_OP_LEFT_OUT) {
+		struct sg_body_left_out_req b;
+
+		memcpy(&b, msg + sizeof(h), sizeof(b));
+		CHECK(b.max >= 1 && b.max <= SG_LEFT_OUT_PAGE && b.first < SG_KRULE_MAX && h.flags == 0);
 	} else {
 		CHECK(h.flags == 0);
 	}
@@ -106,6 +111,26 @@ static void check_reply(const uint8_t *msg, size_t len, uint16_t expect)
 		}
 		break;
 	case SG_OP_RELOAD: CHECK(body == sizeof(struct sg_body_reload) || (body == 0 && h.result < 0)); break;
+	case SG_OP_LEFT_OUT:
+		if (h.result == 0) {
+			struct sg_body_left_out b;
+
+			/* The library copies count entries and reads their strings. */
+			CHECK(body >= sizeof(b));
+			memcpy(&b, msg + sizeof(h), sizeof(b));
+			CHECK(b.count <= SG_LEFT_OUT_PAGE && b.count <= b.total && b.total <= SG_KRULE_MAX);
+			CHECK(body == sizeof(b) + b.count * sizeof(struct sg_left_out_entry));
+			for (uint32_t i = 0; i < b.count; i++) {
+				struct sg_left_out_entry e;
+
+				memcpy(&e, msg + sizeof(h) + sizeof(b) + i * sizeof(e), sizeof(e));
+				CHECK(memchr(e.rule, 0, sizeof(e.rule)) && memchr(e.where, 0, sizeof(e.where)) &&
+				      memchr(e.reason, 0, sizeof(e.reason)));
+			}
+		} else {
+			CHECK(body == 0);
+		}
+		break;
 	default: CHECK(0);
 	}
 }

@@ -1298,6 +1298,143 @@ static void test_env_change(void **state)
 	close(fd);
 }
 
+/* LEFT_OUT over a policy with `total` rules left out, in pages of the size
+ * asked from the index asked; the generation changes once after
+ * `reload_after` requests, as when a reload comes in between pages. */
+struct left_out_fake {
+	uint32_t total;
+	int reload_after; /* 0: never */
+	bool bad_page;	  /* the second page's entry has no NUL in its name */
+	bool unknown;	  /* a daemon without the request: SG_MSG_INVALID */
+	int requests;
+	int errors; /* requests not as docs/protocol.md 3.8 says */
+	uint32_t expect_first;
+};
+
+static bool answer_left_out(struct fake *f, int conn, const struct sg_msg_hdr *h, const void *body, int fd)
+{
+	static struct {
+		struct sg_body_left_out b;
+		struct sg_left_out_entry e[SG_LEFT_OUT_PAGE];
+	} page;
+	struct left_out_fake *lo = f->data;
+	struct sg_body_left_out_req req;
+
+	if (h->type != SG_OP_LEFT_OUT || lo->unknown) {
+		reply(conn, lo->unknown ? SG_MSG_INVALID : h->type, h->seq, -EOPNOTSUPP, NULL, 0);
+		return true;
+	}
+	memcpy(&req, body, sizeof(req));
+	lo->requests++;
+	if (req.max != SG_LEFT_OUT_PAGE || req.first != lo->expect_first)
+		lo->errors++;
+	memset(&page, 0, sizeof(page));
+	page.b.generation = lo->reload_after && lo->requests > lo->reload_after ? 8 : 7;
+	page.b.total = lo->total;
+	for (uint32_t i = req.first; i < lo->total && page.b.count < req.max; i++, page.b.count++) {
+		struct sg_left_out_entry *e = &page.e[page.b.count];
+
+		snprintf(e->rule, sizeof(e->rule), "r%u", i);
+		snprintf(e->where, sizeof(e->where), "p.yaml:%u:5", 3 * i + 3);
+		e->kind = i % 2 ? 2 : 1;
+		e->missing = 1 + i % 3;
+		e->err = ENOENT;
+		snprintf(e->reason, sizeof(e->reason), "path /x/%u: No such file or directory", i);
+		if (lo->bad_page && req.first > 0)
+			memset(e->rule, 'x', sizeof(e->rule));
+	}
+	lo->expect_first = req.first + page.b.count >= lo->total ? 0 : req.first + page.b.count;
+	reply(conn, h->type, h->seq, 0, &page, sizeof(page.b) + page.b.count * sizeof(page.e[0]));
+	return true;
+}
+
+struct left_out_seen {
+	struct sg_left_out_rule v[64];
+	int n;
+	int stop_at; /* fn returns 5 at this entry; -1: never */
+};
+
+static int left_out_collect(const struct sg_left_out_rule *r, void *data)
+{
+	struct left_out_seen *s = data;
+
+	s->v[s->n++] = *r;
+	return s->n - 1 == s->stop_at ? 5 : 0;
+}
+
+static void test_left_out(void **state)
+{
+	struct left_out_fake lo = { .total = 20 };
+	struct left_out_seen seen = { .stop_at = -1 };
+	struct fake *f = *state;
+	struct sg_conn *c;
+	uint32_t gen = 0;
+
+	fake_answer(f, answer_left_out, &lo);
+	c = sg_connect(f->path, 2000);
+	assert_non_null(c);
+	/* Two pages, every field of every entry, in order. */
+	assert_int_equal(sg_left_out(c, &gen, left_out_collect, &seen), 0);
+	assert_int_equal(gen, 7);
+	assert_int_equal(lo.requests, 2);
+	assert_int_equal(lo.errors, 0);
+	assert_int_equal(seen.n, 20);
+	for (int i = 0; i < 20; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "r%d", i);
+		assert_string_equal(seen.v[i].rule, want);
+		snprintf(want, sizeof(want), "p.yaml:%d:5", 3 * i + 3);
+		assert_string_equal(seen.v[i].where, want);
+		assert_int_equal(seen.v[i].exempt, i % 2);
+		assert_int_equal(seen.v[i].missing, 1 + i % 3);
+		assert_int_equal(seen.v[i].err, ENOENT);
+		snprintf(want, sizeof(want), "path /x/%d: No such file or directory", i);
+		assert_string_equal(seen.v[i].reason, want);
+	}
+	assert_int_equal(SG_LEFT_OUT_EXE, SG_LO_EXE);
+	assert_int_equal(SG_LEFT_OUT_PATH, SG_LO_PATH);
+	assert_int_equal(SG_LEFT_OUT_CGROUP, SG_LO_CGROUP);
+
+	/* A reload between the pages: the walk starts over, each rule seen
+	 * once, of the new generation. */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = -1;
+	lo = (struct left_out_fake){ .total = 20, .reload_after = 1 };
+	assert_int_equal(sg_left_out(c, &gen, left_out_collect, &seen), 0);
+	assert_int_equal(gen, 8);
+	assert_int_equal(seen.n, 20);
+	assert_int_equal(lo.requests, 4);
+
+	/* fn stops the walk with its value. */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 2;
+	lo = (struct left_out_fake){ .total = 20 };
+	assert_int_equal(sg_left_out(c, NULL, left_out_collect, &seen), 5);
+	assert_int_equal(seen.n, 3);
+
+	/* None left out: fn is never called. */
+	memset(&seen, 0, sizeof(seen));
+	lo = (struct left_out_fake){ .total = 0 };
+	assert_int_equal(sg_left_out(c, &gen, left_out_collect, &seen), 0);
+	assert_int_equal(seen.n, 0);
+
+	/* A bad second page: EBADMSG, and fn saw nothing of the first. */
+	memset(&seen, 0, sizeof(seen));
+	lo = (struct left_out_fake){ .total = 20, .bad_page = true };
+	errno = 0;
+	assert_int_equal(sg_left_out(c, &gen, left_out_collect, &seen), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_int_equal(seen.n, 0);
+
+	/* A daemon that does not know the request. */
+	lo = (struct left_out_fake){ .unknown = true };
+	errno = 0;
+	assert_int_equal(sg_left_out(c, &gen, left_out_collect, &seen), -1);
+	assert_int_equal(errno, EBADMSG);
+	sg_disconnect(c);
+}
+
 static void test_denied_op_name(void **state)
 {
 	/* The public enum is the kernel's, value for value. */
@@ -1350,6 +1487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_fork, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_env_change, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_left_out, fake_setup, fake_teardown),
 		cmocka_unit_test(test_denied_op_name),
 	};
 

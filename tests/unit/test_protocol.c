@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -33,10 +34,12 @@ static size_t build_request(union msg *m, uint16_t type, uint32_t seq)
 	static const unsigned char zero[sizeof(struct sg_body_list_req)];
 	struct sg_body_seals seals = { .seals = SG_SEAL_WRITE };
 	struct sg_body_list_req list = { .max = SG_LIST_PAGE };
+	struct sg_body_left_out_req left = { .max = SG_LEFT_OUT_PAGE };
 
 	switch (type) {
 	case SG_OP_ADD_SEALS: return build(m, type, seq, 0, &seals, sizeof(seals));
 	case SG_OP_LIST: return build(m, type, seq, 0, &list, sizeof(list));
+	case SG_OP_LEFT_OUT: return build(m, type, seq, 0, &left, sizeof(left));
 	default: return build(m, type, seq, 0, zero, 0);
 	}
 }
@@ -869,6 +872,166 @@ static void test_worked_example(void **state)
 }
 #endif
 
+/* LEFT_OUT (docs/protocol.md 3.8): the layout, the request's body, and a
+ * reply page in every form the client must refuse. */
+static void test_left_out_layout(void **state)
+{
+	assert_int_equal(sizeof(struct sg_body_left_out_req), 8);
+	assert_int_equal(sizeof(struct sg_body_left_out), 16);
+	assert_int_equal(sizeof(struct sg_left_out_entry), 880);
+	assert_int_equal(offsetof(struct sg_left_out_entry, where), 64);
+	assert_int_equal(offsetof(struct sg_left_out_entry, kind), 352);
+	assert_int_equal(offsetof(struct sg_left_out_entry, missing), 356);
+	assert_int_equal(offsetof(struct sg_left_out_entry, err), 360);
+	assert_int_equal(offsetof(struct sg_left_out_entry, reason), 368);
+	assert_int_equal(offsetof(struct sg_body_left_out, entries), 16);
+	assert_int_equal(sg_request_body_size(SG_OP_LEFT_OUT), 8);
+	assert_true(sizeof(struct sg_msg_hdr) + 16 + SG_LEFT_OUT_PAGE * 880 <= SG_MSG_MAX);
+}
+
+static void test_request_left_out(void **state)
+{
+	struct sg_body_left_out_req b = { .first = 0, .max = 1 };
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), 0);
+	b.first = SG_KRULE_MAX - 1;
+	b.max = SG_LEFT_OUT_PAGE;
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), 0);
+	/* Past any policy, no entries, too many, flags, an fd, cut short. */
+	b.first = SG_KRULE_MAX;
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	b.first = 0;
+	b.max = 0;
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	b.max = SG_LEFT_OUT_PAGE + 1;
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	b.max = 1;
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	m.h.flags = SG_LIST_F_AFTER;
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b));
+	assert_int_equal(sg_request_decode(m.b, len, 1, &out), -EBADMSG);
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, &b, sizeof(b) - 4);
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+	len = build(&m, SG_OP_LEFT_OUT, 1, 0, NULL, 0);
+	assert_int_equal(sg_request_decode(m.b, len, 0, &out), -EBADMSG);
+}
+
+/* A page of n entries, each a valid left-out rule. */
+static size_t left_out_page(union msg *m, uint32_t total, uint32_t n)
+{
+	static struct {
+		struct sg_body_left_out b;
+		struct sg_left_out_entry e[SG_LEFT_OUT_PAGE + 1];
+	} page;
+
+	memset(&page, 0, sizeof(page));
+	page.b.generation = 3;
+	page.b.total = total;
+	page.b.count = n;
+	for (uint32_t i = 0; i < n && i <= SG_LEFT_OUT_PAGE; i++) {
+		snprintf(page.e[i].rule, sizeof(page.e[i].rule), "rule-%u", i);
+		snprintf(page.e[i].where, sizeof(page.e[i].where), "/etc/sealguard/policies.d/a.yaml:%u:5", 3 + i);
+		page.e[i].kind = 1 + i % 2;
+		page.e[i].missing = SG_LO_EXE + i % 3;
+		page.e[i].err = ENOENT;
+		snprintf(page.e[i].reason, sizeof(page.e[i].reason), "exe /usr/bin/x%u: No such file or directory", i);
+	}
+	return build(m, SG_OP_LEFT_OUT, 9, 0, &page, sizeof(page.b) + n * sizeof(page.e[0]));
+}
+
+static struct sg_left_out_entry *entry(union msg *m, uint32_t i)
+{
+	return (struct sg_left_out_entry *)(m->b + sizeof(m->h) + sizeof(struct sg_body_left_out)) + i;
+}
+
+static void test_reply_left_out(void **state)
+{
+	union msg m;
+	struct sg_msg_hdr out;
+	size_t len;
+
+	/* Good: none, some, a full page of more. */
+	len = left_out_page(&m, 0, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), 0);
+	len = left_out_page(&m, 3, 3);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), 0);
+	len = left_out_page(&m, SG_KRULE_MAX, SG_LEFT_OUT_PAGE);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), 0);
+	/* An error has no body; a non-admin's EPERM. */
+	len = build(&m, SG_OP_LEFT_OUT, 9, -EPERM, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), 0);
+	len = left_out_page(&m, 1, 1);
+	m.h.result = -EPERM;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	/* Success needs the page header; a positive result is no answer. */
+	len = build(&m, SG_OP_LEFT_OUT, 9, 0, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	len = left_out_page(&m, 1, 1);
+	m.h.result = 1;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+
+	/* Truncated: every length short of the whole, with size matching
+	 * what arrived (else the header rule catches it first). */
+	len = left_out_page(&m, 2, 2);
+	for (size_t cut = sizeof(m.h) + 1; cut < len; cut += 37) {
+		m.h.size = (uint32_t)cut;
+		assert_int_equal(sg_reply_decode(m.b, cut, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	}
+	/* Padded: one byte more than count entries. */
+	len = left_out_page(&m, 2, 2);
+	m.h.size = (uint32_t)len + 1;
+	assert_int_equal(sg_reply_decode(m.b, len + 1, SG_OP_LEFT_OUT, &out), -EBADMSG);
+
+	/* Counts: more than a page, more than the total, a total beyond any
+	 * policy; the reserved field. */
+	len = left_out_page(&m, SG_KRULE_MAX, SG_LEFT_OUT_PAGE + 1);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	len = left_out_page(&m, 1, 2);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	len = left_out_page(&m, SG_KRULE_MAX + 1, 1);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	len = left_out_page(&m, 1, 1);
+	((struct sg_body_left_out *)(m.b + sizeof(m.h)))->reserved = 1;
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+
+	/* Entries: kind, what is missing, errno, reserved, strings without
+	 * their NUL, an empty name; the second entry as much as the first. */
+	for (int bad = 0; bad < 12; bad++) {
+		struct sg_left_out_entry *e;
+
+		len = left_out_page(&m, 2, 2);
+		e = entry(&m, bad % 2);
+		switch (bad / 2) {
+		case 0: e->kind = bad % 2 ? 3 : 0; break;
+		case 1: e->missing = bad % 2 ? SG_LO_CGROUP + 1 : 0; break;
+		case 2: e->err = bad % 2 ? 4096 : 0; break;
+		case 3: e->reserved = 1; break;
+		case 4: memset(bad % 2 ? e->where : e->rule, 'x', bad % 2 ? sizeof(e->where) : sizeof(e->rule)); break;
+		case 5:
+			if (bad % 2)
+				memset(e->reason, 'x', sizeof(e->reason));
+			else
+				e->rule[0] = '\0';
+			break;
+		}
+		assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+	}
+	/* Another request's reply, and the left-out reply to another request. */
+	len = left_out_page(&m, 1, 1);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LIST, &out), -EBADMSG);
+	len = build(&m, SG_OP_STATUS, 9, -EPERM, NULL, 0);
+	assert_int_equal(sg_reply_decode(m.b, len, SG_OP_LEFT_OUT, &out), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -897,6 +1060,9 @@ int main(void)
 		cmocka_unit_test(test_reply_list_page),
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		cmocka_unit_test(test_worked_example),
+		cmocka_unit_test(test_left_out_layout),
+		cmocka_unit_test(test_request_left_out),
+		cmocka_unit_test(test_reply_left_out),
 #endif
 	};
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "sg_policy.h"
+#include "sg_resolve.h"
 
 #define SG_PIN_DIR "/sys/fs/bpf/sealguard"
 
@@ -109,11 +110,14 @@ struct sg_daemon {
 	struct sg_policy policy; /* in force; replaced whole by a reload */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
-	struct sg_kpins *kpins;	 /* files the kernel rules in force name (krules.c) */
-	int rule_watch_fd;	 /* inotify on what they name (rule_watch.h); -1: none */
-	uint64_t rules_stale_ms; /* CLOCK_MONOTONIC when to install them again; 0: not */
-	bool rules_changed;	 /* ... because a watched directory changed */
-	bool unload;		 /* an UNLOAD was answered: remove the pins and exit */
+	struct sg_left_out_list left_out; /* rules of the policy in force not installed (krules.c) */
+	struct sg_kpins *kpins;		  /* files the kernel rules in force name (krules.c) */
+	int rule_watch_fd;		  /* inotify on what they name (rule_watch.h); -1: none */
+	uint64_t rules_stale_ms;	  /* CLOCK_MONOTONIC when to install them again; 0: not */
+	bool rules_changed;		  /* ... because a watched directory changed */
+	uint64_t watchdog_ms;		  /* ping period (half of WATCHDOG_USEC); 0: none (notify.h) */
+	int64_t watchdog_next_ms;	  /* CLOCK_MONOTONIC of the next ping */
+	bool unload;			  /* an UNLOAD was answered: remove the pins and exit */
 };
 
 #endif

@@ -5,24 +5,20 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "kernel_keys.h"
 #include "log.h"
 #include "sealguard.skel.h"
 #include "sealguard_abi.h"
-#include "kernel_keys.h"
 #include "sg_kcompile.h"
-
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define CGROUP_ROOT	    "/sys/fs/cgroup"
+#include "sg_resolve.h"
 
 static __u64 kdev(dev_t dev)
 {
@@ -69,87 +65,6 @@ static int pins_add(struct sg_kpins *p, const struct sg_kpin *pin)
 	}
 	p->v[p->n++] = *pin;
 	return 0;
-}
-
-/* The file at path under every key the kernel may see it by, held open
- * in *fd.  0, or -errno with why. */
-static int resolve_file(const char *what, const char *path, struct sg_kkeys *keys, int *fd, char *why, size_t len)
-{
-	int r;
-
-	*fd = open(path, O_PATH | O_CLOEXEC);
-	if (*fd < 0) {
-		r = -errno;
-		snprintf(why, len, "%s %s: %s", what, path, strerror(-r));
-		return r;
-	}
-	r = sg_kernel_keys(*fd, keys);
-	if (r < 0) {
-		snprintf(why, len, "%s %s: %s", what, path, strerror(-r));
-		close(*fd);
-		*fd = -1;
-	}
-	return r;
-}
-
-/* What the rule names on disk, resolved before any of it is recorded, so a
- * rule left out leaves no trace.  The files it names are added to pins
- * when pins is not NULL.  0, or -errno naming in why the file that cannot
- * be used. */
-static int resolve(const struct sg_rule *r, struct sg_kresolved *out, struct sg_kpins *pins, char *why, size_t len)
-{
-	struct sg_kpin exe = { .exe = true, .fd = -1 }, dir = { .fd = -1 };
-	struct statfs sfs;
-	struct stat st;
-	char path[sizeof(CGROUP_ROOT) + SG_POLICY_PATH_MAX];
-	int e;
-
-	memset(out, 0, sizeof(*out));
-	/* By inode: the kernel sees the executable, not its name.  A binary
-	 * replaced on disk is a new inode, found again when its directory
-	 * changes (rule_watch.c). */
-	if (r->process.exe[0] && (e = resolve_file("exe", r->process.exe, &out->exe, &exe.fd, why, len)) < 0)
-		return e;
-	if (r->file.path[0] && (e = resolve_file("path", r->file.path, &out->dir, &dir.fd, why, len)) < 0)
-		goto fail;
-	if (r->process.cgroup[0]) {
-		/* A cgroup v2 directory's inode number is the cgroup's id. */
-		snprintf(path, sizeof(path), "%s%s", CGROUP_ROOT,
-			 strcmp(r->process.cgroup, "/") ? r->process.cgroup : "");
-		if (statfs(CGROUP_ROOT, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-			snprintf(why, len, "cgroup %s: no cgroup v2 hierarchy at %s", r->process.cgroup, CGROUP_ROOT);
-			e = -ENOENT;
-			goto fail;
-		}
-		if (stat(path, &st) < 0) {
-			e = -errno;
-			snprintf(why, len, "cgroup %s: %s: %s", r->process.cgroup, path, strerror(-e));
-			goto fail;
-		}
-		out->cgroup_id = st.st_ino;
-	}
-	if (!pins) {
-		e = 0;
-		goto fail; /* nothing held: close both */
-	}
-	snprintf(exe.rule, sizeof(exe.rule), "%s", r->name);
-	snprintf(dir.rule, sizeof(dir.rule), "%s", r->name);
-	exe.keys = out->exe;
-	dir.keys = out->dir;
-	if (exe.fd >= 0 && (e = pins_add(pins, &exe)) < 0)
-		goto fail;
-	exe.fd = -1;
-	if (dir.fd >= 0 && (e = pins_add(pins, &dir)) < 0)
-		goto fail;
-	return 0;
-fail:
-	if (exe.fd >= 0)
-		close(exe.fd);
-	if (dir.fd >= 0)
-		close(dir.fd);
-	if (e < 0)
-		memset(out, 0, sizeof(*out));
-	return e;
 }
 
 /* Whether a running process has the file of key (stat's view) as its
@@ -241,11 +156,12 @@ static int clear_half(int fd, __u32 half)
 	return r;
 }
 
-static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_kpins *held, struct sg_kpins *pins,
-		   char *why, size_t len);
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
+		   struct sg_kpins *held, struct sg_kpins *pins, char *why, size_t len);
 
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
+	struct sg_left_out_list left = { 0 };
 	struct sg_kpins *pins = calloc(1, sizeof(*pins));
 	int r;
 
@@ -253,12 +169,16 @@ int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why,
 		snprintf(why, len, "cannot compile the kernel rules: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	r = install(d->skel, p, d->kpins, pins, why, len);
+	r = install(d->skel, p, &left, d->kpins, pins, why, len);
 	if (r < 0) {
+		sg_left_out_free(&left);
 		pins_free(pins);
 		return r;
 	}
-	/* The old files are let go only now that no key of theirs is in force. */
+	/* The rules in force now, and so what they left out.  The old files
+	 * are let go only now that no key of theirs is in force. */
+	sg_left_out_free(&d->left_out);
+	d->left_out = left;
 	pins_free(d->kpins);
 	d->kpins = pins;
 	return 0;
@@ -270,13 +190,30 @@ void sg_krules_release(struct sg_daemon *d)
 	d->kpins = NULL;
 }
 
-int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, char *why, size_t len)
+int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
+			   char *why, size_t len)
 {
-	return install(skel, p, NULL, NULL, why, len);
+	return install(skel, p, left, NULL, NULL, why, len);
 }
 
-static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_kpins *held, struct sg_kpins *pins,
-		   char *why, size_t len)
+/* The rule's files, held in pins, under its name. */
+static int hold(const struct sg_rule *r, const struct sg_kresolved *res, const int fds[2], struct sg_kpins *pins)
+{
+	struct sg_kpin exe = { .exe = true, .fd = fds[0], .keys = res->exe },
+		       dir = { .exe = false, .fd = fds[1], .keys = res->dir };
+	int e = 0;
+
+	snprintf(exe.rule, sizeof(exe.rule), "%s", r->name);
+	snprintf(dir.rule, sizeof(dir.rule), "%s", r->name);
+	if (exe.fd >= 0 && (e = pins_add(pins, &exe)) < 0)
+		close(exe.fd);
+	if (dir.fd >= 0 && (e = e ?: pins_add(pins, &dir)) < 0)
+		close(dir.fd);
+	return e;
+}
+
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
+		   struct sg_kpins *held, struct sg_kpins *pins, char *why, size_t len)
 {
 	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
 	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
@@ -300,20 +237,33 @@ static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct sg_rule *rule = &p->rules[i];
 		struct sg_kresolved res;
-		char reason[1024];
+		struct sg_left_out lo;
 
 		if (rule->kind == SG_RULE_ALLOW)
 			continue;
 		if (k->nrules == SG_KRULE_MAX)
 			break; /* the parser refuses more */
-		if (resolve(rule, &res, pins, reason, sizeof(reason)) < 0) {
+		int fds[2] = { -1, -1 };
+
+		if (sg_rule_resolve_held(rule, &res, pins ? fds : NULL, &lo) < 0) {
 			sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .rule = rule->name },
 				      "%s: %s rule '%s' left out: %s", rule->where, sg_rule_kind_name(rule->kind),
-				      rule->name, reason);
+				      rule->name, lo.reason);
+			if (left && (r = sg_left_out_add(left, &lo)) < 0) {
+				snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));
+				goto out;
+			}
 			continue;
 		}
-		if (pins && rule->process.exe[0])
-			keep_running(rule, &res, held, pins);
+		if (pins) {
+			if (rule->process.exe[0])
+				keep_running(rule, &res, held, pins);
+			r = hold(rule, &res, fds, pins);
+			if (r < 0) {
+				snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));
+				goto out;
+			}
+		}
 		r = sg_kcompile_rule(k, half, rule, &res);
 		if (r < 0) {
 			snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));

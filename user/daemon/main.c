@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "krules.h"
+#include "notify.h"
 #include "rule_watch.h"
 #include "policy.h"
 #include "privileges.h"
@@ -297,6 +298,7 @@ int main(int argc, char **argv)
 	}
 	log_notice("enforcing; programs pinned in %s, serving %s", d.pin_dir, d.socket_path);
 	sd_notifyf(0, "READY=1\nSTATUS=enforcing; serving %s", d.socket_path);
+	sg_watchdog_init(&d);
 	r = sg_server_run(&d);
 	sd_notify(0, "STOPPING=1");
 	sg_server_close(&d);
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
 	sg_krules_release(&d);
 	sg_loader_close(&d);
 	sg_policy_free(&d.policy);
+	sg_left_out_free(&d.left_out);
 	if (r < 0) {
 		log_error("event loop failed: %s", strerror(-r));
 		return 1;

@@ -12,6 +12,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
 #include "registry.h"
 #include "seal_ops.h"
@@ -74,6 +75,44 @@ static int32_t list_page(struct sg_daemon *d, const struct sg_msg_hdr *h, const 
 	return 0;
 }
 
+_Static_assert((int)SG_MISSING_EXE == (int)SG_LO_EXE && (int)SG_MISSING_PATH == (int)SG_LO_PATH &&
+		       (int)SG_MISSING_CGROUP == (int)SG_LO_CGROUP,
+	       "sg_resolve.h and the wire agree");
+_Static_assert(sizeof(((struct sg_left_out_entry *)0)->rule) == SG_POLICY_NAME_MAX &&
+		       sizeof(((struct sg_left_out_entry *)0)->where) == sizeof(((struct sg_rule *)0)->where) &&
+		       sizeof(((struct sg_left_out_entry *)0)->reason) == SG_LEFT_OUT_REASON_MAX,
+	       "a left-out rule fits its wire entry");
+
+/* One page of the rules the policy in force left out (krules.c). */
+static int32_t left_out_page(struct sg_daemon *d, const void *body, void *reply, size_t *reply_len)
+{
+	const struct sg_left_out_list *l = &d->left_out;
+	struct sg_body_left_out_req req;
+	struct sg_body_left_out out;
+	char *at = (char *)reply + sizeof(out);
+
+	memcpy(&req, body, sizeof(req));
+	memset(&out, 0, sizeof(out));
+	out.generation = d->policy_generation;
+	out.total = (uint32_t)l->n;
+	for (size_t i = req.first; i < l->n && out.count < req.max; i++, out.count++) {
+		const struct sg_left_out *lo = &l->v[i];
+		struct sg_left_out_entry e;
+
+		memset(&e, 0, sizeof(e));
+		snprintf(e.rule, sizeof(e.rule), "%s", lo->name);
+		snprintf(e.where, sizeof(e.where), "%s", lo->where);
+		e.kind = lo->kind == SG_RULE_EXEMPT ? 2 : 1;
+		e.missing = (uint32_t)lo->missing;
+		e.err = lo->err;
+		snprintf(e.reason, sizeof(e.reason), "%s", lo->reason);
+		memcpy(at + out.count * sizeof(e), &e, sizeof(e));
+	}
+	memcpy(reply, &out, sizeof(out));
+	*reply_len = sizeof(out) + out.count * sizeof(struct sg_left_out_entry);
+	return 0;
+}
+
 int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg_msg_hdr *h, const void *body, int fd,
 		       void *reply, size_t *reply_len)
 {
@@ -115,6 +154,7 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		*reply_len = sizeof(struct sg_body_status);
 		return 0;
 	case SG_OP_LIST: return list_page(d, h, body, reply, reply_len);
+	case SG_OP_LEFT_OUT: return left_out_page(d, body, reply, reply_len);
 	case SG_OP_SUBSCRIBE:
 		if (!c->subscribed) {
 			c->subscribed = true;
@@ -126,7 +166,11 @@ int32_t sg_request_run(struct sg_daemon *d, struct sg_client *c, const struct sg
 		int r;
 
 		memset(rb, 0, sizeof(*rb));
+		/* Told to the service manager as a SIGHUP's is: `sealctl
+		 * reload` is the unit's ExecReload=. */
+		sg_notify_reloading();
 		r = sg_policy_reload(d, rb->message, sizeof(rb->message));
+		sg_notify_reloaded(d, r, rb->message);
 		rb->generation = d->policy_generation;
 		rb->rules = d->policy_rules;
 		*reply_len = sizeof(*rb);

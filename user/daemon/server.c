@@ -28,6 +28,7 @@
 #include "fdpass.h"
 #include "idle.h"
 #include "log.h"
+#include "notify.h"
 #include "peer.h"
 #include "policy.h"
 #include "protocol.h"
@@ -368,11 +369,10 @@ static void handle_signal(struct sg_daemon *d, bool *stop)
 			char msg[256];
 			int r;
 
-			sd_notify(0, "RELOADING=1");
+			sg_notify_reloading();
 			r = sg_policy_reload(d, msg, sizeof(msg));
 			sg_log(r < 0 ? LOG_WARNING : LOG_INFO, "SIGHUP reload%s: %s", r < 0 ? " failed" : "", msg);
-			sd_notifyf(0, "READY=1\nSTATUS=policy generation %u%s", d->policy_generation,
-				   r < 0 ? " (last reload refused)" : "");
+			sg_notify_reloaded(d, r, msg);
 		} else {
 			*stop = true;
 		}
@@ -406,10 +406,13 @@ int sg_server_run(struct sg_daemon *d)
 	int i, n;
 
 	while (!stop && !d->unload) {
-		int wait = expire_idle(d), idle = sg_idle_tick(d), rules = sg_rule_watch_tick(d);
+		int wait = expire_idle(d), idle = sg_idle_tick(d), watchdog = sg_watchdog_tick(d);
+		int rules = sg_rule_watch_tick(d);
 
 		if (idle >= 0 && idle < wait)
 			wait = idle;
+		if (watchdog >= 0 && watchdog < wait)
+			wait = watchdog;
 		if (rules >= 0 && rules < wait)
 			wait = rules;
 		n = epoll_wait(d->epoll_fd, evs, 32, wait);

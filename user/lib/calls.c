@@ -239,6 +239,88 @@ int sg_reload(struct sg_conn *c, uint32_t *generation, char *message, size_t len
 	return call.result < 0 ? fail(call.result) : 0;
 }
 
+/* Every page of one generation, or -EAGAIN when reloads kept coming. */
+static int left_out_fetch(struct sg_conn *c, struct sg_left_out_entry *all, uint32_t *n, uint32_t *generation)
+{
+	union {
+		struct sg_body_left_out page;
+		char buf[SG_MSG_MAX];
+	} reply;
+
+	for (int attempt = 0; attempt < 4; attempt++) {
+		struct sg_body_left_out_req req = { .first = 0, .max = SG_LEFT_OUT_PAGE };
+		bool same = true;
+
+		*n = 0;
+		do {
+			struct sg_call call = { .type = SG_OP_LEFT_OUT,
+						.fd = -1,
+						.body = &req,
+						.body_len = sizeof(req),
+						.reply = reply.buf,
+						.reply_cap = sizeof(reply.buf) };
+			int r = sg_conn_call(c, &call);
+
+			if (r < 0)
+				return r;
+			if (call.result < 0)
+				return call.result;
+			if (req.first == 0)
+				*generation = reply.page.generation;
+			else if (reply.page.generation != *generation) {
+				same = false;
+				break;
+			}
+			/* The decoder checked count <= total <= SG_KRULE_MAX. */
+			if (req.first + reply.page.count > reply.page.total)
+				return -EBADMSG;
+			memcpy(all + req.first, reply.page.entries, reply.page.count * sizeof(*all));
+			req.first += reply.page.count;
+			*n = req.first;
+			if (reply.page.count == 0 && req.first < reply.page.total)
+				return -EBADMSG; /* no progress */
+		} while (req.first < reply.page.total);
+		if (same)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+int sg_left_out(struct sg_conn *c, uint32_t *generation, int (*fn)(const struct sg_left_out_rule *r, void *data),
+		void *data)
+{
+	struct sg_left_out_entry *all = calloc(SG_KRULE_MAX, sizeof(*all));
+	uint32_t n = 0, gen = 0;
+	int r;
+
+	if (!all)
+		return fail(-ENOMEM);
+	r = left_out_fetch(c, all, &n, &gen);
+	if (r < 0) {
+		free(all);
+		return fail(r);
+	}
+	if (generation)
+		*generation = gen;
+	for (uint32_t i = 0; i < n; i++) {
+		struct sg_left_out_rule lo = {
+			.exempt = all[i].kind == 2,
+			.missing = all[i].missing,
+			.err = all[i].err,
+		};
+
+		/* The decoder checked that each string ends in its field. */
+		memcpy(lo.rule, all[i].rule, sizeof(lo.rule));
+		memcpy(lo.where, all[i].where, sizeof(lo.where));
+		memcpy(lo.reason, all[i].reason, sizeof(lo.reason));
+		r = fn(&lo, data);
+		if (r)
+			break;
+	}
+	free(all);
+	return r;
+}
+
 int sg_unload(struct sg_conn *c)
 {
 	struct sg_call call = { .type = SG_OP_UNLOAD, .fd = -1 };

@@ -34,7 +34,24 @@ static struct json_object *u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
-static int print_status(const struct sealctl *ctl, const struct sg_status *s)
+/* The rules the policy in force left out, gathered for print_status. */
+struct left_out {
+	struct sg_left_out_rule v[64]; /* SG_KRULE_MAX */
+	unsigned int n;
+	int err; /* errno when the daemon could not say */
+};
+
+static int gather_left_out(const struct sg_left_out_rule *r, void *data)
+{
+	struct left_out *lo = data;
+
+	if (lo->n == sizeof(lo->v) / sizeof(lo->v[0]))
+		return 1;
+	lo->v[lo->n++] = *r;
+	return 0;
+}
+
+static int print_status(const struct sealctl *ctl, const struct sg_status *s, const struct left_out *lo)
 {
 	char started[64];
 	struct json_object *o, *den;
@@ -61,6 +78,15 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s)
 		json_object_object_add(o, "events_unsent", u64(s->events_unsent));
 		json_object_object_add(o, "policy_generation", u64(s->policy_generation));
 		json_object_object_add(o, "policy_rules", u64(s->policy_rules));
+		if (lo->err) {
+			json_object_object_add(o, "left_out", NULL);
+		} else {
+			struct json_object *a = json_object_new_array();
+
+			for (unsigned int i = 0; i < lo->n; i++)
+				json_object_array_add(a, sealctl_left_out_json(&lo->v[i]));
+			json_object_object_add(o, "left_out", a);
+		}
 		return sealctl_print_json(o);
 	}
 	printf("sealguardd %s, pid %u, running since %s\n", s->version, s->daemon_pid, started);
@@ -76,6 +102,15 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s)
 	       (unsigned long long)s->events_suppressed, (unsigned long long)s->events_dropped,
 	       (unsigned long long)s->events_unsent);
 	printf("policy:    generation %u, %u rules\n", s->policy_generation, s->policy_rules);
+	if (lo->err)
+		printf("left out:  unknown: the daemon did not say (%s)\n", strerror(lo->err));
+	else
+		printf("left out:  %u rules%s\n", lo->n,
+		       lo->n ? " (they match nothing until a reload finds what they name):" : "");
+	for (unsigned int i = 0; !lo->err && i < lo->n; i++) {
+		fputs("  ", stdout);
+		sealctl_left_out_print(stdout, &lo->v[i]);
+	}
 	return sealctl_flush();
 }
 
@@ -97,6 +132,7 @@ static struct sg_conn *connect_no_args(struct sealctl *ctl, const char *name, in
 
 int sealctl_cmd_status(struct sealctl *ctl, int argc, char **argv)
 {
+	struct left_out lo = { .n = 0 };
 	struct sg_status s;
 	struct sg_conn *c;
 	int r;
@@ -104,7 +140,15 @@ int sealctl_cmd_status(struct sealctl *ctl, int argc, char **argv)
 	c = connect_no_args(ctl, "status", argc, argv, &r);
 	if (!c)
 		return r;
-	r = sg_status(c, &s) < 0 ? admin_failed(ctl, "status") : print_status(ctl, &s);
+	if (sg_status(c, &s) < 0) {
+		r = admin_failed(ctl, "status");
+	} else {
+		/* A daemon without the request (or gone meanwhile) still had
+		 * its counters shown; what it left out is then unknown. */
+		if (sg_left_out(c, NULL, gather_left_out, &lo) < 0)
+			lo.err = errno;
+		r = print_status(ctl, &s, &lo);
+	}
 	sg_disconnect(c);
 	return r;
 }

@@ -137,3 +137,29 @@ int sealctl_print_json(struct json_object *obj)
 	json_object_put(obj);
 	return r ? r : sealctl_flush();
 }
+
+void sealctl_left_out_print(FILE *f, const struct sg_left_out_rule *r)
+{
+	/* The daemon's log line (krules.c). */
+	fprintf(f, "%s: %s rule '%s' left out: %s\n", r->where, r->exempt ? "exempt" : "apply", r->rule, r->reason);
+}
+
+struct json_object *sealctl_left_out_json(const struct sg_left_out_rule *r)
+{
+	static const char *const missing[] = {
+		[SG_LEFT_OUT_EXE] = "exe", [SG_LEFT_OUT_PATH] = "path", [SG_LEFT_OUT_CGROUP] = "cgroup"
+	};
+	struct json_object *o = json_object_new_object();
+	const char *err = strerrorname_np(r->err);
+
+	json_object_object_add(o, "rule", json_object_new_string(r->rule));
+	json_object_object_add(o, "where", json_object_new_string(r->where));
+	json_object_object_add(o, "kind", json_object_new_string(r->exempt ? "exempt" : "apply"));
+	json_object_object_add(o, "missing",
+			       json_object_new_string(r->missing <= SG_LEFT_OUT_CGROUP && missing[r->missing]
+							      ? missing[r->missing]
+							      : "?"));
+	json_object_object_add(o, "errno", json_object_new_string(err ? err : "?"));
+	json_object_object_add(o, "reason", json_object_new_string(r->reason));
+	return o;
+}

@@ -75,13 +75,19 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  subscribers, files sealed, requests allowed, refused and malformed since\n"
 		"  the daemon started, denials by operation since sealguard was loaded,\n"
 		"  events held back by the kernel's rate limit, dropped by a full ring\n"
-		"  buffer, or not sent to a slow subscriber, and the policy generation.\n"
+		"  buffer, or not sent to a slow subscriber, the policy generation, and\n"
+		"  each apply or exempt rule of the policy in force that the daemon left\n"
+		"  out because the executable, path or cgroup it names is not on this\n"
+		"  machine, as 'WHERE: KIND rule 'NAME' left out: REASON' (--json:\n"
+		"  left_out, with rule, where, kind, missing, errno, reason). Such a rule\n"
+		"  matches nothing until a reload finds what it names.\n"
 		"  Only for root and the daemon's --admin-group.\n"
 		"\n"
 		"OPTIONS\n" COMMON_OPTIONS "\n" EXIT_STATUS "\n"
 		"EXAMPLES\n"
 		"  sealctl status\n"
-		"  sealctl status --json | jq .denials\n",
+		"  sealctl status --json | jq .denials\n"
+		"  sealctl status --json | jq -r '.left_out[] | \"\\(.rule): \\(.reason)\"'\n",
 		sealctl_cmd_status,
 	},
 	{
@@ -179,7 +185,7 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  sealctl policy - check sealguard policy files\n"
 		"\n"
 		"SYNOPSIS\n"
-		"  sealctl policy check [--json] FILE...\n"
+		"  sealctl policy check [--json] [--resolve] FILE...\n"
 		"\n"
 		"DESCRIPTION\n"
 		"  Parses and validates the policy files as sealguardd would load them\n"
@@ -188,12 +194,20 @@ const struct sealctl_cmd sealctl_cmds[] = {
 		"  'FILE:LINE:COLUMN: what is wrong' on stderr for each bad one. The\n"
 		"  format is in docs/policy.md.\n"
 		"\n"
-		"OPTIONS\n" COMMON_OPTIONS "\n"
+		"  With --resolve, also looks up the executable, path and cgroup each\n"
+		"  apply and exempt rule names, on this machine, and prints each rule\n"
+		"  sealguardd would leave out as 'sealctl status' shows it (--json:\n"
+		"  left_out in each file's object).\n"
+		"\n"
+		"OPTIONS\n" COMMON_OPTIONS "      --resolve also list the rules sealguardd would leave out here\n"
+		"\n"
 		"EXIT STATUS\n"
-		"  0 every file is valid; 1 some file is not; 2 usage error.\n"
+		"  0 every file is valid; 1 some file is not; 2 usage error. Warnings\n"
+		"  and rules left out (--resolve) do not change it.\n"
 		"\n"
 		"EXAMPLES\n"
 		"  sealctl policy check /etc/sealguard/policies.d/*.yaml\n"
+		"  sealctl policy check --resolve /etc/sealguard/policies.d/*.yaml\n"
 		"  sealctl policy check new.yaml && cp new.yaml /etc/sealguard/policies.d/ &&\n"
 		"    sealctl reload\n",
 		sealctl_cmd_policy,

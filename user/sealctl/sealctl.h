@@ -51,6 +51,12 @@ struct sg_conn *sealctl_connect(const struct sealctl *ctl, int *status);
 /* JSON array of seal names for mask. */
 struct json_object *sealctl_seals_json(unsigned int seals);
 
+/* A left-out rule as `sealctl status` and `sealctl policy check
+ * --resolve` show it: the daemon's log line "WHERE: KIND rule 'NAME' left
+ * out: REASON" on f, or a JSON object. */
+void sealctl_left_out_print(FILE *f, const struct sg_left_out_rule *r);
+struct json_object *sealctl_left_out_json(const struct sg_left_out_rule *r);
+
 /* Prints obj as one line and frees it; EXIT_FAILED if stdout fails. */
 int sealctl_print_json(struct json_object *obj);
 
