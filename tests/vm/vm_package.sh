@@ -98,7 +98,7 @@ for page in 8/sealguardd 8/sealctl 5/sealguard.yaml 3/sg_add_seals 3/sg_get_seal
 	[[ $name == sg_get_seals ]] && name=sg_add_seals # documented there
 	out=$(in_root env MANWIDTH=80 man "${page%/*}" "${page#*/}" 2>&1)
 	check "man-${page#*/}.${page%/*}" yes \
-		"$(grep -q "^NAME" <<<"$out" && grep -Eq "^ *$name[ ,]" <<<"$out" && echo yes || echo no)" "($(head -n 8 <<<"$out"))"
+		"$(grep -q "^NAME" <<<"$out" && grep -Eq "^ *${name}[ ,]" <<<"$out" && echo yes || echo no)" "($(head -n 8 <<<"$out"))"
 done
 
 took "sealguardd --check, sealctl, man"
