@@ -157,7 +157,8 @@ static int clear_half(int fd, __u32 half)
 }
 
 static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
-		   struct sg_kpins *held, struct sg_kpins *pins, char *why, size_t len);
+		   const struct sg_left_out_list *before, struct sg_kpins *held, struct sg_kpins *pins, char *why,
+		   size_t len);
 
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
@@ -169,7 +170,7 @@ int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why,
 		snprintf(why, len, "cannot compile the kernel rules: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	r = install(d->skel, p, &left, d->kpins, pins, why, len);
+	r = install(d->skel, p, &left, &d->left_out, d->kpins, pins, why, len);
 	if (r < 0) {
 		sg_left_out_free(&left);
 		pins_free(pins);
@@ -193,7 +194,7 @@ void sg_krules_release(struct sg_daemon *d)
 int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
 			   char *why, size_t len)
 {
-	return install(skel, p, left, NULL, NULL, why, len);
+	return install(skel, p, left, NULL, NULL, NULL, why, len);
 }
 
 /* The rule's files, held in pins, under its name. */
@@ -212,8 +213,19 @@ static int hold(const struct sg_rule *r, const struct sg_kresolved *res, const i
 	return e;
 }
 
+/* Whether the rules in force already leave lo out, for the same reason:
+ * said once, not at every install the rule watch makes. */
+static bool said_before(const struct sg_left_out_list *before, const struct sg_left_out *lo)
+{
+	for (size_t i = 0; before && i < before->n; i++)
+		if (!strcmp(before->v[i].name, lo->name) && !strcmp(before->v[i].reason, lo->reason))
+			return true;
+	return false;
+}
+
 static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
-		   struct sg_kpins *held, struct sg_kpins *pins, char *why, size_t len)
+		   const struct sg_left_out_list *before, struct sg_kpins *held, struct sg_kpins *pins, char *why,
+		   size_t len)
 {
 	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
 	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
@@ -246,9 +258,11 @@ static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct
 		int fds[2] = { -1, -1 };
 
 		if (sg_rule_resolve_held(rule, &res, pins ? fds : NULL, &lo) < 0) {
-			sg_log_fields(LOG_WARNING, &(struct sg_log_fields){ .op = "krules", .rule = rule->name },
-				      "%s: %s rule '%s' left out: %s", rule->where, sg_rule_kind_name(rule->kind),
-				      rule->name, lo.reason);
+			if (!said_before(before, &lo))
+				sg_log_fields(LOG_WARNING,
+					      &(struct sg_log_fields){ .op = "krules", .rule = rule->name },
+					      "%s: %s rule '%s' left out: %s", rule->where,
+					      sg_rule_kind_name(rule->kind), rule->name, lo.reason);
 			if (left && (r = sg_left_out_add(left, &lo)) < 0) {
 				snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));
 				goto out;
