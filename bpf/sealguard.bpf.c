@@ -671,6 +671,7 @@ int BPF_PROG(sg_inode_free_security, struct inode *inode)
 	}
 	if (st)
 		sg_live_note(sg_live_counter(), st->seals, 0);
+	sg_uncharge_owner(inode, bpf_map_lookup_elem(&sg_sealed, &key));
 	bpf_map_delete_elem(&sg_sealed, &key);
 	if (!st)
 		sg_forget_evicted(&key);

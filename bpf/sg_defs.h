@@ -12,6 +12,7 @@
 #define EBUSY			 16
 #define EINVAL			 22
 #define EOPNOTSUPP		 95
+#define EDQUOT			 122
 
 #define WRITE			 1 /* rw_verify_area read_write */
 #define MAY_WRITE		 0x00000002

@@ -269,6 +269,44 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 	sg_unlock(st);
 }
 
+/* Counts a new registry entry against the owner of inode (root is not
+ * counted, as for requests): 0 with SG_REC_CHARGED set in *flags, or
+ * -EDQUOT at the owner's bound, -ENOSPC when no owner slot is left.  Two
+ * CPUs at the bound at once may both pass: at most one entry per CPU
+ * more. */
+static __always_inline int sg_charge_owner(struct inode *inode, __u32 *flags)
+{
+	__u32 owner = BPF_CORE_READ(inode, i_uid.val), zero = 0, *count;
+
+	if (!owner)
+		return 0;
+	count = bpf_map_lookup_elem(&sg_policy_owned, &owner);
+	if (!count) {
+		bpf_map_update_elem(&sg_policy_owned, &owner, &zero, BPF_NOEXIST);
+		count = bpf_map_lookup_elem(&sg_policy_owned, &owner);
+		if (!count)
+			return -ENOSPC;
+	}
+	if (*count >= SG_SEALED_PER_USER)
+		return -EDQUOT;
+	__sync_fetch_and_add(count, 1);
+	*flags |= SG_REC_CHARGED;
+	return 0;
+}
+
+/* Gives back what sg_charge_owner counted for an entry going away. */
+static __always_inline void sg_uncharge_owner(struct inode *inode, const struct sg_sealed_rec *rec)
+{
+	__u32 owner, *count;
+
+	if (!rec || !(rec->flags & SG_REC_CHARGED))
+		return;
+	owner = BPF_CORE_READ(inode, i_uid.val);
+	count = bpf_map_lookup_elem(&sg_policy_owned, &owner);
+	if (count && *count)
+		__sync_fetch_and_add(count, -1);
+}
+
 /*
  * Lists a file in the registry "sg_sealed" (sealctl list), as the daemon
  * does for requests: sealed by the policy (from NULL: the current task
@@ -281,6 +319,7 @@ static __always_inline int sg_register_key(struct file *file, const struct sg_fi
 {
 	struct sg_sealed_rec *rec = bpf_map_lookup_elem(&sg_sealed, key);
 	__u32 zero = 0;
+	int err;
 
 	if (rec) {
 		rec->seals |= seals; /* a lost race only shows fewer bits in the list */
@@ -293,7 +332,7 @@ static __always_inline int sg_register_key(struct file *file, const struct sg_fi
 	if (from) {
 		rec->uid = from->uid;
 		rec->pid = from->pid;
-		rec->flags = from->flags;
+		rec->flags = from->flags & ~SG_REC_CHARGED;
 		rec->sealed_at = from->sealed_at;
 	} else {
 		rec->uid = BPF_CORE_READ(sg_current_task(), cred, euid.val);
@@ -305,10 +344,17 @@ static __always_inline int sg_register_key(struct file *file, const struct sg_fi
 	rec->path[0] = '\0';
 	if (sg_can_d_path && bpf_d_path((struct path *)&file->f_path, rec->path, sizeof(rec->path)) < 0)
 		rec->path[0] = '\0';
+	err = sg_charge_owner(file->f_inode, &rec->flags);
+	if (err)
+		return err;
 	/* Full: the caller must not seal (a seal without its entry escapes
-	 * the checks that read the registry).  EEXIST: another CPU's. */
-	if (bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST) < 0 && !bpf_map_lookup_elem(&sg_sealed, key))
-		return -ENOSPC;
+	 * the checks that read the registry).  EEXIST: another CPU's, which
+	 * counted itself. */
+	if (bpf_map_update_elem(&sg_sealed, key, rec, BPF_NOEXIST) < 0) {
+		sg_uncharge_owner(file->f_inode, rec);
+		if (!bpf_map_lookup_elem(&sg_sealed, key))
+			return -ENOSPC;
+	}
 	return 0;
 }
 
@@ -330,6 +376,7 @@ static __always_inline int sg_kapply(__u32 set, struct file *file)
 	const struct sg_kpolicy *pol;
 	__u32 half, add;
 	__u64 rules;
+	int err;
 
 	if (set >= SG_KSET_COUNT)
 		return 0;
@@ -359,8 +406,9 @@ static __always_inline int sg_kapply(__u32 set, struct file *file)
 	/* Already there, the usual case for a second open or mapping: no lock. */
 	if (!add || (sg_seals_of(inode) & add) == add)
 		return 0;
-	if (sg_register(file, inode, sg_seals_of(inode)))
-		return sg_refuse(inode, add, SG_EV_REGISTRY_FULL, -ENOSPC);
+	err = sg_register(file, inode, sg_seals_of(inode));
+	if (err)
+		return sg_refuse(inode, add, SG_EV_REGISTRY_FULL, err == -EDQUOT ? -EDQUOT : -ENOSPC);
 	sg_apply_to(inode, add);
 	sg_register(file, inode, sg_seals_of(inode));
 	return 0;

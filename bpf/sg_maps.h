@@ -128,6 +128,16 @@ struct {
 	__type(value, struct sg_sealed_rec);
 } sg_sealed SEC(".maps");
 
+/* Registry entries apply rules made, per owner uid of the file
+ * (SG_POLICY_OWNERS_MAX, sg_krules.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SG_POLICY_OWNERS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_policy_owned SEC(".maps");
+
 /* Seals of evicted inodes and how many there are (sealguard_abi.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -74,6 +74,7 @@ static __always_inline int sg_overlay_give(struct file *file, const struct sg_fi
 	struct sg_sealed_rec *rec;
 	struct sg_file_key key;
 	__u32 seals;
+	int err;
 
 	rec = bpf_map_lookup_elem(&sg_sealed, user);
 	if (!rec)
@@ -82,8 +83,9 @@ static __always_inline int sg_overlay_give(struct file *file, const struct sg_fi
 	if (!seals || (sg_seals_of(real) & seals) == seals)
 		return 0;
 	sg_inode_key(real, &key);
-	if (sg_register_key(file, &key, sg_seals_of(real), rec))
-		return sg_refuse(real, seals, SG_EV_REGISTRY_FULL, -ENOSPC);
+	err = sg_register_key(file, &key, sg_seals_of(real), rec);
+	if (err)
+		return sg_refuse(real, seals, SG_EV_REGISTRY_FULL, err == -EDQUOT ? -EDQUOT : -ENOSPC);
 	sg_apply_to(real, seals);
 	sg_register_key(file, &key, sg_seals_of(real), rec);
 	return 0;

@@ -199,6 +199,9 @@ struct sg_file_key {
 #define SG_REC_BOOTTIME \
 	0x2u /* sealed_at is CLOCK_BOOTTIME ns (kernel-written; the daemon
 			      * converts it before it leaves the daemon) */
+#define SG_REC_CHARGED \
+	0x8u /* kernel-written: an apply rule made the entry and counted it
+			      * against the file's owner ("sg_policy_owned") */
 #define SG_REC_EVICTED \
 	0x4u /* set in list answers only: the inode is out of the cache,
 			      * its seals wait in "sg_evicted" */
@@ -221,6 +224,12 @@ struct sg_sealed_rec {
  * added (user/daemon/registry.c), since a seal without its entry escapes
  * the checks that read the registry (loop devices, the fence, overlays). */
 #define SG_SEALED_PER_USER 4096
+/* The same bound on the entries apply rules make, counted per owner of the
+ * file (the user who made it, whoever triggers the rule): a user who feeds
+ * a compositor files of their own cannot fill the registry for everyone;
+ * the trigger is refused with EDQUOT (bpf/sg_krules.h).  Owners counted at
+ * once; when they are all taken, a new owner's trigger gets ENOSPC. */
+#define SG_POLICY_OWNERS_MAX 16384
 
 /*
  * A disk file's inode can leave the inode cache while its file stays

@@ -129,6 +129,11 @@ check renamed-new-process $GROW "$("$PROBE" seals "$TMP/renamed/f2")"
 opened "$TMP/renamed/f3" >/dev/null
 check renamed-old-process $GROW "$("$PROBE" seals "$TMP/renamed/f3")"
 check renamed-logged yes "$(yes_if 'grep -q "rules installed again" "$DAEMON_LOG"')"
+# The same on the VM's /usr (overlayfs), as a package manager replaces a program.
+cp "$PROBE" /usr/local/bin/sg-rulefiles-up.new && mv -f /usr/local/bin/sg-rulefiles-up.new /usr/local/bin/sg-rulefiles-up
+settle
+/usr/local/bin/sg-rulefiles-up open "$TMP/upper/f3" >/dev/null
+check usr-renamed $SHRINK "$("$PROBE" seals "$TMP/upper/f3")"
 # Once the old process is gone, a later change lets go of its executable.
 kill "$OLD"; wait "$OLD" 2>/dev/null; OLD=
 

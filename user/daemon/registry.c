@@ -73,10 +73,14 @@ int sg_registry_record(struct sg_daemon *d, const struct sg_file_key *key, const
 	rec.seals = seals;
 	rec.uid = peer->uid;
 	rec.pid = (uint32_t)peer->pid;
-	if (bpf_map_lookup_elem(d->sealed_fd, key, &old) == 0)
+	if (bpf_map_lookup_elem(d->sealed_fd, key, &old) == 0) {
 		rec.sealed_at = sealed_at(&old);
-	else
+		/* Still counted against the file's owner (an apply rule made
+		 * the entry): the kernel gives it back with the entry. */
+		rec.flags = old.flags & SG_REC_CHARGED;
+	} else {
 		rec.sealed_at = (uint64_t)time(NULL);
+	}
 	/* The name the requester's fd had; "/memfd:x (deleted)" for a memfd. */
 	snprintf(rec.path, sizeof(rec.path), "%s", name);
 	if (bpf_map_update_elem(d->sealed_fd, key, &rec, BPF_ANY) < 0)
