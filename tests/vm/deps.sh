@@ -11,7 +11,7 @@ PKGS=(cmake clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       udev busybox-static jq file kmod xz-utils python3-argcomplete libclang-rt-14-dev
       libcap-ng-dev libsqlite3-dev sqlite3 e2fsprogs scdoc systemd groff-base man-db
       python3-pkg-resources python3-requests btrfs-progs xfsprogs clang-format
-      dpkg-dev)
+      dpkg-dev weston libwayland-dev wayland-protocols libwayland-bin strace)
 
 # virtme-ng and the test kernels come from other Debian suites. A private apt
 # config (own sources.list and lists dir) reaches them without touching the
