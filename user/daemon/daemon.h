@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sealguard_abi.h"
 #include "sg_policy.h"
 
 #define SG_PIN_DIR "/sys/fs/bpf/sealguard"
@@ -104,7 +105,10 @@ struct sg_daemon {
 	struct sg_policy policy; /* in force; replaced whole by a reload */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
-	bool unload; /* an UNLOAD was answered: remove the pins and exit */
+	uint32_t policy_audit_rules;			    /* apply rules in audit mode (all of them with --audit) */
+	bool audit;					    /* --audit: every apply rule in audit mode */
+	char krule_names[SG_KRULE_MAX][SG_POLICY_NAME_MAX]; /* kernel rule bit -> rule name */
+	bool unload;					    /* an UNLOAD was answered: remove the pins and exit */
 };
 
 #endif

@@ -109,12 +109,37 @@ static int clear_half(int fd, __u32 half)
 	return r;
 }
 
+/* The kernel rule bits' names, for the events that name a rule. */
+typedef char sg_krule_names[SG_KRULE_MAX][SG_POLICY_NAME_MAX];
+
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, bool audit_all, sg_krule_names names,
+		   char *why, size_t len);
+
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
-	return sg_krules_install_maps(d->skel, p, why, len);
+	static sg_krule_names names;
+	int r = install(d->skel, p, d->audit, names, why, len);
+
+	if (r == 0)
+		memcpy(d->krule_names, names, sizeof(names));
+	return r;
 }
 
 int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, char *why, size_t len)
+{
+	static sg_krule_names names;
+
+	return install(skel, p, false, names, why, len);
+}
+
+const char *sg_krule_name(const struct sg_daemon *d, int bit)
+{
+	return bit >= 0 && bit < SG_KRULE_MAX && d->krule_names[bit][0] ? d->krule_names[bit] : NULL;
+}
+
+/* audit_all: sealguardd --audit, every apply rule in audit mode. */
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, bool audit_all, sg_krule_names names,
+		   char *why, size_t len)
 {
 	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
 	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
@@ -130,6 +155,7 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 		snprintf(why, len, "cannot compile the kernel rules: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
+	memset(names, 0, sizeof(sg_krule_names));
 	if (bpf_map_lookup_elem(cfg_fd, &zero, &cfg) < 0)
 		goto fail_errno;
 	old = cfg.kpol_half & 1;
@@ -137,6 +163,7 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct sg_rule *rule = &p->rules[i];
+		struct sg_rule audited;
 		struct sg_kresolved res;
 		char reason[1024];
 
@@ -150,6 +177,12 @@ int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p
 				      rule->name, reason);
 			continue;
 		}
+		if (audit_all && rule->kind == SG_RULE_APPLY && !rule->audit) {
+			audited = *rule;
+			audited.audit = true;
+			rule = &audited;
+		}
+		snprintf(names[k->nrules], sizeof(names[k->nrules]), "%s", rule->name);
 		r = sg_kcompile_rule(k, half, rule, &res);
 		if (r < 0) {
 			snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));

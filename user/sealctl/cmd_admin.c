@@ -61,6 +61,14 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s)
 		json_object_object_add(o, "events_unsent", u64(s->events_unsent));
 		json_object_object_add(o, "policy_generation", u64(s->policy_generation));
 		json_object_object_add(o, "policy_rules", u64(s->policy_rules));
+		den = json_object_new_object();
+		json_object_object_add(den, "all", json_object_new_boolean(s->audit_all));
+		json_object_object_add(den, "rules", u64(s->audit_rules));
+		json_object_object_add(den, "would_seal", u64(s->audit_would_seal));
+		json_object_object_add(den, "would_refuse", u64(s->audit_would_refuse));
+		json_object_object_add(den, "suppressed", u64(s->audit_suppressed));
+		json_object_object_add(den, "dropped", u64(s->audit_dropped));
+		json_object_object_add(o, "audit", den);
 		return sealctl_print_json(o);
 	}
 	printf("sealguardd %s, pid %u, running since %s\n", s->version, s->daemon_pid, started);
@@ -76,6 +84,11 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s)
 	       (unsigned long long)s->events_suppressed, (unsigned long long)s->events_dropped,
 	       (unsigned long long)s->events_unsent);
 	printf("policy:    generation %u, %u rules\n", s->policy_generation, s->policy_rules);
+	printf("audit:     %s, %u apply rules in audit mode; %llu would seal, %llu would refuse "
+	       "(%llu held back, %llu dropped)\n",
+	       s->audit_all ? "--audit" : "per rule", s->audit_rules, (unsigned long long)s->audit_would_seal,
+	       (unsigned long long)s->audit_would_refuse, (unsigned long long)s->audit_suppressed,
+	       (unsigned long long)s->audit_dropped);
 	return sealctl_flush();
 }
 
