@@ -312,7 +312,7 @@ int BPF_PROG(sg_do_madvise_exit)
 SEC("lsm/file_permission")
 int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 {
-	__u32 seals, op = SG_EV_WRITE;
+	__u32 seals, audit, judged, op = SG_EV_WRITE;
 	struct inode *inode;
 	struct sg_access acc;
 	bool measured;
@@ -325,17 +325,20 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 	inode = file->f_inode;
 	/* A splice or sendfile into an overlay file writes its real file
 	 * without asking again (sg_overlay.h). */
-	seals = sg_seals_of(inode) | sg_overlay_real_seals(file);
-	if (!(seals & SG_SEALS_WRITE_PATH))
+	seals = sg_seals_audit_of(inode, &audit) | sg_overlay_real_seals(file);
+	if (!((seals | audit) & SG_SEALS_WRITE_PATH))
 		return 0;
 	measured = sg_take_access(file, &acc, seals);
 	if (measured && acc.kind == SG_ACCESS_FALLOCATE)
 		op = SG_EV_FALLOCATE;
-	r = sg_judge_write(file->f_path.dentry, file->f_flags, inode, &seals, measured ? &acc : NULL, op);
+	judged = seals;
+	r = sg_judge_write(file->f_path.dentry, file->f_flags, inode, &judged, measured ? &acc : NULL, op);
 	/* No write follows a refusal; sendfile returns from here without a
 	 * call the write-count fexits watch (sg_pending.h). */
 	if (r)
 		sg_write_done(sg_task(false));
+	else if (audit)
+		sg_audit_write(file->f_path.dentry, file->f_flags, inode, seals, audit, measured ? &acc : NULL, op);
 	return sg_verdict(r);
 }
 
@@ -370,7 +373,7 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 {
 	struct inode *inode = file->f_inode;
 	struct sg_task *t;
-	__u32 idx, seals;
+	__u32 idx, seals, audit;
 	__s64 *bucket;
 	bool counted;
 
@@ -395,7 +398,7 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 		t->mmap_idx = idx + 1;
 		__sync_fetch_and_add(bucket, 1);
 	}
-	seals = sg_seals_of(inode) | sg_overlay_real_seals(file);
+	seals = sg_seals_audit_of(inode, &audit) | sg_overlay_real_seals(file);
 	if ((seals & SG_SEAL_ANY_WRITE) &&
 	    ((seals & ~sg_exempt_seals(file->f_path.dentry, inode)) & SG_SEAL_ANY_WRITE)) {
 		if (counted) {
@@ -404,6 +407,9 @@ static __always_inline int sg_mmap_check(struct file *file, unsigned long prot)
 		}
 		return sg_refuse(inode, seals, SG_EV_MMAP, -EPERM);
 	}
+	/* Audit seals (sg_krules.h): reported, not refused. */
+	if ((audit & SG_SEAL_ANY_WRITE) && ((audit & ~sg_exempt_seals(file->f_path.dentry, inode)) & SG_SEAL_ANY_WRITE))
+		sg_report_audit(inode, seals | audit, SG_EV_MMAP, -EPERM, -1);
 	return 0;
 }
 
@@ -477,7 +483,7 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 {
 	unsigned long vm_flags;
 	struct file *file;
-	__u32 seals;
+	__u32 seals, audit;
 
 	if (ret)
 		return ret;
@@ -489,40 +495,60 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	vm_flags = BPF_CORE_READ(vma, vm_flags);
 	if (!(vm_flags & VM_SHARED) || (vm_flags & VM_WRITE))
 		return 0;
-	seals = sg_seals_of(file->f_inode);
+	seals = sg_seals_audit_of(file->f_inode, &audit);
 	if ((seals & SG_SEAL_ANY_WRITE) &&
 	    ((seals & ~sg_exempt_seals(file->f_path.dentry, file->f_inode)) & SG_SEAL_ANY_WRITE))
 		return sg_refuse(file->f_inode, seals, SG_EV_MPROTECT, -EACCES);
+	if ((audit & SG_SEAL_ANY_WRITE) &&
+	    ((audit & ~sg_exempt_seals(file->f_path.dentry, file->f_inode)) & SG_SEAL_ANY_WRITE))
+		sg_report_audit(file->f_inode, seals | audit, SG_EV_MPROTECT, -EACCES, -1);
 	return 0;
 }
 
 /* ---- size and mode: shmem_setattr -------------------------------------- */
 
-static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
+/* Whether seals refuse this size or mode change: the errno, *op says which. */
+static __always_inline int sg_setattr_check(struct dentry *dentry, struct inode *inode, struct iattr *attr, __u32 seals,
+					    __u32 *op)
 {
 	unsigned int valid = attr->ia_valid;
-	struct inode *inode;
-	__u32 seals;
 
-	if (!(valid & (ATTR_SIZE | ATTR_MODE)))
-		return 0;
-	inode = dentry->d_inode;
-	if (!inode)
-		return 0;
-	seals = sg_seals_of(inode);
-	if (!(seals & (SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_EXEC)))
-		return 0;
 	if (valid & ATTR_SIZE) {
 		__s64 newsize = attr->ia_size, oldsize = inode->i_size;
 		__u32 binding = (newsize < oldsize ? SG_SEAL_SHRINK : 0) | (newsize > oldsize ? SG_SEAL_GROW : 0);
 
 		/* Exempt rules are read only on the way to a refusal. */
+		*op = SG_EV_TRUNCATE;
 		if ((seals & binding) && (seals & binding & ~sg_exempt_seals(dentry, inode)))
-			return sg_refuse(inode, seals, SG_EV_TRUNCATE, -EPERM);
+			return -EPERM;
 	}
+	*op = SG_EV_CHMOD;
 	if ((valid & ATTR_MODE) && (seals & SG_SEAL_EXEC) && ((inode->i_mode ^ attr->ia_mode) & 0111) &&
 	    !(sg_exempt_seals(dentry, inode) & SG_SEAL_EXEC))
-		return sg_refuse(inode, seals, SG_EV_CHMOD, -EPERM);
+		return -EPERM;
+	return 0;
+}
+
+static __always_inline int sg_setattr(struct dentry *dentry, struct iattr *attr)
+{
+	__u32 seals, audit, op = SG_EV_TRUNCATE;
+	struct inode *inode;
+	int r;
+
+	if (!(attr->ia_valid & (ATTR_SIZE | ATTR_MODE)))
+		return 0;
+	inode = dentry->d_inode;
+	if (!inode)
+		return 0;
+	seals = sg_seals_audit_of(inode, &audit);
+	if (!((seals | audit) & (SG_SEAL_SHRINK | SG_SEAL_GROW | SG_SEAL_EXEC)))
+		return 0;
+	r = sg_setattr_check(dentry, inode, attr, seals, &op);
+	if (r)
+		return sg_refuse(inode, seals, op, r);
+	/* Audit seals (sg_krules.h): reported, not refused. */
+	if ((audit & ~seals) && (r = sg_setattr_check(dentry, inode, attr, seals | audit, &op)))
+		sg_report_audit(inode, seals | audit, op, r, -1);
 	return 0;
 }
 

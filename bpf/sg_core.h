@@ -65,6 +65,21 @@ static __always_inline __u32 sg_seals_of(struct inode *inode)
 	return sg_evicted_any() ? sg_reinstate(inode) : 0;
 }
 
+/* The same, and in *audit the seals apply rules in audit mode would have
+ * added (sg_krules.h), from the same lookup: a hook that reports audit
+ * refusals pays one more load and branch. */
+static __always_inline __u32 sg_seals_audit_of(struct inode *inode, __u32 *audit)
+{
+	struct sg_inode *st = sg_lookup(inode);
+
+	*audit = 0;
+	if (st) {
+		*audit = READ_ONCE_U32(st->audit);
+		return READ_ONCE_U32(st->seals);
+	}
+	return sg_evicted_any() ? sg_reinstate(inode) : 0;
+}
+
 static __always_inline bool sg_fs_is_shmem(struct inode *inode)
 {
 	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);

@@ -366,6 +366,55 @@ static __always_inline int sg_register(struct file *file, struct inode *inode, _
 	return sg_register_key(file, &key, seals, NULL);
 }
 
+/* The lowest bit set in v (v != 0): the rule an audit event names. */
+static __always_inline int sg_lowest_bit(__u64 v)
+{
+	int b = 0;
+
+	if (!(v & 0xffffffffull)) {
+		b += 32;
+		v >>= 32;
+	}
+	if (!(v & 0xffff)) {
+		b += 16;
+		v >>= 16;
+	}
+	if (!(v & 0xff)) {
+		b += 8;
+		v >>= 8;
+	}
+	if (!(v & 0xf)) {
+		b += 4;
+		v >>= 4;
+	}
+	if (!(v & 0x3)) {
+		b += 2;
+		v >>= 2;
+	}
+	return (v & 0x1) ? b : b + 1;
+}
+
+/*
+ * Apply rules in audit mode (docs/design.md, "Audit mode"): the seals they
+ * would add, less those in force, are recorded as the inode's audit seals
+ * and reported once (SG_EV_AUDIT_SEAL); nothing is sealed or listed.  The
+ * hooks that refuse by seals then report what the audit seals would have
+ * refused, and allow it.  Unlocked: a lost race only reports twice.
+ */
+static __always_inline void sg_kaudit(struct inode *inode, const struct sg_kpolicy *pol, __u64 rules)
+{
+	__u32 would = (sg_krule_seals(pol, rules) & SG_KAPPLY_SEALS) & ~sg_seals_of(inode);
+	struct sg_inode *st;
+
+	if (!would)
+		return;
+	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st || (READ_ONCE_U32(st->audit) & would) == would)
+		return;
+	st->audit |= would;
+	sg_report_audit(inode, would, SG_EV_AUDIT_SEAL, 0, sg_lowest_bit(rules));
+}
+
 /* Runs the apply rules of one trigger for the current task and file: 0,
  * or -ENOSPC when the file would be sealed but cannot be listed in the
  * registry, for the trigger to be refused (fail closed: the receiver of a
@@ -402,6 +451,16 @@ static __always_inline int sg_kapply(__u32 set, struct file *file)
 	rules = sg_kmatch_rules(pol, half, pol->set[set], file->f_path.dentry, inode);
 	if (!rules)
 		return 0;
+	if (pol->flags & SG_KPOL_F_AUDIT) {
+		__u64 audit = rules & sg_kbits(half, SG_KATTR_AUDIT, 0, 0);
+
+		if (audit) {
+			sg_kaudit(inode, pol, audit);
+			rules &= ~audit;
+			if (!rules)
+				return 0;
+		}
+	}
 	add = sg_krule_seals(pol, rules) & SG_KAPPLY_SEALS;
 	/* Already there, the usual case for a second open or mapping: no lock. */
 	if (!add || (sg_seals_of(inode) & add) == add)

@@ -98,6 +98,13 @@ struct {
 	__type(value, struct sg_event_stats);
 } sg_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_audit_stats);
+} sg_audit_stats SEC(".maps");
+
 /* Rate-limit windows per (inode, process).  LRU: a forgotten window only
  * lets one more burst through. */
 struct sg_rl_key {

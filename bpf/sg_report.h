@@ -53,33 +53,24 @@ static __always_inline bool sg_rate_ok(struct sg_rl_key *key, __u32 *held)
 	return true;
 }
 
-/* Reports the refusal of op on (dev, ino) and returns err. */
-static __always_inline int sg_report(__u32 dev, __u64 ino, __u32 seals, __u32 op, int err)
+/* Sends one event unless the rate limit holds it back: 0 sent, 1 held
+ * back, 2 lost (ring buffer full); the caller counts. */
+static __always_inline int sg_emit(__u32 dev, __u64 ino, __u32 seals, __u32 op, int err, __u32 flags)
 {
-	struct sg_event_stats *stats = sg_stats_cpu();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sg_rl_key key = {};
 	struct sg_event *ev;
 	__u32 held;
 
-	if (stats && op < SG_EV_OP_COUNT)
-		__sync_fetch_and_add(&stats->denials[op], 1);
-
 	key.dev = dev;
 	key.tgid = pid_tgid >> 32;
 	key.ino = ino;
-	if (!sg_rate_ok(&key, &held)) {
-		if (stats)
-			__sync_fetch_and_add(&stats->suppressed, 1);
-		return err;
-	}
+	if (!sg_rate_ok(&key, &held))
+		return 1;
 
 	ev = bpf_ringbuf_reserve(&sg_events, sizeof(*ev), 0);
-	if (!ev) {
-		if (stats)
-			__sync_fetch_and_add(&stats->dropped, 1);
-		return err;
-	}
+	if (!ev)
+		return 2;
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->cgroup_id = bpf_get_current_cgroup_id();
 	ev->ino = key.ino;
@@ -92,10 +83,44 @@ static __always_inline int sg_report(__u32 dev, __u64 ino, __u32 seals, __u32 op
 	ev->tid = (__u32)pid_tgid;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	ev->suppressed = held;
-	ev->pad = 0;
+	ev->flags = flags;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/* Reports the refusal of op on (dev, ino) and returns err. */
+static __always_inline int sg_report(__u32 dev, __u64 ino, __u32 seals, __u32 op, int err)
+{
+	struct sg_event_stats *stats = sg_stats_cpu();
+	int sent;
+
+	if (stats && op < SG_EV_OP_COUNT)
+		__sync_fetch_and_add(&stats->denials[op], 1);
+	sent = sg_emit(dev, ino, seals, op, err, 0);
+	if (stats && sent == 1)
+		__sync_fetch_and_add(&stats->suppressed, 1);
+	else if (stats && sent == 2)
+		__sync_fetch_and_add(&stats->dropped, 1);
 	return err;
+}
+
+/* Reports what an apply rule in audit mode would have done (sealguard_abi.h,
+ * SG_EVF_AUDIT): the seals it would have added (op SG_EV_AUDIT_SEAL, rule:
+ * its bit, or -1), or a refusal they would have made.  Nothing is refused. */
+static __always_inline void sg_report_audit(struct inode *inode, __u32 seals, __u32 op, int err, int rule)
+{
+	__u32 zero = 0, flags = SG_EVF_AUDIT | ((__u32)(rule + 1) & 0xff) << SG_EVF_RULE_SHIFT;
+	struct sg_audit_stats *stats = bpf_map_lookup_elem(&sg_audit_stats, &zero);
+	int sent;
+
+	if (stats)
+		__sync_fetch_and_add(op == SG_EV_AUDIT_SEAL ? &stats->would_seal : &stats->would_refuse, 1);
+	sent = sg_emit(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), seals, op, err, flags);
+	if (stats && sent == 1)
+		__sync_fetch_and_add(&stats->suppressed, 1);
+	else if (stats && sent == 2)
+		__sync_fetch_and_add(&stats->dropped, 1);
 }
 
 /* Reports the refusal of op on inode and returns err, so call sites read

@@ -94,14 +94,12 @@ static __always_inline int sg_check_write(__u32 f_flags, struct inode *inode, __
 	return sg_check_rw(f_flags, inode, seals, acc);
 }
 
-/* The answer to one write-permission check (file_permission, and the
- * fence under the inode lock): sg_check_write by the seals in force; if
- * that refuses, the seals exempt rules take off this task (read only on
- * the way to a refusal) are dropped and the check made again; what still
- * refuses is reported (op: SG_EV_WRITE or SG_EV_FALLOCATE).  *seals is
+/* The decision for one write-permission check by *seals: sg_check_write;
+ * if that refuses, the seals exempt rules take off this task (read only on
+ * the way to a refusal) are dropped and the check made again.  *seals is
  * left with the seals the write was judged by. */
-static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, struct inode *inode, __u32 *seals,
-					  struct sg_access *acc, __u32 op)
+static __always_inline int sg_decide_write(struct dentry *dentry, __u32 f_flags, struct inode *inode, __u32 *seals,
+					   struct sg_access *acc)
 {
 	__u32 exempt;
 	int r;
@@ -111,7 +109,34 @@ static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, 
 		*seals &= ~exempt;
 		r = sg_check_write(f_flags, inode, *seals, acc);
 	}
+	return r;
+}
+
+/* The answer to one write-permission check (file_permission, and the
+ * fence under the inode lock): sg_decide_write by the seals in force; a
+ * refusal is reported (op: SG_EV_WRITE or SG_EV_FALLOCATE). */
+static __always_inline int sg_judge_write(struct dentry *dentry, __u32 f_flags, struct inode *inode, __u32 *seals,
+					  struct sg_access *acc, __u32 op)
+{
+	int r = sg_decide_write(dentry, f_flags, inode, seals, acc);
+
 	return r ? sg_refuse(inode, *seals, op, r) : 0;
+}
+
+/* A write the seals in force allowed, judged again with the audit seals
+ * (sg_krules.h, sg_kaudit): what they would have refused is reported as an
+ * audit event, and the write goes on. */
+static __always_inline void sg_audit_write(struct dentry *dentry, __u32 f_flags, struct inode *inode, __u32 seals,
+					   __u32 audit, struct sg_access *acc, __u32 op)
+{
+	__u32 all = seals | audit;
+	int r;
+
+	if (!(audit & ~seals & SG_SEALS_WRITE_PATH))
+		return;
+	r = sg_decide_write(dentry, f_flags, inode, &all, acc);
+	if (r)
+		sg_report_audit(inode, seals | audit, op, r, -1);
 }
 
 #endif

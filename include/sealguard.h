@@ -85,6 +85,11 @@ struct sg_status {
 	uint64_t events_dropped;    /* the kernel's ring buffer was full */
 	uint64_t events_unsent;	    /* a subscriber did not keep up */
 	uint32_t policy_generation, policy_rules;
+	/* Audit mode (sealguardd --audit, or apply rules with "mode: audit"):
+	 * what those rules reported instead of sealing and refusing. */
+	uint32_t audit_all, audit_rules;
+	uint64_t audit_would_seal, audit_would_refuse;
+	uint64_t audit_suppressed, audit_dropped;
 };
 
 /* Admin only (EPERM otherwise).  0 or -1 with errno. */
@@ -156,7 +161,15 @@ struct sg_event_info {
 	uint32_t suppressed; /* earlier denials of this file by this process not reported */
 	char comm[17];
 	char path[256]; /* "" when not known */
+	/* 1: an audit event, nothing was refused or sealed: op is what the
+	 * seals of a rule in audit mode would have refused (with err), or
+	 * SG_AUDIT_SEAL: the rule would have added seals to the file. */
+	uint32_t audit;
+	char rule[64]; /* the rule of an SG_AUDIT_SEAL event; "" when not known */
 };
+
+/* sg_event_info.op of an audit event: seals an apply rule would have added. */
+#define SG_AUDIT_SEAL 0x102
 
 /* Turns c into a stream of denial events (admin only); afterwards only
  * sg_next_event() may be used on it.  0 or -1 with errno. */

@@ -60,10 +60,11 @@
 
 /* Per-inode state in the BPF_MAP_TYPE_INODE_STORAGE map "sg_inodes". */
 struct sg_inode {
-	__u32 seals;	/* SG_SEAL_* in force */
-	__u32 pending;	/* seals published but not yet confirmed */
-	__u32 revert;	/* seals to restore if a pending WRITE aborts */
-	__u32 reserved; /* unused; keeps the pinned map's layout */
+	__u32 seals;   /* SG_SEAL_* in force */
+	__u32 pending; /* seals published but not yet confirmed */
+	__u32 revert;  /* seals to restore if a pending WRITE aborts */
+	__u32 audit;   /* seals apply rules in audit mode would have added
+			 * (bpf/sg_krules.h): never enforced, only reported */
 	struct bpf_spin_lock lock;
 };
 
@@ -141,6 +142,9 @@ enum sg_event_op {
 	 * registry is full): the operation that triggered it was refused with
 	 * ENOSPC instead (bpf/sg_krules.h; no counter in denials[]). */
 	SG_EV_REGISTRY_FULL = 0x101,
+	/* An apply rule in audit mode would have added seals (SG_EVF_AUDIT;
+	 * counted in sg_audit_stats, not in denials[]). */
+	SG_EV_AUDIT_SEAL = 0x102,
 };
 
 /*
@@ -161,9 +165,18 @@ struct sg_event {
 	__u32 uid;	  /* current_uid() */
 	__u32 suppressed; /* denials of this inode by this process not
 			   * reported since its previous event */
-	__u32 pad;
+	__u32 flags;	  /* SG_EVF_* */
 	char comm[16];
 };
+
+/* sg_event.flags.  An audit event reports what an apply rule in audit mode
+ * would have done, and nothing was refused or sealed: op SG_EV_AUDIT_SEAL
+ * with the seals it would have added (and the rule, SG_EVF_RULE), or the
+ * op and errno of a refusal those seals would have made (seals: the ones
+ * in force together with the audit seals). */
+#define SG_EVF_AUDIT	   0x1u
+#define SG_EVF_RULE_SHIFT  8 /* bits 8..15: 1 + the kernel rule's bit, 0: unknown */
+#define SG_EVF_RULE(flags) ((int)(((flags) >> SG_EVF_RULE_SHIFT) & 0xff) - 1)
 
 /*
  * Rate limit, per (inode, process): at most SG_EVENT_BURST events per
@@ -177,6 +190,16 @@ struct sg_event_stats {
 	__u64 denials[SG_EV_OP_COUNT]; /* every refusal, rate-limited or not */
 	__u64 suppressed;	       /* held back by the rate limit */
 	__u64 dropped;		       /* ring buffer full */
+};
+
+/* Per-CPU array "sg_audit_stats", one element: what apply rules in audit
+ * mode reported (every one, rate-limited or not).  A map of its own, so
+ * that sg_stats keeps its pinned layout. */
+struct sg_audit_stats {
+	__u64 would_seal;   /* triggers that would have added seals */
+	__u64 would_refuse; /* operations the audit seals would have refused */
+	__u64 suppressed;   /* audit events held back by the rate limit */
+	__u64 dropped;	    /* audit events lost: ring buffer full */
 };
 
 /* ---- registry of sealed files (hash "sg_sealed") ---------------------- */
@@ -325,7 +348,13 @@ struct sg_kpolicy {
 	__u64 memfd;			  /* rules with a memfd name condition */
 	__u32 memfd_exact;		  /* some rule names an exact memfd name */
 	__u32 memfd_lens[SG_KMEMFD_LENS]; /* prefix lengths in use; 0 ends the list */
-	__u32 pad;
+	__u32 flags;			  /* SG_KPOL_F_* */
 };
+
+/* Some apply rule is in audit mode ("mode: audit", or sealguardd --audit):
+ * the key (half, SG_KATTR_AUDIT, 0, 0) of sg_kmatch holds those rules.
+ * Looked up only when a trigger's rules matched and this flag is set. */
+#define SG_KPOL_F_AUDIT 0x1u
+#define SG_KATTR_AUDIT	0x100u
 
 #endif /* SEALGUARD_ABI_H */

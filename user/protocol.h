@@ -97,6 +97,12 @@ struct sg_body_status {
 	uint64_t events_unsent;	    /* a subscriber could not keep up */
 	uint32_t policy_generation;
 	uint32_t policy_rules;
+	uint32_t audit_all;	   /* sealguardd --audit */
+	uint32_t audit_rules;	   /* apply rules in audit mode */
+	uint64_t audit_would_seal; /* sg_audit_stats, summed over the CPUs */
+	uint64_t audit_would_refuse;
+	uint64_t audit_suppressed;
+	uint64_t audit_dropped;
 };
 
 struct sg_body_reload {
@@ -143,6 +149,7 @@ struct sg_body_left_out {
 struct sg_body_event {
 	struct sg_event ev;
 	char path[SG_PATH_MAX]; /* from the registry; "" when unknown */
+	char rule[64];		/* an audit event's rule (SG_EVF_RULE); "" when unknown */
 };
 
 /* Sizes of the bodies of requests (exact) and replies (minimum). */

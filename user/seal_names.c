@@ -180,5 +180,7 @@ const char *sg_op_name(unsigned int op)
 		return "request";
 	if (op == SG_EV_REGISTRY_FULL)
 		return "registry-full";
+	if (op == SG_EV_AUDIT_SEAL)
+		return "seal";
 	return op < SG_EV_OP_COUNT ? names[op] : "?";
 }

@@ -23,7 +23,7 @@ expect() { # name file-content expected-stderr (FILE stands for the file's path)
 
 H='version: 1\nrules:\n'
 expect unknown-key "$H"'  - name: r\n    kind: allow\n    seals: [grow]\n    colour: red\n' \
-	"FILE:6:5: unknown key 'colour' in a rule (known: name, kind, seals, on, process, file)"
+	"FILE:6:5: unknown key 'colour' in a rule (known: name, kind, seals, on, mode, process, file)"
 expect wrong-type "$H"'  - name: r\n    kind: allow\n    seals: {grow: 1}\n' \
 	"FILE:5:12: seals must be a list, not a mapping"
 expect bad-seal "$H"'  - name: r\n    kind: allow\n    seals: [grow, wrte]\n' \

@@ -158,11 +158,42 @@ static void test_memfd_star(void **state)
 	sg_policy_free(&p);
 }
 
+/* Audit mode: the rule compiles as before, and is also named by the
+ * (SG_KATTR_AUDIT, 0, 0) key with the policy's audit flag. */
+static void test_audit(void **state)
+{
+	static const char two[] = "version: 1\nrules:\n"
+				  "  - name: enforced\n    kind: apply\n    on: mmap\n    seals: grow\n"
+				  "  - name: audited\n    kind: apply\n    on: receive\n    seals: shrink\n"
+				  "    mode: audit\n";
+	struct sg_policy p = { 0 };
+	struct sg_kcompiled k;
+	char err[256] = "";
+
+	assert_int_equal(sg_policy_parse(&p, "t.yaml", two, strlen(two), err, sizeof(err)), 0);
+	compile_all(&k, &p);
+	assert_int_equal(k.nrules, 2);
+	assert_int_equal(k.pol.flags, SG_KPOL_F_AUDIT);
+	assert_int_equal(match_bits(&k, SG_KATTR_AUDIT, 0, 0), 2);
+	assert_int_equal(k.pol.set[SG_KSET_RECEIVE], 2);
+	assert_int_equal(k.pol.sealed_by[1], 2); /* shrink, as it would seal */
+	sg_kcompiled_free(&k);
+
+	/* Without audit rules: no flag, no key. */
+	p.rules[1].audit = false;
+	compile_all(&k, &p);
+	assert_int_equal(k.pol.flags, 0);
+	assert_int_equal(match_bits(&k, SG_KATTR_AUDIT, 0, 0), 0);
+	sg_kcompiled_free(&k);
+	sg_policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compiled),
 		cmocka_unit_test(test_memfd_star),
+		cmocka_unit_test(test_audit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,7 +108,7 @@ static void test_bad_inputs(void **state)
 	expect_error("version: 1\nrules: {}\n", "t.yaml:2:8: rules must be a list, not a mapping");
 	expect_error("- a\n", "t.yaml:1:1: the file must be a mapping, not a list");
 	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: [grow]\n    colour: red\n",
-		     "t.yaml:6:5: unknown key 'colour' in a rule (known: name, kind, seals, on, process, file)");
+		     "t.yaml:6:5: unknown key 'colour' in a rule (known: name, kind, seals, on, mode, process, file)");
 	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: [grow, wrte]\n",
 		     "t.yaml:5:19: unknown seal 'wrte' (known: seal, shrink, grow, write, future-write, exec)");
 	expect_error(HEAD "  - name: r\n    kind: allow\n    seals: {grow: 1}\n",
@@ -145,6 +145,14 @@ static void test_bad_inputs(void **state)
 		     "'*' (at most 63 bytes), not 'buf-?'");
 	expect_error(HEAD "  - name: r\n    kind: exempt\n    on: open\n",
 		     "t.yaml:5:9: 'on' belongs to apply rules; 'r' is an exempt rule");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: mmap\n    seals: [grow]\n    mode: watch\n",
+		     "t.yaml:7:11: unknown mode 'watch' (known: enforce, audit)");
+	expect_error(HEAD "  - name: r\n    kind: apply\n    on: mmap\n    seals: [grow]\n    mode: [audit]\n",
+		     "t.yaml:7:11: mode must be a scalar, not a list");
+	expect_error(HEAD "  - name: r\n    kind: exempt\n    mode: audit\n",
+		     "t.yaml:5:11: 'mode' belongs to apply rules; 'r' is an exempt rule");
+	expect_error(HEAD RULE "    mode: enforce\n",
+		     "t.yaml:6:11: 'mode' belongs to apply rules; 'r' is an allow rule");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: close\n    seals: [grow]\n",
 		     "t.yaml:5:9: unknown trigger 'close' (known: receive, mmap, open)");
 	expect_error(HEAD "  - name: r\n    kind: apply\n    on: open\n    seals: [grow]\n",
@@ -195,6 +203,7 @@ static void test_kernel_rules(void **state)
 				   "    on: mmap\n"
 				   "    file: { memfd: 'cursor-*' }\n"
 				   "    seals: [shrink, grow]\n"
+				   "    mode: audit\n"
 				   "  - name: writer\n"
 				   "    kind: exempt\n"
 				   "    process: { exe: /usr/libexec/cw-writer }\n"
@@ -210,6 +219,8 @@ static void test_kernel_rules(void **state)
 	assert_int_equal(p.rules[0].process.ngids, 2);
 	assert_string_equal(p.rules[0].process.comm, "reader");
 	assert_int_equal(p.rules[1].on, SG_ON_MMAP);
+	assert_false(p.rules[0].audit); /* enforce unless it says audit */
+	assert_true(p.rules[1].audit);
 	assert_int_equal(p.rules[2].kind, SG_RULE_EXEMPT);
 	assert_int_equal(p.rules[2].seals, 0); /* no seals named: exempt from all */
 	sg_policy_free(&p);

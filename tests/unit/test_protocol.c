@@ -67,9 +67,9 @@ static void test_layout(void **state)
 	assert_int_equal(sizeof(struct sg_list_entry), 296);
 	assert_int_equal(sizeof(struct sg_body_list), 8);
 	assert_int_equal(sizeof(struct sg_event), 80);
-	assert_int_equal(sizeof(struct sg_body_event), 80 + SG_PATH_MAX);
+	assert_int_equal(sizeof(struct sg_body_event), 80 + SG_PATH_MAX + 64);
 	assert_int_equal(sizeof(struct sg_body_reload), 264);
-	assert_int_equal(sizeof(struct sg_body_status), 176);
+	assert_int_equal(sizeof(struct sg_body_status), 216);
 	/* A full LIST page fits in one message. */
 	assert_true(sizeof(struct sg_msg_hdr) + sizeof(struct sg_body_list) +
 			    SG_LIST_PAGE * sizeof(struct sg_list_entry) <=

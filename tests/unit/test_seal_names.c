@@ -195,7 +195,8 @@ static void test_op_name(void **state)
 	assert_string_equal(sg_op_name(SG_EV_OP_COUNT), "?");
 	assert_string_equal(sg_op_name(SG_EV_REQUEST), "request"); /* daemon-side */
 	assert_string_equal(sg_op_name(SG_EV_REGISTRY_FULL), "registry-full");
-	assert_string_equal(sg_op_name(0x102), "?");
+	assert_string_equal(sg_op_name(SG_EV_AUDIT_SEAL), "seal"); /* audit events */
+	assert_string_equal(sg_op_name(0x103), "?");
 	assert_string_equal(sg_op_name(~0u), "?");
 }
 

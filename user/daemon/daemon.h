@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sealguard_abi.h"
 #include "sg_policy.h"
 #include "sg_resolve.h"
 
@@ -117,7 +118,10 @@ struct sg_daemon {
 	bool rules_changed;		  /* ... because a watched directory changed */
 	uint64_t watchdog_ms;		  /* ping period (half of WATCHDOG_USEC); 0: none (notify.h) */
 	int64_t watchdog_next_ms;	  /* CLOCK_MONOTONIC of the next ping */
-	bool unload;			  /* an UNLOAD was answered: remove the pins and exit */
+	uint32_t policy_audit_rules;	  /* apply rules in audit mode (all of them with --audit) */
+	bool audit;			  /* --audit: every apply rule in audit mode */
+	char krule_names[SG_KRULE_MAX][SG_POLICY_NAME_MAX]; /* kernel rule bit -> rule name */
+	bool unload;					    /* an UNLOAD was answered: remove the pins and exit */
 };
 
 #endif

@@ -76,6 +76,36 @@ out:
 	return r;
 }
 
+int sg_events_audit_stats(struct sg_daemon *d, struct sg_audit_stats *out)
+{
+	struct sg_audit_stats *percpu;
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 zero = 0;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!d->skel)
+		return -EINVAL;
+	if (ncpu < 0)
+		return ncpu;
+	percpu = calloc((size_t)ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.sg_audit_stats), &zero, percpu) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		out->would_seal += percpu[i].would_seal;
+		out->would_refuse += percpu[i].would_refuse;
+		out->suppressed += percpu[i].suppressed;
+		out->dropped += percpu[i].dropped;
+	}
+out:
+	free(percpu);
+	return r;
+}
+
 void sg_events_close(struct sg_daemon *d)
 {
 	ring_buffer__free(d->events);

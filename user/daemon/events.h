@@ -26,6 +26,9 @@ int sg_events_drain(struct sg_daemon *d);
 /* Kernel counters summed over the CPUs.  0 or -errno. */
 int sg_events_stats(struct sg_daemon *d, struct sg_event_stats *out);
 
+/* The audit counters (sg_audit_stats) summed over the CPUs.  0 or -errno. */
+int sg_events_audit_stats(struct sg_daemon *d, struct sg_audit_stats *out);
+
 void sg_events_close(struct sg_daemon *d);
 
 /* The operation's name in events and counters: "write", "fallocate",

@@ -156,12 +156,16 @@ static int clear_half(int fd, __u32 half)
 	return r;
 }
 
-static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
-		   const struct sg_left_out_list *before, struct sg_kpins *held, struct sg_kpins *pins, char *why,
-		   size_t len);
+/* The kernel rule bits' names, for the events that name a rule. */
+typedef char sg_krule_names[SG_KRULE_MAX][SG_POLICY_NAME_MAX];
+
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, bool audit_all, sg_krule_names names,
+		   struct sg_left_out_list *left, const struct sg_left_out_list *before, struct sg_kpins *held,
+		   struct sg_kpins *pins, char *why, size_t len);
 
 int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why, size_t len)
 {
+	static sg_krule_names names;
 	struct sg_left_out_list left = { 0 };
 	struct sg_kpins *pins = calloc(1, sizeof(*pins));
 	int r;
@@ -170,7 +174,7 @@ int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why,
 		snprintf(why, len, "cannot compile the kernel rules: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	r = install(d->skel, p, &left, &d->left_out, d->kpins, pins, why, len);
+	r = install(d->skel, p, d->audit, names, &left, &d->left_out, d->kpins, pins, why, len);
 	if (r < 0) {
 		sg_left_out_free(&left);
 		pins_free(pins);
@@ -182,6 +186,7 @@ int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why,
 	d->left_out = left;
 	pins_free(d->kpins);
 	d->kpins = pins;
+	memcpy(d->krule_names, names, sizeof(names));
 	return 0;
 }
 
@@ -194,7 +199,14 @@ void sg_krules_release(struct sg_daemon *d)
 int sg_krules_install_maps(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
 			   char *why, size_t len)
 {
-	return install(skel, p, left, NULL, NULL, NULL, why, len);
+	static sg_krule_names names;
+
+	return install(skel, p, false, names, left, NULL, NULL, NULL, why, len);
+}
+
+const char *sg_krule_name(const struct sg_daemon *d, int bit)
+{
+	return bit >= 0 && bit < SG_KRULE_MAX && d->krule_names[bit][0] ? d->krule_names[bit] : NULL;
 }
 
 /* The rule's files, held in pins, under its name. */
@@ -223,9 +235,10 @@ static bool said_before(const struct sg_left_out_list *before, const struct sg_l
 	return false;
 }
 
-static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct sg_left_out_list *left,
-		   const struct sg_left_out_list *before, struct sg_kpins *held, struct sg_kpins *pins, char *why,
-		   size_t len)
+/* audit_all: sealguardd --audit, every apply rule in audit mode. */
+static int install(struct sealguard_bpf *skel, const struct sg_policy *p, bool audit_all, sg_krule_names names,
+		   struct sg_left_out_list *left, const struct sg_left_out_list *before, struct sg_kpins *held,
+		   struct sg_kpins *pins, char *why, size_t len)
 {
 	int cfg_fd = bpf_map__fd(skel->maps.sg_config);
 	int pol_fd = bpf_map__fd(skel->maps.sg_kpolicy);
@@ -241,6 +254,7 @@ static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct
 		snprintf(why, len, "cannot compile the kernel rules: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
+	memset(names, 0, sizeof(sg_krule_names));
 	if (bpf_map_lookup_elem(cfg_fd, &zero, &cfg) < 0)
 		goto fail_errno;
 	old = cfg.kpol_half & 1;
@@ -248,6 +262,7 @@ static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct
 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct sg_rule *rule = &p->rules[i];
+		struct sg_rule audited;
 		struct sg_kresolved res;
 		struct sg_left_out lo;
 
@@ -278,6 +293,12 @@ static int install(struct sealguard_bpf *skel, const struct sg_policy *p, struct
 				goto out;
 			}
 		}
+		if (audit_all && rule->kind == SG_RULE_APPLY && !rule->audit) {
+			audited = *rule;
+			audited.audit = true;
+			rule = &audited;
+		}
+		snprintf(names[k->nrules], sizeof(names[k->nrules]), "%s", rule->name);
 		r = sg_kcompile_rule(k, half, rule, &res);
 		if (r < 0) {
 			snprintf(why, len, "cannot compile the kernel rules: %s", strerror(-r));

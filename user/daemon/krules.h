@@ -23,6 +23,10 @@ int sg_krules_install(struct sg_daemon *d, const struct sg_policy *p, char *why,
 /* Lets go of the files the rules in force name. */
 void sg_krules_release(struct sg_daemon *d);
 
+/* The name of the rule installed as kernel rule bit (an audit event's
+ * SG_EVF_RULE), or NULL. */
+const char *sg_krule_name(const struct sg_daemon *d, int bit);
+
 struct sealguard_bpf;
 
 /* The same on any loaded sealguard object's maps (sg_bench's); the rules

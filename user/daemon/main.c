@@ -60,6 +60,9 @@ static void usage(FILE *out)
 		"                      detach the write-path programs once nothing has\n"
 		"                      been sealed for SEC seconds; attach them again\n"
 		"                      before the next seal (default 0: never)\n"
+		"      --audit         audit mode for every apply rule: report the seals\n"
+		"                      they would add and the refusals that would follow,\n"
+		"                      seal nothing (sealctl events, sealctl status)\n"
 		"      --check         only check that this kernel can run sealguard\n"
 		"      --unload        remove every pin when no daemon holds them: stops\n"
 		"                      enforcement, forgets all seals (a running daemon:\n"
@@ -101,7 +104,8 @@ int main(int argc, char **argv)
 		OPT_CLIENT_TIMEOUT,
 		OPT_POLICY_DIR,
 		OPT_STATE_DB,
-		OPT_DETACH_IDLE
+		OPT_DETACH_IDLE,
+		OPT_AUDIT
 	};
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -111,6 +115,7 @@ int main(int argc, char **argv)
 		{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "state-db", required_argument, NULL, OPT_STATE_DB },
 		{ "detach-idle", required_argument, NULL, OPT_DETACH_IDLE },
+		{ "audit", no_argument, NULL, OPT_AUDIT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "unload", no_argument, NULL, OPT_UNLOAD },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -174,6 +179,7 @@ int main(int argc, char **argv)
 			if (parse_ms("--detach-idle", optarg, 0, &d.detach_idle_ms) < 0)
 				return 2;
 			break;
+		case OPT_AUDIT: d.audit = true; break;
 		case OPT_CHECK: check_only = true; break;
 		case OPT_UNLOAD: unload = true; break;
 		case 'v': d.verbose = true; break;

@@ -36,6 +36,10 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 	d->policy = fresh;
 	d->policy_generation++;
 	d->policy_rules = (uint32_t)fresh.nrules;
+	d->policy_audit_rules = 0;
+	for (size_t i = 0; i < fresh.nrules; i++)
+		if (fresh.rules[i].kind == SG_RULE_APPLY && (d->audit || fresh.rules[i].audit))
+			d->policy_audit_rules++;
 	/* Serving already (not at start): watch what the new rules name. */
 	if (d->epoll_fd >= 0)
 		sg_rule_watch_update(d);
@@ -45,7 +49,11 @@ int sg_policy_reload(struct sg_daemon *d, char *msg, size_t len)
 			 "writable fd may add seals",
 			 d->policy_dir);
 	else
-		snprintf(msg, len, "%zu rules from %u files in %s", fresh.nrules, fresh.nfiles, d->policy_dir);
+		snprintf(msg, len, "%zu rules from %u files in %s%s", fresh.nrules, fresh.nfiles, d->policy_dir,
+			 d->policy_audit_rules
+				 ? (d->audit ? "; --audit: apply rules report, seal nothing"
+					     : "; some apply rules in audit mode: they report, seal nothing")
+				 : "");
 	return 0;
 }
 

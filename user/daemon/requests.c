@@ -33,6 +33,7 @@ static int32_t add_seals(struct sg_daemon *d, struct sg_client *c, const struct 
 static void fill_status(struct sg_daemon *d, struct sg_body_status *s)
 {
 	struct sg_event_stats st;
+	struct sg_audit_stats au;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->version, sizeof(s->version), "%s", SG_VERSION);
@@ -53,6 +54,14 @@ static void fill_status(struct sg_daemon *d, struct sg_body_status *s)
 	s->events_unsent = d->counters.events_unsent;
 	s->policy_generation = d->policy_generation;
 	s->policy_rules = d->policy_rules;
+	s->audit_all = d->audit;
+	s->audit_rules = d->policy_audit_rules;
+	if (sg_events_audit_stats(d, &au) == 0) {
+		s->audit_would_seal = au.would_seal;
+		s->audit_would_refuse = au.would_refuse;
+		s->audit_suppressed = au.suppressed;
+		s->audit_dropped = au.dropped;
+	}
 }
 
 static int32_t list_page(struct sg_daemon *d, const struct sg_msg_hdr *h, const void *body, void *reply,

@@ -27,6 +27,7 @@
 #include "events.h"
 #include "fdpass.h"
 #include "idle.h"
+#include "krules.h"
 #include "log.h"
 #include "notify.h"
 #include "peer.h"
@@ -93,6 +94,8 @@ void sg_server_fan_out(struct sg_daemon *d, const struct sg_event *ev, const cha
 		snprintf(msg.path, sizeof(msg.path), "%s", path);
 	else
 		sg_registry_path(d, ev->dev_major, ev->dev_minor, ev->ino, msg.path, sizeof(msg.path));
+	if ((ev->flags & SG_EVF_AUDIT) && sg_krule_name(d, SG_EVF_RULE(ev->flags)))
+		snprintf(msg.rule, sizeof(msg.rule), "%s", sg_krule_name(d, SG_EVF_RULE(ev->flags)));
 	for (unsigned int i = 0; i < SG_MAX_CLIENTS && d->nsubscribers; i++) {
 		struct sg_client *c = &d->clients[i];
 
@@ -109,9 +112,10 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 {
 	char comm[sizeof(ev->comm) + 1], raw[SG_PATH_MAX], path[SG_PATH_MAX];
 	char seals[SG_SEALS_FORMAT_MAX], cgroup[24], more[32] = "";
-	const char *err = strerrorname_np(-ev->err);
+	const char *err = strerrorname_np(-ev->err), *rule = sg_krule_name(d, SG_EVF_RULE(ev->flags));
+	bool audit = ev->flags & SG_EVF_AUDIT;
 	struct sg_log_fields f = {
-		.op = "denied",
+		.op = audit ? "audit" : "denied",
 		.access = sg_event_op_name(ev->op),
 		.seals = seals,
 		.comm = comm,
@@ -138,11 +142,30 @@ static void on_event(struct sg_daemon *d, const struct sg_event *ev)
 		snprintf(more, sizeof(more), " (+%u not reported)", ev->suppressed);
 
 	/* One line per event, with every field, for journald and grep. */
-	sg_log_fields(LOG_NOTICE, &f,
-		      "denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu%s",
-		      sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
-		      (unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
-		      (unsigned long long)ev->cgroup_id, more);
+	if (audit && ev->op == SG_EV_AUDIT_SEAL) {
+		f.access = NULL;
+		f.err = 0;
+		f.rule = rule;
+		sg_log_fields(LOG_NOTICE, &f,
+			      "audit: rule '%s' would add seals %s on %s (dev %u:%u ino %llu); pid %u tid %u comm %s "
+			      "uid %u cgroup %llu%s",
+			      rule ? rule : "?", seals, path[0] ? path : "?", ev->dev_major, ev->dev_minor,
+			      (unsigned long long)ev->ino, ev->pid, ev->tid, comm, ev->uid,
+			      (unsigned long long)ev->cgroup_id, more);
+	} else if (audit) {
+		sg_log_fields(LOG_NOTICE, &f,
+			      "audit: would deny %s on %s (dev %u:%u ino %llu seals 0x%x with audit seals): %s; pid %u "
+			      "tid %u comm %s uid %u cgroup %llu%s",
+			      sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
+			      (unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
+			      (unsigned long long)ev->cgroup_id, more);
+	} else
+		sg_log_fields(
+			LOG_NOTICE, &f,
+			"denied %s on %s (dev %u:%u ino %llu seals 0x%x): %s; pid %u tid %u comm %s uid %u cgroup %llu%s",
+			sg_event_op_name(ev->op), path[0] ? path : "?", ev->dev_major, ev->dev_minor,
+			(unsigned long long)ev->ino, ev->seals, err ? err : "?", ev->pid, ev->tid, comm, ev->uid,
+			(unsigned long long)ev->cgroup_id, more);
 	sg_server_fan_out(d, ev, NULL);
 }
 

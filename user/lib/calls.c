@@ -171,6 +171,12 @@ int sg_status(struct sg_conn *c, struct sg_status *out)
 	out->events_unsent = st.events_unsent;
 	out->policy_generation = st.policy_generation;
 	out->policy_rules = st.policy_rules;
+	out->audit_all = st.audit_all;
+	out->audit_rules = st.audit_rules;
+	out->audit_would_seal = st.audit_would_seal;
+	out->audit_would_refuse = st.audit_would_refuse;
+	out->audit_suppressed = st.audit_suppressed;
+	out->audit_dropped = st.audit_dropped;
 	return 0;
 }
 
@@ -371,6 +377,9 @@ int sg_next_event(struct sg_conn *c, struct sg_event_info *out, int timeout_ms)
 	out->comm[sizeof(out->comm) - 1] = '\0';
 	memcpy(out->path, ev.path, sizeof(out->path));
 	out->path[sizeof(out->path) - 1] = '\0';
+	out->audit = !!(ev.ev.flags & SG_EVF_AUDIT);
+	memcpy(out->rule, ev.rule, sizeof(out->rule));
+	out->rule[sizeof(out->rule) - 1] = '\0';
 	return 0;
 }
 

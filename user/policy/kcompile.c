@@ -163,6 +163,12 @@ int sg_kcompile_rule(struct sg_kcompiled *k, __u32 half, const struct sg_rule *r
 		k->pol.memfd |= bit;
 		e = e ?: add_name(k, half, f->memfd, bit);
 	}
+	/* Audit mode: the kernel reports what the rule would seal, and seals
+	 * nothing (bpf/sg_krules.h). */
+	if (r->kind == SG_RULE_APPLY && r->audit) {
+		k->pol.flags |= SG_KPOL_F_AUDIT;
+		e = e ?: add_match(k, half, SG_KATTR_AUDIT, 0, 0, bit);
+	}
 	if (e == 0)
 		k->nrules++;
 	return e;

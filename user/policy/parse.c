@@ -285,7 +285,7 @@ static int file_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, v
 
 struct rule_parse {
 	struct sg_rule *r;
-	const yaml_node_t *kind, *seals, *on, *name;
+	const yaml_node_t *kind, *seals, *on, *name, *mode;
 };
 
 static int rule_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, void *data)
@@ -333,11 +333,25 @@ static int rule_key(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, v
 			return fail_at(c, v, "unknown trigger '%s' (known: receive, mmap, open)", scalar(v));
 		return 0;
 	}
+	if (strcmp(key, "mode") == 0) {
+		int r = want(c, v, YAML_SCALAR_NODE, "mode");
+
+		if (r < 0)
+			return r;
+		rp->mode = v;
+		if (strcmp(scalar(v), "audit") == 0)
+			rp->r->audit = true;
+		else if (strcmp(scalar(v), "enforce") == 0)
+			rp->r->audit = false;
+		else
+			return fail_at(c, v, "unknown mode '%s' (known: enforce, audit)", scalar(v));
+		return 0;
+	}
 	if (strcmp(key, "process") == 0)
 		return each_key(c, v, "process", process_key, &rp->r->process);
 	if (strcmp(key, "file") == 0)
 		return each_key(c, v, "file", file_key, &rp->r->file);
-	return fail_at(c, k, "unknown key '%s' in a rule (known: name, kind, seals, on, process, file)", key);
+	return fail_at(c, k, "unknown key '%s' in a rule (known: name, kind, seals, on, mode, process, file)", key);
 }
 
 /* A memfd pattern the kernel can compare: a name, or a prefix ending in '*'. */
@@ -433,6 +447,9 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, struct sg_rule *r)
 		return fail_at(c, n, "apply rule '%s' has no trigger ('on: receive', 'mmap' or 'open')", r->name);
 	if (r->kind != SG_RULE_APPLY && rp.on)
 		return fail_at(c, rp.on, "'on' belongs to apply rules; '%s' is an %s rule", r->name,
+			       sg_rule_kind_name(r->kind));
+	if (r->kind != SG_RULE_APPLY && rp.mode)
+		return fail_at(c, rp.mode, "'mode' belongs to apply rules; '%s' is an %s rule", r->name,
 			       sg_rule_kind_name(r->kind));
 	if (r->kind == SG_RULE_APPLY && r->on == SG_ON_OPEN && !r->file.path[0])
 		return fail_at(c, n, "apply rule '%s' on open needs a file path", r->name);

@@ -60,6 +60,7 @@ struct sg_rule {
 	char where[SG_POLICY_PATH_MAX + 32]; /* "file:line:column" of the rule */
 	enum sg_rule_kind kind;
 	enum sg_trigger on; /* apply only */
+	bool audit;	    /* apply only, "mode: audit": report, do not seal */
 	unsigned int seals; /* SG_SEAL_*; exempt: 0 means all */
 	struct sg_match_process process;
 	struct sg_match_file file;

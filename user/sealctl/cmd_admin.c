@@ -87,6 +87,14 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s, co
 				json_object_array_add(a, sealctl_left_out_json(&lo->v[i]));
 			json_object_object_add(o, "left_out", a);
 		}
+		den = json_object_new_object();
+		json_object_object_add(den, "all", json_object_new_boolean(s->audit_all));
+		json_object_object_add(den, "rules", u64(s->audit_rules));
+		json_object_object_add(den, "would_seal", u64(s->audit_would_seal));
+		json_object_object_add(den, "would_refuse", u64(s->audit_would_refuse));
+		json_object_object_add(den, "suppressed", u64(s->audit_suppressed));
+		json_object_object_add(den, "dropped", u64(s->audit_dropped));
+		json_object_object_add(o, "audit", den);
 		return sealctl_print_json(o);
 	}
 	printf("sealguardd %s, pid %u, running since %s\n", s->version, s->daemon_pid, started);
@@ -102,11 +110,16 @@ static int print_status(const struct sealctl *ctl, const struct sg_status *s, co
 	       (unsigned long long)s->events_suppressed, (unsigned long long)s->events_dropped,
 	       (unsigned long long)s->events_unsent);
 	printf("policy:    generation %u, %u rules\n", s->policy_generation, s->policy_rules);
+	printf("audit:     %s, %u apply rules in audit mode; %llu would seal, %llu would refuse "
+	       "(%llu held back, %llu dropped)\n",
+	       s->audit_all ? "--audit" : "per rule", s->audit_rules, (unsigned long long)s->audit_would_seal,
+	       (unsigned long long)s->audit_would_refuse, (unsigned long long)s->audit_suppressed,
+	       (unsigned long long)s->audit_dropped);
 	if (lo->err)
 		printf("left out:  unknown: the daemon did not say (%s)\n", strerror(lo->err));
 	else
 		printf("left out:  %u rules%s\n", lo->n,
-		       lo->n ? " (they match nothing until a reload finds what they name):" : "");
+		       lo->n ? " (they match nothing until what they name appears):" : "");
 	for (unsigned int i = 0; !lo->err && i < lo->n; i++) {
 		fputs("  ", stdout);
 		sealctl_left_out_print(stdout, &lo->v[i]);

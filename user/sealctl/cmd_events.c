@@ -49,11 +49,20 @@ static int print_event(const struct sealctl *ctl, const struct sg_event_info *e)
 		json_object_object_add(o, "uid", json_object_new_uint64(e->uid));
 		json_object_object_add(o, "cgroup_id", json_object_new_uint64(e->cgroup_id));
 		json_object_object_add(o, "suppressed", json_object_new_uint64(e->suppressed));
+		json_object_object_add(o, "audit", json_object_new_boolean(e->audit));
+		if (e->audit && e->rule[0])
+			json_object_object_add(o, "rule", json_object_new_string(e->rule));
 		return sealctl_print_json(o);
 	}
-	printf("%s denied %s on %s (dev %s ino %llu, seals %s): %s; pid %u (%s) uid %u cgroup %llu", when,
-	       sg_denied_op_name(e->op), e->path[0] ? e->path : "?", dev, (unsigned long long)e->ino, seals,
-	       err ? err : "?", e->pid, e->comm, e->uid, (unsigned long long)e->cgroup_id);
+	if (e->audit && e->op == SG_AUDIT_SEAL)
+		printf("%s audit: rule '%s' would add seals %s on %s (dev %s ino %llu); pid %u (%s) uid %u cgroup %llu",
+		       when, e->rule[0] ? e->rule : "?", seals, e->path[0] ? e->path : "?", dev,
+		       (unsigned long long)e->ino, e->pid, e->comm, e->uid, (unsigned long long)e->cgroup_id);
+	else
+		printf("%s %s %s on %s (dev %s ino %llu, seals %s): %s; pid %u (%s) uid %u cgroup %llu", when,
+		       e->audit ? "audit: would deny" : "denied", sg_denied_op_name(e->op), e->path[0] ? e->path : "?",
+		       dev, (unsigned long long)e->ino, seals, err ? err : "?", e->pid, e->comm, e->uid,
+		       (unsigned long long)e->cgroup_id);
 	if (e->suppressed)
 		printf(" (+%u not reported)", e->suppressed);
 	putchar('\n');

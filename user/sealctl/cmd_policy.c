@@ -90,7 +90,7 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 	if (ctl->json)
 		all = json_object_new_array();
 	for (int i = 0; i < argc; i++) {
-		size_t before = p.nrules;
+		size_t before = p.nrules, audit = 0;
 		char err[512] = "";
 
 		struct json_object *warnings = NULL;
@@ -103,6 +103,7 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 		for (size_t k = before; r == 0 && k < p.nrules; k++) {
 			char w[1024];
 
+			audit += p.rules[k].audit;
 			if (!sg_rule_warning(&p.rules[k], w, sizeof(w)))
 				continue;
 			if (ctl->json)
@@ -115,9 +116,10 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 
 			json_object_object_add(o, "file", json_object_new_string(argv[i]));
 			json_object_object_add(o, "ok", json_object_new_boolean(r == 0));
-			if (r == 0)
+			if (r == 0) {
 				json_object_object_add(o, "rules", json_object_new_uint64(p.nrules - before));
-			else
+				json_object_object_add(o, "audit_rules", json_object_new_uint64(audit));
+			} else
 				json_object_object_add(o, "error", json_object_new_string(err));
 			json_object_object_add(o, "warnings", warnings);
 			/* Rules left out are not errors either: the daemon
@@ -126,7 +128,11 @@ int sealctl_cmd_policy(struct sealctl *ctl, int argc, char **argv)
 				bad += resolve_rules(&p, before, o) < 0;
 			json_object_array_add(all, o);
 		} else if (r == 0) {
-			printf("%s: ok, %zu rules\n", argv[i], p.nrules - before);
+			if (audit)
+				printf("%s: ok, %zu rules (%zu apply rules in audit mode: they report, seal nothing)\n",
+				       argv[i], p.nrules - before, audit);
+			else
+				printf("%s: ok, %zu rules\n", argv[i], p.nrules - before);
 			if (resolve)
 				bad += resolve_rules(&p, before, NULL) < 0;
 			fflush(stdout); /* in file order when stderr goes to the same place */
