@@ -67,7 +67,7 @@ check good-rule-applies $GROW "$("$PROBE" seals "$TMP/d/a")"
 
 out=$("$SEALCTL" status); rc=$?
 check status-rc 0 $rc
-check status-count "left out:  3 rules (they match nothing until a reload finds what they name):" \
+check status-count "left out:  3 rules (they match nothing until what they name appears):" \
 	"$(grep '^left out:' <<<"$out")"
 check status-lines "  $line_exe|  $line_path|  $line_cg" "$(grep '^  /' <<<"$out" | paste -sd'|')"
 # The same lines as `policy check --resolve` and as the daemon's log.
@@ -111,7 +111,7 @@ mkdir "$TMP/gone"
 hup
 check reload-generation $((before + 1)) "$gen"
 check shrinks-to-cgroup '["no-cgroup"]' "$("$SEALCTL" --json status | jq -c '.left_out | map(.rule)')"
-check shrinks-text "left out:  1 rules (they match nothing until a reload finds what they name):|  $line_cg" \
+check shrinks-text "left out:  1 rules (they match nothing until what they name appears):|  $line_cg" \
 	"$("$SEALCTL" status | sed -n '/^left out:/,$p' | paste -sd'|')"
 # The no-exe rule is in force now: prog's open adds shrink too.
 "$TMP/bin/prog" open "$TMP/d/b" >/dev/null
