@@ -50,9 +50,7 @@ follow() {
 	FOLLOW=$!
 	for _ in $(seq 100); do grep -q following "$1.err" && break; sleep 0.1; done
 }
-# SIGKILL: sealctl events waits on through SIGTERM (libsealguard retries
-# a wait that EINTR ends).
-unfollow() { sleep 0.5; kill -KILL "$FOLLOW"; wait "$FOLLOW" 2>/dev/null; FOLLOW=; }
+unfollow() { sleep 0.5; kill -TERM "$FOLLOW"; wait "$FOLLOW" 2>/dev/null; FOLLOW=; }
 ino() { stat -c %i "$1"; }
 # The kernel's counters outlive daemons (pinned): tests compare before and
 # after.  "would-seal would-refuse denials".

@@ -108,6 +108,15 @@ check events-json "write EPERM $g sh 0 $(stat -c %i "$g")" \
 	"$(jq -r '"\(.op) \(.error) \(.path) \(.comm) \(.uid) \(.ino)"' <<<"$ev")" "($ev)"
 check events-content keep "$(cat "$g")"
 "$SEALCTL" events --count 1 --timeout 1 >/dev/null 2>&1; check events-timeout-exit 1 $?
+# Followed without end, then told to stop: SIGTERM ends the wait at once.
+"$SEALCTL" events >/dev/null 2>"$TMP/events-term.err" &
+FOLLOW=$!
+for _ in $(seq 100); do grep -q following "$TMP/events-term.err" && break; sleep 0.1; done
+kill -TERM "$FOLLOW"
+for _ in $(seq 50); do kill -0 "$FOLLOW" 2>/dev/null || break; sleep 0.1; done
+check events-sigterm gone "$(kill -0 "$FOLLOW" 2>/dev/null && echo running || echo gone)"
+kill -KILL "$FOLLOW" 2>/dev/null; wait "$FOLLOW"; rc=$?; FOLLOW=
+check events-sigterm-exit 0 $rc
 
 # ---- an unprivileged user -------------------------------------------------------
 mine=$TMP/nobody-file

@@ -2,6 +2,7 @@
 /* sealctl events: follow denials as the daemon reports them. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
@@ -91,6 +92,7 @@ int sealctl_cmd_events(struct sealctl *ctl, int argc, char **argv)
 	};
 	const struct sealctl_cmd *cmd = sealctl_find_cmd("events");
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, waiting;
 	long count = 0, timeout = 0, seen = 0;
 	int64_t deadline = -1;
 	struct sg_conn *conn;
@@ -129,7 +131,13 @@ int sealctl_cmd_events(struct sealctl *ctl, int argc, char **argv)
 		sg_disconnect(conn);
 		return r;
 	}
-	/* No SA_RESTART: Ctrl-C must end the wait in poll(). */
+	/* The library waits through EINTR: the wait is ours, in ppoll() with
+	 * SIGINT and SIGTERM blocked everywhere else, so a signal ends it
+	 * whenever it comes. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waiting);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fprintf(stderr, "sealctl: following denials\n");
@@ -138,12 +146,16 @@ int sealctl_cmd_events(struct sealctl *ctl, int argc, char **argv)
 
 	r = 0;
 	while (!interrupted && (!count || seen < count)) {
+		struct pollfd p = { .fd = sg_conn_fd(conn), .events = POLLIN };
 		struct sg_event_info e;
-		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		int64_t wait = deadline < 0 ? -1 : deadline - now_ms();
+		struct timespec ts = { .tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000 };
 
 		if (deadline >= 0 && wait <= 0)
 			break;
-		if (sg_next_event(conn, &e, wait) < 0) {
+		if (ppoll(&p, 1, wait < 0 ? NULL : &ts, &waiting) <= 0)
+			continue; /* interrupted, or the deadline */
+		if (sg_next_event(conn, &e, 0) < 0) {
 			if (errno == ETIMEDOUT || errno == EINTR)
 				continue;
 			r = sealctl_call_failed(ctl, "lost the event stream");
