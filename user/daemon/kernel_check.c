@@ -116,6 +116,29 @@ static bool btf_struct_has_member(const struct btf *btf, const char *type, const
 	return id >= 0 && btf_type_has_member(btf, btf__type_by_id(btf, id), member, 0);
 }
 
+/* Whether this process may load a BPF LSM program at all: the LSM list
+ * and BTF can say yes on a kernel that refuses the load (a container's
+ * seccomp or capability set, lockdown).  Loads "return 0" for file_open
+ * and closes it: nothing is attached.  0 or -errno. */
+static int probe_lsm_load(const struct btf *btf)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC);
+	int id = btf__find_by_name_kind(btf, "bpf_lsm_file_open", BTF_KIND_FUNC), fd;
+
+	if (id < 0)
+		return -EOPNOTSUPP;
+	opts.attach_btf_id = (__u32)id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "sg_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 {
 	static const char *const required[] = {
@@ -170,6 +193,17 @@ int sg_kernel_check(struct sg_kernel_features *feat, char *why, size_t len)
 			btf__free(btf);
 			return -EOPNOTSUPP;
 		}
+	}
+	r = probe_lsm_load(btf);
+	if (r < 0) {
+		snprintf(why, len,
+			 "this kernel refuses to load a BPF LSM program here (%s), though bpf is an active "
+			 "LSM: a container's seccomp filter or capability bounding set, or kernel lockdown, "
+			 "can do that; run sealguardd on the host, as root with CAP_BPF, CAP_PERFMON and "
+			 "CAP_SYS_ADMIN",
+			 strerror(-r));
+		btf__free(btf);
+		return r;
 	}
 	n = btf_func_params(btf, "bpf_lsm_inode_setattr");
 	if (n != 2 && n != 3) {
