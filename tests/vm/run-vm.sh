@@ -69,7 +69,7 @@ done
 cp "/lib/modules/$kver/modules.builtin" "/lib/modules/$kver/modules.order" "$modroot/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$modroot" "$kver"
 # The guest does not inherit our environment: pass what guest.sh reads.
-guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" "SG_SOAK_SECONDS=${SG_SOAK_SECONDS:-0}" "SG_VM_ONLY=${SG_VM_ONLY:-}" \
+guest_cmd=$(printf '%q ' env "SG_TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}" "SG_SOAK_SECONDS=${SG_SOAK_SECONDS:-0}" "SG_VM_ONLY=${SG_VM_ONLY:-}" "SG_VM_SKIP=${SG_VM_SKIP:-}" \
 	"SG_VM_MODROOT=$modroot" "$here/guest.sh" "$build" "$rw" "${guest_args[@]}")
 
 echo "run-vm: booting $kver (TCG, no KVM) results in $rw" >&2
