@@ -93,7 +93,11 @@ void sg_rule_watch_read(struct sg_daemon *d)
 
 	while ((n = read(d->rule_watch_fd, buf, sizeof(buf))) > 0)
 		; /* what changed does not matter: every rule is resolved again */
-	d->rules_stale_ms = (uint64_t)now_ms() + SG_RULE_WATCH_SETTLE_MS;
+	/* From the first change, not the last: a user who keeps creating
+	 * files in a watched directory anyone may write (/dev/shm) must not
+	 * put the install off for good; at most one install per interval. */
+	if (!d->rules_stale_ms)
+		d->rules_stale_ms = (uint64_t)now_ms() + SG_RULE_WATCH_SETTLE_MS;
 	d->rules_changed = true;
 }
 
