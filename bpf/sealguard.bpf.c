@@ -76,6 +76,10 @@ static __always_inline void sg_record_flags(struct file *file, __s64 pos, __u64 
  * position says; rw_verify_area, which runs next, cannot see the flag. */
 static __always_inline void sg_note_append(struct file *file)
 {
+	/* Not for a pipe or socket: its rw_verify_area and its call's exit
+	 * leave at once (sg_unsealable), and would not take the note back. */
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFREG)
+		return;
 	sg_record_flags(file, -1, 0, SG_ACCESS_NONE, RWF_APPEND, 0);
 }
 
@@ -126,7 +130,10 @@ int BPF_PROG(sg_io_write_old, struct io_kiocb *req)
 	__u64 key = (__u64)req;
 	__u32 *append = bpf_map_lookup_elem(&sg_uring_append, &key);
 
-	if (append && *append)
+	/* No entry: evicted from the LRU by a flood of other requests (or
+	 * prepared before this program was attached).  Judged as an append,
+	 * which can only refuse more under GROW, never let a size through. */
+	if (!append || *append)
 		sg_note_append(BPF_CORE_READ(old, rw.kiocb.ki_filp));
 	return 0;
 }
@@ -136,14 +143,15 @@ int BPF_PROG(sg_io_write_old, struct io_kiocb *req)
 SEC("fentry/rw_verify_area")
 int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
 {
-	const loff_t *ppos = (const loff_t *)sg_ctx_arg(ctx, 2);
 	size_t count = ctx[3];
 	__u32 appending, flags = 0;
+	const loff_t *ppos;
 	struct sg_access *a;
 	struct sg_task *t;
 	__s64 pos = -1;
 
-	if (read_write != WRITE)
+	/* Reads, pipes and sockets leave before any helper call. */
+	if (read_write != WRITE || sg_unsealable(file))
 		return 0;
 	/* One record for both: the count and the position. */
 	t = sg_task(true);
@@ -152,6 +160,7 @@ int BPF_PROG(sg_rw_verify_area, int read_write, struct file *file)
 	sg_write_begin(t, file, count);
 	a = &t->access;
 	appending = sg_note_of(a, file, &flags) & RWF_APPEND;
+	ppos = (const loff_t *)sg_ctx_arg(ctx, 2);
 	if (ppos)
 		bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
 	sg_fill(a, file, pos, count, SG_ACCESS_RW, appending, 0);
@@ -186,28 +195,64 @@ static __always_inline void sg_access_end(struct sg_task *t)
 		return 0;                           \
 	}
 
-SG_WRITE_EXIT(sg_vfs_write_exit, vfs_write)
-SG_WRITE_EXIT(sg_vfs_writev_exit, vfs_writev)
-SG_WRITE_EXIT(sg_vfs_iter_write_exit, vfs_iter_write)
+/* The same, for the calls whose first argument is the written file: a
+ * pipe's or a socket's write has no record to end (rw_verify_area left
+ * it at once). */
+#define SG_FILE_WRITE_EXIT(prog, func)        \
+	SEC("fexit/" #func)                   \
+	int BPF_PROG(prog, struct file *file) \
+	{                                     \
+		struct sg_task *t;            \
+                                              \
+		if (sg_unsealable(file))      \
+			return 0;             \
+		t = sg_task(false);           \
+		sg_write_done(t);             \
+		sg_access_end(t);             \
+		return 0;                     \
+	}
+
+SG_FILE_WRITE_EXIT(sg_vfs_write_exit, vfs_write)
+SG_FILE_WRITE_EXIT(sg_vfs_writev_exit, vfs_writev)
+SG_FILE_WRITE_EXIT(sg_vfs_iter_write_exit, vfs_iter_write)
+SG_FILE_WRITE_EXIT(sg_kernel_write_exit, kernel_write)
 SG_WRITE_EXIT(sg_vfs_iocb_iter_write_exit, vfs_iocb_iter_write)
-SG_WRITE_EXIT(sg_kernel_write_exit, kernel_write)
 SG_WRITE_EXIT(sg_do_splice_exit, do_splice)
 SG_WRITE_EXIT(sg_do_splice_direct_exit, do_splice_direct)
 SG_WRITE_EXIT(sg_copy_file_range_exit, vfs_copy_file_range)
 SG_WRITE_EXIT(sg_io_write_exit, io_write)
 SG_WRITE_EXIT(sg_aio_write_exit, aio_write)
 
-/* The daemon's last thread is gone: no later process that is given its
- * pid (pid reuse, clone3's set_tid) may issue the seal ioctls as it. */
+/* The daemon is going: no later process that is given its pid (pid
+ * reuse, clone3's set_tid) may issue the seal ioctls as it, and the next
+ * daemon may adopt the pins (sg_guard.h).  Its last thread is gone, or
+ * the whole group is exiting (exit_group, a fatal signal): a thread still
+ * stuck in the kernel then (a fence worker in a held inode lock) never
+ * returns to user space, and must not keep the registration. */
+#define SG_SIGNAL_GROUP_EXIT 0x00000004
 static __always_inline void sg_daemon_exit(void)
 {
 	/* A plain pointer: bpf_get_current_task_btf() came in 5.11. */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct sg_config *cfg = sg_cfg();
 
-	if (cfg && cfg->daemon_tgid && cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32) &&
-	    BPF_CORE_READ(task, signal, live.counter) == 0)
+	if (!cfg || !cfg->daemon_tgid || cfg->daemon_tgid != (bpf_get_current_pid_tgid() >> 32))
+		return;
+	if (BPF_CORE_READ(task, signal, live.counter) == 0 ||
+	    (BPF_CORE_READ(task, signal, flags) & SG_SIGNAL_GROUP_EXIT))
 		cfg->daemon_tgid = 0;
+}
+
+/* A new task or thread of a task that writes gets its record now
+ * (sg_task.h, sg_task_prepare). */
+SEC("lsm/task_alloc")
+int BPF_PROG(sg_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (sg_has_task_storage && sg_task(false))
+		sg_task_prepare(task);
+	return 0;
 }
 
 /* A write that failed before any of those returned, in a task that never
@@ -322,6 +367,9 @@ int BPF_PROG(sg_file_permission, struct file *file, int mask, int ret)
 		return ret;
 	if (!(mask & MAY_WRITE))
 		return 0;
+	/* A loop device writes its backing file (sg_bypass.h). */
+	if (sg_unsealable(file))
+		return sg_guard_loop_write(file, SG_EV_WRITE, -EPERM);
 	inode = file->f_inode;
 	/* A splice or sendfile into an overlay file writes its real file
 	 * without asking again (sg_overlay.h). */
@@ -423,6 +471,8 @@ int BPF_PROG(sg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 		return ret;
 	if (!file || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
 		return 0;
+	if (sg_unsealable(file))
+		return (prot & PROT_WRITE) ? sg_guard_loop_write(file, SG_EV_MMAP, -EPERM) : 0;
 	r = sg_mmap_check(file, prot);
 	/* Policy seals go on after the mapping is allowed: like a holder that
 	 * maps, then seals, the mapping that triggered them keeps working. */
@@ -495,6 +545,8 @@ int BPF_PROG(sg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	vm_flags = BPF_CORE_READ(vma, vm_flags);
 	if (!(vm_flags & VM_SHARED) || (vm_flags & VM_WRITE))
 		return 0;
+	if (sg_unsealable(file))
+		return sg_guard_loop_write(file, SG_EV_MPROTECT, -EACCES);
 	seals = sg_seals_audit_of(file->f_inode, &audit);
 	if ((seals & SG_SEAL_ANY_WRITE) &&
 	    ((seals & ~sg_exempt_seals(file->f_path.dentry, file->f_inode)) & SG_SEAL_ANY_WRITE))
@@ -722,6 +774,8 @@ int BPF_PROG(sg_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
+	if ((file->f_mode & FMODE_WRITE) && !sg_unsealable(file))
+		sg_task_prepare(bpf_get_current_task_btf());
 	ret = sg_overlay_open_fake_path(file);
 	return ret ? ret : sg_kapply(SG_KSET_OPEN, file);
 }

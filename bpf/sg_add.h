@@ -20,6 +20,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_key.h"
 #include "sg_compat.h"
 #include "sg_live.h"
 #include "sg_core.h"
@@ -77,11 +78,19 @@ static __always_inline int sg_add(struct file *file, __u32 add)
 	/* memfd_add_seals: the fd check comes before the bit check. */
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EPERM;
+	/* The write path leaves other files at once (sg_unsealable). */
+	if (sg_unsealable(file))
+		return -EINVAL;
+	/* A btrfs file the programs cannot tell from another subvolume's. */
+	if (sg_key_ambiguous(inode))
+		return -EOPNOTSUPP;
 	if (add & ~SG_SEAL_ALL)
 		return -EINVAL;
 
-	/* Evicted seals first, or fresh storage would hide them. */
+	/* Evicted seals first, or fresh storage would hide them; another
+	 * filesystem's left under this key go (sg_evict.h). */
 	sg_seals_of(inode);
+	sg_drop_foreign_evicted(inode);
 	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return -ENOMEM;

@@ -3,8 +3,9 @@
  * Writers that go around the write-permission hooks, closed where they
  * start.  The loop driver writes (and discards) through its backing file
  * with ->write_iter and ->fallocate directly, so file_permission never
- * sees /dev/loopN being written: a writable loop device is refused on a
- * write-sealed backing file when it is set up.  userfaultfd fills holes
+ * sees the backing file being written: a writable loop device is refused
+ * on a write-sealed backing file when it is set up, and writes to the
+ * loop device are refused while its backing file is write-sealed.  userfaultfd fills holes
  * of a shared file mapping (UFFDIO_COPY and friends) without any write
  * check, through a mapping that only has to be read-only: the fill is
  * refused when the mapping is of a write-sealed file.
@@ -17,6 +18,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_key.h"
 #include "sg_live.h"
 #include "sg_evict.h"
 #include "sg_core.h"
@@ -53,6 +55,23 @@ static __always_inline struct file *sg_fd_file(__u32 fd)
 	return f;
 }
 
+/* The registry's seals of a file reachable only as a plain pointer (which
+ * inode storage cannot take): refused with err when they forbid writing. */
+static __always_inline int sg_refuse_backing(struct file *backing, __u32 op, int err)
+{
+	struct inode *inode = BPF_CORE_READ(backing, f_inode);
+	struct sg_sealed_rec *rec;
+	struct sg_file_key key;
+	__u32 dev;
+
+	dev = sg_inode_dev(inode);
+	sg_file_key(dev, BPF_CORE_READ(inode, i_ino), &key);
+	rec = sg_registry_lookup(inode, &key);
+	if (!rec || !(rec->seals & SG_SEAL_ANY_WRITE))
+		return 0;
+	return sg_report(dev, key.ino, rec->seals, op, err);
+}
+
 /*
  * LOOP_SET_FD and LOOP_CONFIGURE on a loop device.  The backing file is
  * only reachable as a plain pointer here, which inode storage cannot take,
@@ -63,11 +82,9 @@ static __always_inline int sg_guard_loop(struct file *loop, unsigned int cmd, un
 {
 	struct inode *inode = loop->f_inode;
 	struct sg_loop_config_head cfg;
-	struct sg_file_key key;
-	struct sg_sealed_rec *rec;
 	bool read_only = false;
 	struct file *backing;
-	__u32 dev, fd;
+	__u32 fd;
 
 	if ((inode->i_mode & S_IFMT) != S_IFBLK || (inode->i_rdev >> SG_MINORBITS) != LOOP_MAJOR)
 		return 0;
@@ -87,12 +104,69 @@ static __always_inline int sg_guard_loop(struct file *loop, unsigned int cmd, un
 	/* A loop over a read-only fd is read-only whatever it asks. */
 	if (read_only || !(BPF_CORE_READ(backing, f_mode) & FMODE_WRITE))
 		return 0;
-	dev = BPF_CORE_READ(backing, f_inode, i_sb, s_dev);
-	sg_file_key(dev, BPF_CORE_READ(backing, f_inode, i_ino), &key);
-	rec = bpf_map_lookup_elem(&sg_sealed, &key);
-	if (!rec || !(rec->seals & SG_SEAL_ANY_WRITE))
-		return 0;
-	return sg_report(dev, key.ino, rec->seals, SG_EV_WRITE, -EPERM);
+	return sg_refuse_backing(backing, SG_EV_WRITE, -EPERM);
+}
+
+/*
+ * Writes through a loop device that exists: one set up before the seal,
+ * or by a caller that swapped the fd sg_guard_loop() judged before the
+ * loop driver's own fget.  /dev/loopN (and its partitions) is written
+ * with write(2) and its kin, fallocate, a writable shared mapping, the
+ * block layer's discard and zero-out ioctls, and io_uring's block
+ * commands, each of which asks a hook here; the loop device's backing
+ * file, from the kernel's own struct, answers for it.
+ *
+ * struct loop_device is the loop module's own (drivers/block/loop.c): CO-RE
+ * finds it in the module's BTF if the module is loaded before the programs
+ * are (the daemon loads it first, user/daemon/loader.c).  Where it is not
+ * (no module BTF before 5.11), loop devices are judged only when they are
+ * set up.
+ */
+struct loop_device___sg {
+	struct file *lo_backing_file;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct file *sg_loop_backing(struct file *file)
+{
+	struct loop_device___sg *lo;
+	struct block_device *bdev;
+	struct gendisk *disk;
+	void *host;
+
+	if (!bpf_core_type_exists(struct loop_device___sg))
+		return NULL;
+	if ((file->f_inode->i_mode & S_IFMT) != S_IFBLK)
+		return NULL;
+	/* I_BDEV(file->f_mapping->host), as file_bdev() does. */
+	host = BPF_CORE_READ(file, f_mapping, host);
+	if (!host)
+		return NULL;
+	bdev = host - bpf_core_field_offset(struct bdev_inode, vfs_inode) +
+	       bpf_core_field_offset(struct bdev_inode, bdev);
+	disk = BPF_CORE_READ(bdev, bd_disk);
+	if (!disk || BPF_CORE_READ(disk, major) != LOOP_MAJOR)
+		return NULL;
+	lo = BPF_CORE_READ(disk, private_data);
+	return lo ? BPF_CORE_READ(lo, lo_backing_file) : NULL;
+}
+
+/* A write of kind op through file, refused with err when file is a loop
+ * device whose backing file is sealed WRITE or FUTURE_WRITE. */
+static __always_inline int sg_guard_loop_write(struct file *file, __u32 op, int err)
+{
+	struct file *backing = sg_loop_backing(file);
+
+	return backing ? sg_refuse_backing(backing, op, err) : 0;
+}
+
+/* The block layer's ioctls that write a device's data (blkdev_ioctl). */
+#define BLKDISCARD    0x1277u
+#define BLKSECDISCARD 0x127du
+#define BLKZEROOUT    0x127fu
+
+static __always_inline bool sg_blk_ioctl_writes(unsigned int cmd)
+{
+	return cmd == BLKDISCARD || cmd == BLKSECDISCARD || cmd == BLKZEROOUT;
 }
 
 /* ---- userfaultfd ----------------------------------------------------- */
@@ -116,7 +190,7 @@ static long sg_uffd_vma_cb(struct task_struct *task, struct vm_area_struct *vma,
 
 	if (file && (vma->vm_flags & VM_SHARED)) {
 		p->seals = sg_seals_of(file->f_inode);
-		p->dev = file->f_inode->i_sb->s_dev;
+		p->dev = sg_inode_dev(file->f_inode);
 		p->ino = file->f_inode->i_ino;
 	}
 	return 0;
@@ -256,8 +330,9 @@ static __always_inline int sg_guard_fs_ioctl(struct file *file, unsigned int cmd
 	void *handler;
 
 	if (sg_ioctl_moves_blocks(cmd) && (sg_live_any() || sg_evicted_any()))
-		return sg_report(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), 0, SG_EV_WRITE,
-				 -EPERM);
+		return sg_report(sg_inode_dev(inode), BPF_CORE_READ(inode, i_ino), 0, SG_EV_WRITE, -EPERM);
+	if ((inode->i_mode & S_IFMT) == S_IFBLK)
+		return sg_blk_ioctl_writes(cmd) ? sg_guard_loop_write(file, SG_EV_WRITE, -EPERM) : 0;
 	if ((inode->i_mode & S_IFMT) != S_IFREG || sg_ioctl_harmless(cmd))
 		return 0;
 	handler = compat ? (void *)BPF_CORE_READ(file, f_op, compat_ioctl)
@@ -282,6 +357,9 @@ static __always_inline int sg_guard_uring_cmd(struct io_uring_cmd *ioucmd)
 	if (!file)
 		return 0;
 	inode = file->f_inode;
+	/* The block layer's commands (discard, 6.12+) write the device. */
+	if (inode && (inode->i_mode & S_IFMT) == S_IFBLK)
+		return sg_guard_loop_write(file, SG_EV_WRITE, -EPERM);
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || sg_ioctl_harmless(ioucmd->cmd_op))
 		return 0;
 	return sg_refuse_unknown_command(file, inode);

@@ -41,6 +41,17 @@ static __always_inline struct task_struct *sg_current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
+/* A kernel pointer as a plain number, for a global function's argument:
+ * the verifier passes only scalars there, and a pointer read back through
+ * the stack is one. */
+static __always_inline __u64 sg_addr(const void *p)
+{
+	__u64 a = 0;
+
+	bpf_probe_read_kernel(&a, sizeof(a), &p);
+	return a;
+}
+
 /*
  * A full barrier through a locked add of 0 to *p.  The zero is hidden
  * from clang, which otherwise turns the idempotent add into an atomic OR

@@ -49,6 +49,14 @@ static __always_inline bool sg_from_daemon(void)
 	return cfg && cfg->daemon_tgid && cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32);
 }
 
+/* Pipes, sockets, ttys, devices: seals are only ever added to regular
+ * files (the daemon's requests, apply rules and sg_add.h check), so
+ * their writes leave the write path's programs at once. */
+static __always_inline bool sg_unsealable(struct file *file)
+{
+	return (file->f_inode->i_mode & S_IFMT) != S_IFREG;
+}
+
 static __always_inline struct sg_inode *sg_lookup(struct inode *inode)
 {
 	return bpf_inode_storage_get(&sg_inodes, inode, 0, 0);

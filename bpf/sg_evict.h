@@ -15,18 +15,7 @@
 #include "sg_maps.h"
 #include "sg_compat.h"
 #include "sg_live.h"
-
-static __always_inline void sg_file_key(__u32 dev, __u64 ino, struct sg_file_key *key)
-{
-	key->dev_major = dev >> SG_MINORBITS;
-	key->dev_minor = dev & ((1u << SG_MINORBITS) - 1);
-	key->ino = ino;
-}
-
-static __always_inline void sg_inode_key(struct inode *inode, struct sg_file_key *key)
-{
-	sg_file_key(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), key);
-}
+#include "sg_key.h"
 
 static __always_inline __s64 *sg_evicted_counter(void)
 {
@@ -51,12 +40,41 @@ static __always_inline void sg_forget_evicted(struct sg_file_key *key)
 		__sync_fetch_and_add(n, -1);
 }
 
+/* Which filesystem an evicted seal belongs to (struct sg_evicted's magic):
+ * its magic, and in the upper half a fold of its UUID, so that a new
+ * filesystem given the device number of one unmounted with sealed files
+ * (anonymous devices are reused: btrfs, whose new files also repeat the
+ * old ones' inode numbers and generations) does not take their seals.
+ * A btrfs subvolume other than the top-level one also folds in its id
+ * (times an odd constant, so distinct ids below 2^31 fold apart): its
+ * device number is handed out anew at each mount (sg_key.h), and another
+ * subvolume may get the one it had.  A filesystem without a UUID, outside
+ * a subvolume, folds to 0. */
+static __always_inline __u64 sg_fs_tag(struct inode *inode)
+{
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+	__u64 subvol = sg_subvolume_id(inode);
+	__u32 u[4] = {}, fold;
+
+	bpf_core_read(u, sizeof(u), &sb->s_uuid);
+	fold = u[0] ^ u[1] ^ u[2] ^ u[3] ^ ((__u32)subvol * 2654435761u) << 1;
+	if (u[0] | u[1] | u[2] | u[3] | subvol)
+		fold |= 1;
+	return (__u32)BPF_CORE_READ(sb, s_magic) | ((__u64)fold << 32);
+}
+
+/* Entries kept before the fold was (upper half 0) match on the magic. */
+static __always_inline bool sg_fs_tag_matches(__u64 kept, __u64 now)
+{
+	return (__u32)kept == (__u32)now && (!(kept >> 32) || kept >> 32 == now >> 32);
+}
+
 static __always_inline void sg_keep_evicted(struct inode *inode, struct sg_file_key *key, __u32 seals)
 {
 	struct sg_evicted e = {
 		.seals = seals,
 		.generation = BPF_CORE_READ(inode, i_generation),
-		.magic = BPF_CORE_READ(inode, i_sb, s_magic),
+		.magic = sg_fs_tag(inode),
 	};
 	__s64 *n;
 
@@ -70,6 +88,36 @@ static __always_inline void sg_keep_evicted(struct inode *inode, struct sg_file_
 	 * files that have an entry there, which every seal gets before it is
 	 * added (user/daemon/registry.c, sg_register_key). */
 	bpf_map_update_elem(&sg_evicted, key, &e, BPF_EXIST);
+}
+
+/* The registry's record for inode's key, unless the key's evicted entry
+ * is another filesystem's (one unmounted from the device number inode's
+ * filesystem has now): then the record is that file's, not inode's.  For
+ * the checks that read the registry (the fence, loop devices, overlays). */
+static __always_inline struct sg_sealed_rec *sg_registry_lookup(struct inode *inode, const struct sg_file_key *key)
+{
+	struct sg_sealed_rec *rec = bpf_map_lookup_elem(&sg_sealed, key);
+	struct sg_evicted *e;
+
+	if (!rec || !sg_evicted_any())
+		return rec;
+	e = bpf_map_lookup_elem(&sg_evicted, key);
+	return e && !sg_fs_tag_matches(e->magic, sg_fs_tag(inode)) ? NULL : rec;
+}
+
+/* A seal added to inode makes the registry entry of its key inode's: an
+ * evicted entry another filesystem's file left under that key goes. */
+static __always_inline void sg_drop_foreign_evicted(struct inode *inode)
+{
+	struct sg_file_key key;
+	struct sg_evicted *e;
+
+	if (!sg_evicted_any())
+		return;
+	sg_inode_key(inode, &key);
+	e = bpf_map_lookup_elem(&sg_evicted, &key);
+	if (e && !sg_fs_tag_matches(e->magic, sg_fs_tag(inode)))
+		sg_forget_evicted(&key);
 }
 
 /* The first check of an inode read back from disk: its seals, put back
@@ -87,10 +135,14 @@ static __always_inline __u32 sg_reinstate(struct inode *inode)
 	e = bpf_map_lookup_elem(&sg_evicted, &key);
 	if (!e)
 		return 0;
+	/* Another filesystem on a device number an unmounted one had: the
+	 * entries are that one's, for when it is mounted there again. */
+	if (!sg_fs_tag_matches(e->magic, sg_fs_tag(inode)))
+		return 0;
 	seals = e->seals;
-	if (e->generation != BPF_CORE_READ(inode, i_generation) || e->magic != BPF_CORE_READ(inode, i_sb, s_magic)) {
-		/* The number belongs to another file now (a filesystem made
-		 * anew on the same device): neither entry is about it. */
+	if (e->generation != BPF_CORE_READ(inode, i_generation)) {
+		/* The number belongs to another file now: neither entry is
+		 * about it. */
 		seals = 0;
 		bpf_map_delete_elem(&sg_sealed, &key);
 	} else {

@@ -63,7 +63,7 @@ static __always_inline __u32 sg_registry_seals(struct inode *inode)
 	struct sg_file_key key;
 
 	sg_inode_key(inode, &key);
-	rec = bpf_map_lookup_elem(&sg_sealed, &key);
+	rec = sg_registry_lookup(inode, &key);
 	return rec ? rec->seals : 0;
 }
 

@@ -3,10 +3,15 @@
  * The tamper guard: sealguard's seals live in its own maps and its
  * programs stay attached through pinned links, so anyone who could write
  * those maps, remove those pins or take over the daemon could undo every
- * seal.  Only "the daemon" may: the registered daemon process, or a
- * process running an executable of the daemon's name in the daemon's
- * directory, which is how a restarted or upgraded daemon adopts the pins
- * (the kernel keeps no other identity a new process could prove).
+ * seal.  Only "the daemon" may: the registered daemon process while one
+ * is registered (until its thread group exits, sealguard.bpf.c), and only
+ * when none is, a root process with CAP_SYS_ADMIN running an executable of
+ * the daemon's name in the daemon's directory, which is how a restarted or
+ * upgraded daemon adopts the pins (the kernel keeps no other identity a
+ * new process could prove).  A second process running that executable
+ * while the daemon runs (under LD_PRELOAD, say) is nobody, and no process
+ * running it may be ptraced, so the next daemon is not taken over on its
+ * way to registering.
  * Read-only fds are refused too: a program loaded with a read-only map fd
  * may still write the map (the verifier does not look at the fd's mode),
  * and inode storage handed to such a program is its seals, writable.
@@ -24,6 +29,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_key.h"
 #include "sg_core.h"
 #include "sg_report.h"
 
@@ -32,10 +38,9 @@
 
 /* The guard's maps, sg_guard_maps and sg_guard_inodes, are in sg_maps.h. */
 
-/* The current executable is cfg->exe_name in cfg's directory. */
-static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)
+/* task's executable is cfg->exe_name in cfg's directory. */
+static __always_inline bool sg_exe_is_daemon(struct task_struct *task, const struct sg_config *cfg)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct dentry *exe = BPF_CORE_READ(task, mm, exe_file, f_path.dentry);
 	char name[SG_EXE_NAME_MAX] = {};
 	struct inode *dir;
@@ -44,7 +49,7 @@ static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)
 	if (!exe || !cfg->exe_dir_ino)
 		return false;
 	dir = BPF_CORE_READ(exe, d_parent, d_inode);
-	if (BPF_CORE_READ(dir, i_ino) != cfg->exe_dir_ino || BPF_CORE_READ(dir, i_sb, s_dev) != cfg->exe_dir_dev)
+	if (BPF_CORE_READ(dir, i_ino) != cfg->exe_dir_ino || sg_inode_dev(dir) != cfg->exe_dir_dev)
 		return false;
 	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(exe, d_name.name)) < 0)
 		return false;
@@ -54,9 +59,30 @@ static __always_inline bool sg_exe_is_daemon(const struct sg_config *cfg)
 	return true;
 }
 
+/* root with CAP_SYS_ADMIN, as the daemon is until it has registered: a
+ * process given CAP_BPF alone, running the daemon's executable while no
+ * daemon runs, is not it.  kernel_cap_t is 64 bits in both of its
+ * layouts (two __u32 before 6.3). */
+#define SG_CAP_SYS_ADMIN 21
+static __always_inline bool sg_root_admin(struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	__u64 caps = 0;
+
+	if (BPF_CORE_READ(cred, euid.val) != 0)
+		return false;
+	bpf_core_read(&caps, sizeof(caps), &cred->cap_effective);
+	return caps & (1ULL << SG_CAP_SYS_ADMIN);
+}
+
 static __always_inline bool sg_is_daemon(const struct sg_config *cfg)
 {
-	return cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32) || sg_exe_is_daemon(cfg);
+	struct task_struct *task;
+
+	if (cfg->daemon_tgid)
+		return cfg->daemon_tgid == (bpf_get_current_pid_tgid() >> 32);
+	task = (struct task_struct *)bpf_get_current_task();
+	return sg_root_admin(task) && sg_exe_is_daemon(task, cfg);
 }
 
 static __always_inline int sg_tamper(__u32 dev, __u64 ino)
@@ -106,19 +132,25 @@ static __always_inline int sg_guard_umount(struct vfsmount *mnt)
 }
 
 /* ptrace, /proc/PID/mem, process_vm_writev and pidfd_getfd on the daemon
- * would hand its map fds to someone else. */
+ * would hand its map fds to someone else; on a process running its
+ * executable, the next daemon's, once it registers. */
 static __always_inline int sg_guard_ptrace(struct task_struct *child, unsigned int mode)
 {
 	struct sg_config *cfg;
-	__u32 me;
+	__u32 me, tgid;
 
 	if (!(mode & PTRACE_MODE_ATTACH))
 		return 0;
 	cfg = sg_cfg();
-	me = bpf_get_current_pid_tgid() >> 32;
-	if (!cfg || !cfg->daemon_tgid || BPF_CORE_READ(child, tgid) != cfg->daemon_tgid || me == cfg->daemon_tgid)
+	if (!cfg)
 		return 0;
-	return sg_tamper(0, cfg->daemon_tgid);
+	me = bpf_get_current_pid_tgid() >> 32;
+	tgid = BPF_CORE_READ(child, tgid);
+	if (me == tgid || (cfg->daemon_tgid && me == cfg->daemon_tgid))
+		return 0;
+	if ((cfg->daemon_tgid && tgid == cfg->daemon_tgid) || sg_exe_is_daemon(child, cfg))
+		return sg_tamper(0, tgid);
+	return 0;
 }
 
 #endif

@@ -15,6 +15,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_key.h"
 #include "sg_compat.h"
 #include "sg_live.h"
 #include "sg_evict.h"
@@ -103,7 +104,7 @@ static __always_inline __u64 sg_exe_bits(__u32 half, struct task_struct *task)
 
 	if (!exe)
 		return 0;
-	return sg_kbits(half, SG_KATTR_EXE, BPF_CORE_READ(exe, f_inode, i_sb, s_dev),
+	return sg_kbits(half, SG_KATTR_EXE, sg_inode_dev(BPF_CORE_READ(exe, f_inode)),
 			BPF_CORE_READ(exe, f_inode, i_ino));
 }
 
@@ -129,21 +130,24 @@ static __always_inline __u64 sg_cgroup_bits(__u32 half, struct task_struct *task
 }
 
 /* The file and the directories above it, up to its filesystem's root: a
- * rule names a directory by (dev, ino).  (dev, 0) says whether any rule
- * names a directory on this filesystem at all, so most files cost one
- * lookup. */
+ * rule names a directory by (dev, ino), dev as stat() reports it
+ * (sg_key.h).  (dev, 0) says whether any rule names a directory on this
+ * filesystem at all, so most files cost one lookup; on btrfs the
+ * directories above may be other subvolumes', with other devices, so
+ * every one is looked up. */
 static __always_inline __u64 sg_dir_bits(__u32 half, struct dentry *d, struct inode *inode)
 {
-	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev), bits = 0;
+	__u64 dev = sg_inode_dev(inode), bits = 0;
+	bool btrfs = sg_on_btrfs(inode);
 
-	if (!sg_kbits(half, SG_KATTR_DIR, dev, 0))
+	if (!btrfs && !sg_kbits(half, SG_KATTR_DIR, dev, 0))
 		return 0;
 	for (int i = 0; i < SG_KPATH_DEPTH && d; i++) {
 		struct dentry *parent = BPF_CORE_READ(d, d_parent);
 		struct inode *di = BPF_CORE_READ(d, d_inode);
 
 		if (di)
-			bits |= sg_kbits(half, SG_KATTR_DIR, dev, BPF_CORE_READ(di, i_ino));
+			bits |= sg_kbits(half, SG_KATTR_DIR, btrfs ? sg_inode_dev(di) : dev, BPF_CORE_READ(di, i_ino));
 		if (parent == d)
 			break;
 		d = parent;
@@ -220,6 +224,20 @@ static __always_inline __u64 sg_kmatch_rules(const struct sg_kpolicy *pol, __u32
 	return cand;
 }
 
+/* sg_kmatch_rules for the policy half in force, as a global function:
+ * verified once per program, not at each check that matches rules (every
+ * exempt check on the way to a refusal, every apply trigger); the dentry
+ * and inode come as addresses (sg_addr), read through BPF_CORE_READ only
+ * (docs/design.md, "What the verifier walks"). */
+__noinline __u64 sg_kmatch_in_force(__u32 half, __u64 cand, __u64 dentry_addr, __u64 inode_addr)
+{
+	const struct sg_kpolicy *pol = bpf_map_lookup_elem(&sg_kpolicy, &half);
+
+	if (!pol || !dentry_addr || !inode_addr)
+		return 0;
+	return sg_kmatch_rules(pol, half, cand, (struct dentry *)dentry_addr, (struct inode *)inode_addr);
+}
+
 static __always_inline __u32 sg_krule_seals(const struct sg_kpolicy *pol, __u64 rules)
 {
 	__u32 seals = 0;
@@ -242,7 +260,7 @@ static __always_inline __u32 sg_exempt_seals(struct dentry *dentry, struct inode
 	pol = sg_kpol(SG_KSET_EXEMPT, &half);
 	if (!pol)
 		return 0;
-	rules = sg_kmatch_rules(pol, half, pol->set[SG_KSET_EXEMPT], dentry, inode);
+	rules = sg_kmatch_in_force(half, pol->set[SG_KSET_EXEMPT], sg_addr(dentry), sg_addr(inode));
 	return rules ? sg_krule_seals(pol, rules) : 0;
 }
 
@@ -255,6 +273,7 @@ static __always_inline void sg_apply_to(struct inode *inode, __u32 add)
 
 	/* Evicted seals first, or fresh storage would hide them. */
 	sg_seals_of(inode);
+	sg_drop_foreign_evicted(inode);
 	st = bpf_inode_storage_get(&sg_inodes, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	/* A lock not had (5.10, see sg_compat.h) leaves the seals to the next
 	 * trigger. */
@@ -321,6 +340,8 @@ static __always_inline int sg_register_key(struct file *file, const struct sg_fi
 	__u32 zero = 0;
 	int err;
 
+	if (sg_key_ambiguous(file->f_inode))
+		return -EOPNOTSUPP;
 	if (rec) {
 		rec->seals |= seals; /* a lost race only shows fewer bits in the list */
 		return 0;
@@ -448,7 +469,7 @@ static __always_inline int sg_kapply(__u32 set, struct file *file)
 	 * on its account. */
 	if (sg_from_daemon())
 		return 0;
-	rules = sg_kmatch_rules(pol, half, pol->set[set], file->f_path.dentry, inode);
+	rules = sg_kmatch_in_force(half, pol->set[set], sg_addr(file->f_path.dentry), sg_addr(inode));
 	if (!rules)
 		return 0;
 	if (pol->flags & SG_KPOL_F_AUDIT) {
@@ -467,7 +488,7 @@ static __always_inline int sg_kapply(__u32 set, struct file *file)
 		return 0;
 	err = sg_register(file, inode, sg_seals_of(inode));
 	if (err)
-		return sg_refuse(inode, add, SG_EV_REGISTRY_FULL, err == -EDQUOT ? -EDQUOT : -ENOSPC);
+		return sg_refuse(inode, add, SG_EV_REGISTRY_FULL, err == -EDQUOT || err == -EOPNOTSUPP ? err : -ENOSPC);
 	sg_apply_to(inode, add);
 	sg_register(file, inode, sg_seals_of(inode));
 	return 0;

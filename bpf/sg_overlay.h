@@ -36,6 +36,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_key.h"
 #include "sg_evict.h"
 #include "sg_core.h"
 #include "sg_krules.h"
@@ -66,9 +67,10 @@ static __always_inline bool sg_on_overlay(struct inode *inode)
 }
 
 /* The real inode gains the seals the registry holds for the overlay
- * inode user: 0, or -ENOSPC when the real file cannot be listed in the
- * registry, for its open to be refused rather than go unsealed. */
-static __always_inline int sg_overlay_give(struct file *file, const struct sg_file_key *user)
+ * inode user (key ukey): 0, or -ENOSPC when the real file cannot be
+ * listed in the registry, for its open to be refused rather than go
+ * unsealed. */
+static __always_inline int sg_overlay_give(struct file *file, struct inode *user, const struct sg_file_key *ukey)
 {
 	struct inode *real = file->f_inode;
 	struct sg_sealed_rec *rec;
@@ -76,7 +78,7 @@ static __always_inline int sg_overlay_give(struct file *file, const struct sg_fi
 	__u32 seals;
 	int err;
 
-	rec = bpf_map_lookup_elem(&sg_sealed, user);
+	rec = sg_registry_lookup(user, ukey);
 	if (!rec)
 		return 0;
 	seals = rec->seals;
@@ -85,7 +87,8 @@ static __always_inline int sg_overlay_give(struct file *file, const struct sg_fi
 	sg_inode_key(real, &key);
 	err = sg_register_key(file, &key, sg_seals_of(real), rec);
 	if (err)
-		return sg_refuse(real, seals, SG_EV_REGISTRY_FULL, err == -EDQUOT ? -EDQUOT : -ENOSPC);
+		return sg_refuse(real, seals, SG_EV_REGISTRY_FULL,
+				 err == -EDQUOT || err == -EOPNOTSUPP ? err : -ENOSPC);
 	sg_apply_to(real, seals);
 	sg_register_key(file, &key, sg_seals_of(real), rec);
 	return 0;
@@ -103,7 +106,7 @@ static __always_inline int sg_overlay_open_fake_path(struct file *file)
 	if (!user || user == file->f_inode || !sg_on_overlay(user))
 		return 0;
 	sg_inode_key(user, &key);
-	return sg_overlay_give(file, &key);
+	return sg_overlay_give(file, user, &key);
 }
 
 /* Entry of backing_file_open(user_path or user_file, ...): note which
@@ -145,7 +148,7 @@ static __always_inline int sg_backing_open(struct file *file)
 		return 0;
 	b->armed = 0;
 	user = b->user;
-	return sg_overlay_give(file, &user);
+	return sg_overlay_give(file, BPF_CORE_READ(sg_backing_user_dentry(file), d_inode), &user);
 }
 
 /* The real file behind an overlay file: the overlay's private_data, which
@@ -177,6 +180,7 @@ static __always_inline __u32 sg_overlay_real_seals(struct file *file)
 {
 	struct sg_sealed_rec *rec;
 	struct sg_file_key key;
+	struct inode *inode;
 	struct file *real;
 
 	if (!sg_on_overlay(file->f_inode))
@@ -184,8 +188,9 @@ static __always_inline __u32 sg_overlay_real_seals(struct file *file)
 	real = sg_overlay_real_file(file);
 	if (!real)
 		return 0;
-	sg_file_key(BPF_CORE_READ(real, f_inode, i_sb, s_dev), BPF_CORE_READ(real, f_inode, i_ino), &key);
-	rec = bpf_map_lookup_elem(&sg_sealed, &key);
+	inode = BPF_CORE_READ(real, f_inode);
+	sg_inode_key(inode, &key);
+	rec = sg_registry_lookup(inode, &key);
 	return rec ? rec->seals : 0;
 }
 

@@ -13,6 +13,7 @@
 #include "sealguard_abi.h"
 #include "sg_defs.h"
 #include "sg_maps.h"
+#include "sg_key.h"
 
 static __always_inline struct sg_event_stats *sg_stats_cpu(void)
 {
@@ -89,19 +90,50 @@ static __always_inline int sg_emit(__u32 dev, __u64 ino, __u32 seals, __u32 op, 
 	return 0;
 }
 
+/* Counts one refusal (or, with SG_EVF_AUDIT in the high half of
+ * op_flags, one audit finding) and sends its event: op in the low half,
+ * the event's flags in the high half (five arguments at most).  A global
+ * function, verified once per program, not at every refusal it reports
+ * (docs/design.md, "What the verifier walks"). */
+__noinline int sg_report_event(__u32 dev, __u64 ino, __u32 seals, __u64 op_flags, int err)
+{
+	__u32 op = (__u32)op_flags, flags = op_flags >> 32, zero = 0;
+	struct sg_audit_stats *audit = NULL;
+	struct sg_event_stats *stats = NULL;
+	int sent;
+
+	/* One register for op, checked and then used as the index (clang
+	 * would otherwise take it from op_flags again, unchecked). */
+	barrier_var(op);
+
+	if (flags & SG_EVF_AUDIT) {
+		audit = bpf_map_lookup_elem(&sg_audit_stats, &zero);
+		if (audit)
+			__sync_fetch_and_add(op == SG_EV_AUDIT_SEAL ? &audit->would_seal : &audit->would_refuse, 1);
+	} else {
+		stats = sg_stats_cpu();
+		if (stats && op < SG_EV_OP_COUNT)
+			__sync_fetch_and_add(&stats->denials[op], 1);
+	}
+	sent = sg_emit(dev, ino, seals, op, err, flags);
+	if (sent == 1) {
+		if (audit)
+			__sync_fetch_and_add(&audit->suppressed, 1);
+		if (stats)
+			__sync_fetch_and_add(&stats->suppressed, 1);
+	} else if (sent == 2) {
+		if (audit)
+			__sync_fetch_and_add(&audit->dropped, 1);
+		if (stats)
+			__sync_fetch_and_add(&stats->dropped, 1);
+	}
+	return 0;
+}
+
 /* Reports the refusal of op on (dev, ino) and returns err. */
 static __always_inline int sg_report(__u32 dev, __u64 ino, __u32 seals, __u32 op, int err)
 {
-	struct sg_event_stats *stats = sg_stats_cpu();
-	int sent;
-
-	if (stats && op < SG_EV_OP_COUNT)
-		__sync_fetch_and_add(&stats->denials[op], 1);
-	sent = sg_emit(dev, ino, seals, op, err, 0);
-	if (stats && sent == 1)
-		__sync_fetch_and_add(&stats->suppressed, 1);
-	else if (stats && sent == 2)
-		__sync_fetch_and_add(&stats->dropped, 1);
+	sg_report_event(dev, ino, seals, op, err);
 	return err;
 }
 
@@ -110,24 +142,16 @@ static __always_inline int sg_report(__u32 dev, __u64 ino, __u32 seals, __u32 op
  * its bit, or -1), or a refusal they would have made.  Nothing is refused. */
 static __always_inline void sg_report_audit(struct inode *inode, __u32 seals, __u32 op, int err, int rule)
 {
-	__u32 zero = 0, flags = SG_EVF_AUDIT | ((__u32)(rule + 1) & 0xff) << SG_EVF_RULE_SHIFT;
-	struct sg_audit_stats *stats = bpf_map_lookup_elem(&sg_audit_stats, &zero);
-	int sent;
+	__u32 flags = SG_EVF_AUDIT | ((__u32)(rule + 1) & 0xff) << SG_EVF_RULE_SHIFT;
 
-	if (stats)
-		__sync_fetch_and_add(op == SG_EV_AUDIT_SEAL ? &stats->would_seal : &stats->would_refuse, 1);
-	sent = sg_emit(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), seals, op, err, flags);
-	if (stats && sent == 1)
-		__sync_fetch_and_add(&stats->suppressed, 1);
-	else if (stats && sent == 2)
-		__sync_fetch_and_add(&stats->dropped, 1);
+	sg_report_event(sg_inode_dev(inode), BPF_CORE_READ(inode, i_ino), seals, (__u64)flags << 32 | op, err);
 }
 
 /* Reports the refusal of op on inode and returns err, so call sites read
  * "return sg_refuse(...)". */
 static __always_inline int sg_refuse(struct inode *inode, __u32 seals, __u32 op, int err)
 {
-	return sg_report(BPF_CORE_READ(inode, i_sb, s_dev), BPF_CORE_READ(inode, i_ino), seals, op, err);
+	return sg_report(sg_inode_dev(inode), BPF_CORE_READ(inode, i_ino), seals, op, err);
 }
 
 #endif

@@ -41,6 +41,27 @@ static __always_inline struct sg_task *sg_task(bool create)
 	return bpf_map_lookup_elem(&sg_tasks, &tid);
 }
 
+/*
+ * Makes task's record ahead of its first write, from an LSM program: the
+ * fentry programs that otherwise make it run as tracing programs, whose
+ * task-storage creation gives up while another task holds this CPU's
+ * task-storage lock (one preempted inside a program: 6.18 and 7.3 are
+ * built with PREEMPT_LAZY); that write then had no record, and
+ * file_permission refused it on a sealed file (fail closed, a false EPERM:
+ * conf/write+shrink+grow/write-zero/memfd on 7.3, a zero-length write, in
+ * a .ci/run).  LSM programs take that lock unconditionally.  Made for the
+ * children and threads of a task that has one (lsm/task_alloc) and on a
+ * writable open (lsm/file_open); a task that only writes through an fd it
+ * got otherwise still makes its record on its first write.  Lookups never
+ * give up, so a record made once stays found.  Not before 5.15: the hash
+ * there is bounded, and a record for every task would fill it.
+ */
+static __always_inline void sg_task_prepare(struct task_struct *task)
+{
+	if (sg_has_task_storage)
+		bpf_task_storage_get(&sg_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
 /* The exiting task's record goes (task storage goes by itself). */
 static __always_inline void sg_task_forget(void)
 {

@@ -39,14 +39,18 @@ int sg_get_seals(int fd);
 
 /* ---- explicit connections ------------------------------------------- */
 
-/* Default time a call may take, from sending to the answer. */
+/* Default time a call may take, from sending to the answer, unless
+ * $SEALGUARD_TIMEOUT_MS says otherwise (a slow machine: a seal that must
+ * first attach --detach-idle's programs waits for them). */
 #define SG_DEFAULT_TIMEOUT_MS 5000
+#define SG_TIMEOUT_ENV	      "SEALGUARD_TIMEOUT_MS"
 
 struct sg_conn;
 
 /*
  * A connection to the daemon at socket_path (NULL: the default above).
- * Calls on it wait at most timeout_ms (<= 0: SG_DEFAULT_TIMEOUT_MS) for
+ * Calls on it wait at most timeout_ms (<= 0: $SEALGUARD_TIMEOUT_MS, else
+ * SG_DEFAULT_TIMEOUT_MS) for
  * their answer, counted from their turn on the connection (calls from
  * several threads take turns), and reconnect once if the daemon
  * restarted.  NULL with errno on failure.

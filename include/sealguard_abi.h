@@ -35,8 +35,8 @@
 #define SG_IOC_ABORT   0x5308e2u /* arg: unused; undo a pending WRITE */
 #define SG_IOC_SYNC    0x5308e3u /* arg: unused; put back the seals of an evicted inode */
 /* arg: unused; writes the file's registry key as the kernel's programs
- * compute it (its superblock's dev, which stat's st_dev is not on btrfs)
- * to the array "sg_ioc_key"; EOPNOTSUPP for an overlay file, whose stat
+ * compute it (bpf/sg_key.h: stat's device, also on btrfs when the
+ * programs could read its subvolumes) to the array "sg_ioc_key"; EOPNOTSUPP for an overlay file, whose stat
  * key is its real file's, the one its seals live under. */
 #define SG_IOC_KEY 0x5308e4u
 
@@ -267,7 +267,8 @@ struct sg_sealed_rec {
 struct sg_evicted {
 	__u32 seals;
 	__u32 generation; /* i_generation: new for each file created */
-	__u64 magic;	  /* the filesystem's s_magic */
+	__u64 magic;	  /* the filesystem's s_magic; upper half: a fold of its
+			   * s_uuid, 0 for none (and in entries kept before) */
 };
 
 /* ---- rules the kernel enforces: apply and exempt ----------------------- */

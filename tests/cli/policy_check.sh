@@ -67,11 +67,25 @@ if [[ $w == "$want" ]]; then echo "PASS comm-alone-warning-json"; else echo "FAI
 printf "$H"'  - name: by-comm-uid\n    kind: exempt\n    process: { comm: weston, uid: 1000 }\n' >"$T/comm-uid.yaml"
 out=$("$SEALCTL" policy check "$T/comm-uid.yaml" 2>&1 >/dev/null); rc=$?
 if [[ $rc == 0 && -z $out ]]; then echo "PASS comm-with-uid-no-warning"; else echo "FAIL comm-with-uid-no-warning: $rc '$out'"; failed=1; fi
+# An apply rule on open or mmap with nobody named but an exe: whoever runs
+# it seals what they can read, for its owner.  A uid (or the file's owner)
+# quiets it; a receive rule (fd open for writing) has nothing to say.
+printf "$H"'  - name: readers\n    kind: apply\n    on: open\n    process: { exe: /usr/bin/cat }\n    file: { path: /dev/shm/x }\n    seals: [future-write]\n' >"$T/open.yaml"
+out=$("$SEALCTL" policy check "$T/open.yaml" 2>&1 >/dev/null); rc=$?
+want="$T/open.yaml:3:5: warning: apply rule 'readers' seals every matching file that a process running /usr/bin/cat opens, even read-only: a user who can read another's file there seals it for its owner; add uid, cgroup or the file's owner"
+if [[ $rc == 0 && $out == "$want" ]]; then echo "PASS open-apply-warning"; else echo "FAIL open-apply-warning: $rc '$out'"; failed=1; fi
+printf "$H"'  - name: mappers\n    kind: apply\n    on: mmap\n    file: { path: /dev/shm/x }\n    seals: [future-write]\n' >"$T/mmap.yaml"
+out=$("$SEALCTL" policy check "$T/mmap.yaml" 2>&1 >/dev/null)
+want="$T/mmap.yaml:3:5: warning: apply rule 'mappers' seals every matching file that any process maps shared, even read-only: a user who can read another's file there seals it for its owner; add uid, cgroup or the file's owner"
+if [[ $out == "$want" ]]; then echo "PASS mmap-apply-warning"; else echo "FAIL mmap-apply-warning: '$out'"; failed=1; fi
+printf "$H"'  - name: readers\n    kind: apply\n    on: open\n    process: { exe: /usr/bin/cat, uid: 1000 }\n    file: { path: /dev/shm/x }\n    seals: [future-write]\n  - name: compositor\n    kind: apply\n    on: receive\n    process: { exe: /usr/bin/weston }\n    seals: [shrink]\n' >"$T/quiet.yaml"
+out=$("$SEALCTL" policy check "$T/quiet.yaml" 2>&1 >/dev/null); rc=$?
+if [[ $rc == 0 && -z $out ]]; then echo "PASS apply-with-uid-or-receive-no-warning"; else echo "FAIL apply-with-uid-or-receive-no-warning: $rc '$out'"; failed=1; fi
 # --resolve: the rules this machine would leave out, as the daemon logs
 # them, on stdout after "ok"; status 0 (the daemon loads such a policy);
 # without --resolve nothing is looked up.
 mkdir "$T/here"
-printf "$H"'  - name: good\n    kind: apply\n    on: open\n    file: { path: %s }\n    seals: grow\n  - name: no-exe\n    kind: apply\n    on: open\n    process: { exe: %s/nope }\n    file: { path: %s }\n    seals: grow\n  - name: no-path\n    kind: exempt\n    file: { path: %s/gone }\n' \
+printf "$H"'  - name: good\n    kind: apply\n    on: open\n    file: { path: %s, owner: 0 }\n    seals: grow\n  - name: no-exe\n    kind: apply\n    on: open\n    process: { exe: %s/nope }\n    file: { path: %s, owner: 0 }\n    seals: grow\n  - name: no-path\n    kind: exempt\n    file: { path: %s/gone }\n' \
 	"$T/here" "$T" "$T/here" "$T" >"$T/resolve.yaml"
 out=$("$SEALCTL" policy check --resolve "$T/resolve.yaml" 2>&1); rc=$?
 want="$T/resolve.yaml: ok, 3 rules

@@ -14,7 +14,7 @@ set -euo pipefail
 BUILD=${1:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
 OUT=${2:?usage: guest.sh BUILD_DIR OUT_DIR [test|demo]}
 MODE=${3:-test}
-TEST_TIMEOUT=${SG_TEST_TIMEOUT:-300}
+TEST_TIMEOUT=${SG_TEST_TIMEOUT:-420}
 export SEALGUARD_SOCKET=/run/sealguard/control.sock
 # Kernel modules a test may load, with `modprobe -d "$SG_VM_MODROOT" NAME`
 # (run-vm.sh puts them there, with their dependencies).
@@ -123,6 +123,20 @@ echo "$lsm" | tee "$OUT/lsm"
 if [[ ,$lsm, != *,bpf,* ]]; then
 	fail lsm "bpf is not an active LSM (lsm='$lsm'); boot with lsm=...,bpf"
 	finish
+fi
+
+# As the service's ExecStartPre does: the programs read struct loop_device
+# from the loop module's BTF if it is loaded before them (the daemon's own
+# modprobe finds no modules here: virtme-ng masks /lib/modules).  And
+# btrfs, as on a machine that mounts one at boot (the programs tell its
+# subvolumes apart with its BTF, bpf/sg_key.h), unless vm_evict_btrfs.sh
+# runs: it tests a btrfs loaded after the programs, loading it itself
+# (a btrfs module removed and loaded again cannot mount on 6.18), and
+# leaves a daemon started after it for the programs that follow.
+[[ -e /sys/module/loop ]] || modprobe -d "$SG_VM_MODROOT" loop 2>/dev/null || true
+late=vm_evict_btrfs.sh
+if [[ $MODE == test ]] && [[ -n ${SG_VM_ONLY:-} && " $SG_VM_ONLY " != *" $late "* || " ${SG_VM_SKIP:-} " == *" $late "* ]]; then
+	grep -qw btrfs /proc/filesystems || modprobe -d "$SG_VM_MODROOT" btrfs 2>/dev/null || true
 fi
 
 # The benchmark loads its own programs: no daemon there.

@@ -93,7 +93,7 @@ check pid-reuse-seal-ioctl ENOTTY "$("$BUILD/tests/vm/sg_attack" seal-ioctl-as "
 rm -f "$SOCK"
 "$DAEMON" --socket "$SOCK" >>"$TMP/restart.log" 2>&1 &
 echo $! >"${SG_DAEMON_PIDFILE:?guest.sh exports SG_DAEMON_PIDFILE}"
-for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -S $SOCK ]] && break; sleep 0.1; done
 check restarted-socket yes "$([[ -S $SOCK ]] && echo yes || echo no)" "$(cat "$TMP/restart.log")"
 check seals-after-restart write "$("$SEALCTL" seals "$g")"
 check pid-reuse-no-seal none "$("$SEALCTL" seals "$p")"

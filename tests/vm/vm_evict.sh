@@ -8,8 +8,7 @@
 #    the filesystem unmounted and mounted again, a fresh daemon restores
 #    them from its state database (by file handle);
 #  - a filesystem not mounted at start keeps its records for a later start;
-#  - a corrupt, missing or newer database is reported and skipped, and the
-#    pinned state stays in force.
+# A bad state database: vm_state_db.sh; btrfs: vm_evict_btrfs.sh.
 set -uo pipefail
 SUITE=evict
 # shellcheck source=shlib.sh
@@ -26,18 +25,6 @@ trap 'umount "$MNT" 2>/dev/null; rm -rf "$TMP"' EXIT
 # cached across our drop_caches (docs/design.md: tamper resistance).
 exec {keep_dir}<"$(dirname "$DAEMON")"
 
-evicted() { "$SEALCTL" --json list | jq -r --arg p "$1" '.[] | select(.path == $p) | .evicted'; }
-seals() { "$SEALCTL" seals "$1" 2>&1; }
-# Every write path a WRITE seal closes, on a then b; the errnos in a row.
-write_paths() {
-	local f out=""
-	for f in "$@"; do
-		out+="$("$PROBE" write "$f") $("$PROBE" append "$f") $("$PROBE" mmap-rw "$f") $("$PROBE" mprotect "$f") "
-	done
-	echo "${out% }"
-}
-# 3, not 2: an inode that still has pages in the page cache stays.
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 restart_with_db() { start_daemon --state-db "$1"; } # the build tree's daemon, our database
 
 # --- an ext4 filesystem ----------------------------------------------------
@@ -158,31 +145,5 @@ restart_with_db "$DB"; check mounted-daemon 0 $?
 check mounted-restored "3 0 0" "$(sed -n 's/^sealguardd: state: \([0-9]*\) disk files sealed as recorded, \([0-9]*\) left for later, \([0-9]*\) gone$/\1 \2 \3/p' "$DAEMON_LOG" | tail -1)"
 check mounted-enforced "EPERM EPERM EPERM EACCES" "$(write_paths "$a")"
 
-# --- a bad database never costs the pinned state ----------------------------
-bad_start() { # what to do to the database; the daemon must serve anyway
-	local pid
-	pid=$(daemon_pid)
-	kill -KILL "$pid"; wait_gone "$pid"
-	eval "$1"
-	: >"$DAEMON_LOG"
-	restart_with_db "$DB"
-}
-bad_start 'head -c 8192 /dev/urandom >"$DB"'; check corrupt-serves 0 $?
-check corrupt-message yes "$(yes_if 'grep -q "^sealguardd: state database $DB: cannot read: file is not a database; seals of disk files are neither restored nor recorded (the pinned state stays in force)$" "$DAEMON_LOG"')" "($(cat "$DAEMON_LOG"))"
-check corrupt-enforced "EPERM EPERM EPERM EACCES EPERM EPERM EPERM EACCES" "$(write_paths "$a" "$b")"
-"$SEALCTL" seal "$u" write >/dev/null; check corrupt-seal-request 0 $?
-check corrupt-seal-enforced EPERM "$("$PROBE" write "$u")"
-
-bad_start 'rm -f "$DB"; sqlite3 "$DB" "PRAGMA user_version=9"'
-check newer-serves 0 $?
-check newer-message yes "$(yes_if 'grep -qF "state database $DB: schema version 9 is newer than this sealguardd" "$DAEMON_LOG"')" "($(cat "$DAEMON_LOG"))"
-check newer-enforced "EPERM EPERM EPERM EACCES" "$(write_paths "$a")"
-
-bad_start 'rm -rf "$(dirname "$DB")"'; check missing-serves 0 $?
-check missing-created yes "$(yes_if '[[ -f $DB ]] && grep -qF "state database $DB (schema 1)" "$DAEMON_LOG"')" "($(cat "$DAEMON_LOG"))"
-check missing-dir-mode 700 "$(stat -c %a "$(dirname "$DB")")"
-check missing-enforced "EPERM EPERM EPERM EACCES" "$(write_paths "$a")"
-
 # Back to the daemon the other tests expect (default options).
-umount "$MNT"
 start_daemon; check daemon-default 0 $?

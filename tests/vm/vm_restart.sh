@@ -3,8 +3,9 @@
 # hammer tries every write path against sealed files in a tight loop, the
 # daemon is killed with SIGKILL, stopped with SIGTERM, restarted, and
 # upgraded twice by replacing its executable (rename over it, as a
-# package manager does) and starting the new one, which attaches fresh
-# programs and only then swaps the pinned links.  Zero writes may land and
+# package manager does) and starting the new one before the old one stops;
+# it waits for the old one to exit, attaches fresh programs and only then
+# swaps the pinned links.  Zero writes may land and
 # no seal may be lost: checked by the hammer's count, checksums, sizes,
 # 'sealctl seals' and 'sealctl list', and the pinned links' program ids.
 #
@@ -22,13 +23,16 @@ DAEMON_LOG=$TMP/daemon.log
 SECONDS_HAMMER=${SG_HAMMER_SECONDS:-40}
 trap 'rm -rf "$TMP" "$INST"; [[ -n ${HPID:-} ]] && kill "$HPID" 2>/dev/null' EXIT
 
-start_installed() {
+launch_installed() {
 	rm -f "$SOCK"
 	"$INST/sbin/sealguardd" --socket "$SOCK" >>"$DAEMON_LOG" 2>&1 &
 	echo $! >"${SG_DAEMON_PIDFILE:?}"
-	for _ in $(seq 150); do [[ -S $SOCK ]] && return 0; sleep 0.1; done
+}
+wait_serving() {
+	for _ in $(seq 600); do [[ -S $SOCK ]] && return 0; sleep 0.1; done
 	return 1
 }
+start_installed() { launch_installed; wait_serving; }
 link_prog() { bpftool link show pinned "$PIN/links/sg_file_permission" | sed -n 's/.*prog \([0-9]*\).*/\1/p'; }
 
 # A clean slate, then the daemon from its "installed" place.
@@ -75,9 +79,13 @@ for n in 1 2; do
 	mv -f "$INST/sbin/.sealguardd.new" "$INST/sbin/sealguardd"
 	p=$(daemon_pid)
 	# The new daemon starts before the old one stops, as an overlapping
-	# restart would: the pins pass from one to the other.
-	start_installed; check "upgrade-$n-started" 0 $? "$(tail -3 "$DAEMON_LOG")"
+	# restart would: it waits for the old one to exit (the tamper guard
+	# gives the pins to one registered daemon), then adopts them.
+	launch_installed
+	for _ in $(seq 100); do grep -q "pid $p) holds the pins" "$DAEMON_LOG" && break; sleep 0.1; done
+	check "upgrade-$n-waits" yes "$(yes_if '[[ -d /proc/$p ]] && ! [[ -S $SOCK ]] && grep -q "pid $p) holds the pins" "$DAEMON_LOG"')"
 	kill -TERM "$p"; wait_gone "$p"
+	wait_serving; check "upgrade-$n-started" 0 $? "$(tail -3 "$DAEMON_LOG")"
 	after=$(link_prog)
 	check "upgrade-$n-new-programs" yes "$(yes_if '[[ -n $before && -n $after && $before != "$after" ]]')" "($before -> $after)"
 	check "upgrade-$n-serves" "shrink,grow,write" "$("$SEALCTL" seals "$a")"

@@ -31,7 +31,7 @@ restart_daemon() { # extra daemon options
 	rm -f "$SOCK"
 	"$DAEMON" --socket "$SOCK" "$@" >>"$TMP/daemon.log" 2>&1 &
 	echo $! >"${SG_DAEMON_PIDFILE:?guest.sh exports SG_DAEMON_PIDFILE}"
-	for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
+	for _ in $(seq 600); do [[ -S $SOCK ]] && break; sleep 0.1; done
 	check "restart${1:+-${1#--}}" yes "$([[ -S $SOCK ]] && echo yes || echo no)" "$(cat "$TMP/daemon.log")"
 }
 

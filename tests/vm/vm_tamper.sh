@@ -108,6 +108,36 @@ check other-exe-refused 1 "$rc"
 check other-exe-message yes "$(yes_if '[[ $msg == *"tamper guard"* ]]')" "($msg)"
 check other-exe-left-pins "$nlinks" "$(ls "$PIN/links" | wc -l)"
 
+# --- the daemon's own executable, run again while it runs, is nobody ------
+# Same path, same directory, code of the attacker's choosing (LD_PRELOAD):
+# before registration ended with the daemon, the executable alone was
+# trusted and this got every map.
+PROBE=$BUILD/tests/vm/sg_preload_probe.so
+check preload-map-open EPERM "$(SG_PROBE_PIN=$PIN/maps/sg_sealed LD_PRELOAD=$PROBE "$DAEMON" 2>&1)"
+check preload-config-open EPERM "$(SG_PROBE_PIN=$PIN/maps/sg_config LD_PRELOAD=$PROBE "$DAEMON" 2>&1)"
+# A second instance to take over: refused, saying who holds the pins; the
+# first one still seals.
+msg=$(timeout 20 "$DAEMON" --socket "$TMP/second.sock" 2>&1); rc=$?
+check second-exit 1 "$rc"
+check second-message yes "$(yes_if '[[ $msg == *"(pid $pid) is running and holds the pins"* ]]')" "($msg)"
+check second-left-pins "$nlinks" "$(ls "$PIN/links" | wc -l)"
+h=$TMP/after-second
+printf 'h' >"$h"
+"$SEALCTL" seal "$h" write >/dev/null; check second-first-still-seals 0 $?
+check second-first-still-enforces refused "$(try_append "$h")"
+check second-daemon-same "$pid" "$("$SEALCTL" --json status | jq -r .pid)"
+# A process running the daemon's executable, not registered (the next
+# daemon on its way to registering): no ptrace.
+SG_PROBE_PIN=/nonexistent SG_PROBE_HOLD=30 LD_PRELOAD=$PROBE "$DAEMON" >/dev/null 2>&1 &
+held=$!
+for _ in $(seq 50); do [[ $(readlink /proc/$held/exe 2>/dev/null) == "$(readlink -f "$DAEMON")" ]] && break; sleep 0.1; done
+check ptrace-daemon-exe EPERM "$("$ATTACK" ptrace "$held")"
+kill "$held" 2>/dev/null; wait "$held" 2>/dev/null
+# Control: the same attack on another executable is not the guard's.
+sleep 30 & other=$!
+check ptrace-other-exe ok "$("$ATTACK" ptrace "$other")"
+kill "$other"; wait "$other" 2>/dev/null
+
 # --- unload: root only, through the daemon --------------------------------
 msg=$(as_nobody "$SEALCTL" unload 2>&1); rc=$?
 check unload-nobody-exit 1 "$rc"

@@ -46,64 +46,47 @@ int sg_events_drain(struct sg_daemon *d)
 	return n;
 }
 
-int sg_events_stats(struct sg_daemon *d, struct sg_event_stats *out)
+/* Element 0 of a per-CPU array whose value is __u64 counters only, summed
+ * over the CPUs into out (size bytes). */
+static int sum_percpu_u64(int map_fd, void *out, size_t size)
 {
-	struct sg_event_stats *percpu;
 	int ncpu = libbpf_num_possible_cpus();
+	__u64 *percpu, *sum = out;
+	size_t n = size / sizeof(__u64);
 	__u32 zero = 0;
-	int i, j, r = 0;
+	int r = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (!d->skel)
-		return -EINVAL;
+	memset(out, 0, size);
 	if (ncpu < 0)
 		return ncpu;
-	percpu = calloc((size_t)ncpu, sizeof(*percpu));
+	percpu = calloc((size_t)ncpu, size);
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.sg_stats), &zero, percpu) < 0) {
+	if (bpf_map_lookup_elem(map_fd, &zero, percpu) < 0)
 		r = -errno;
-		goto out;
-	}
-	for (i = 0; i < ncpu; i++) {
-		for (j = 0; j < SG_EV_OP_COUNT; j++)
-			out->denials[j] += percpu[i].denials[j];
-		out->suppressed += percpu[i].suppressed;
-		out->dropped += percpu[i].dropped;
-	}
-out:
+	for (int i = 0; r == 0 && i < ncpu; i++)
+		for (size_t j = 0; j < n; j++)
+			sum[j] += percpu[(size_t)i * n + j];
 	free(percpu);
 	return r;
 }
 
-int sg_events_audit_stats(struct sg_daemon *d, struct sg_audit_stats *out)
+int sg_events_stats(struct sg_daemon *d, struct sg_event_stats *out)
 {
-	struct sg_audit_stats *percpu;
-	int ncpu = libbpf_num_possible_cpus();
-	__u32 zero = 0;
-	int r = 0;
-
+	_Static_assert(sizeof(*out) % sizeof(__u64) == 0, "sg_event_stats holds __u64 counters only");
 	memset(out, 0, sizeof(*out));
 	if (!d->skel)
 		return -EINVAL;
-	if (ncpu < 0)
-		return ncpu;
-	percpu = calloc((size_t)ncpu, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.sg_audit_stats), &zero, percpu) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (int i = 0; i < ncpu; i++) {
-		out->would_seal += percpu[i].would_seal;
-		out->would_refuse += percpu[i].would_refuse;
-		out->suppressed += percpu[i].suppressed;
-		out->dropped += percpu[i].dropped;
-	}
-out:
-	free(percpu);
-	return r;
+	return sum_percpu_u64(bpf_map__fd(d->skel->maps.sg_stats), out, sizeof(*out));
+}
+
+int sg_events_audit_stats(struct sg_daemon *d, struct sg_audit_stats *out)
+{
+	_Static_assert(sizeof(*out) % sizeof(__u64) == 0, "sg_audit_stats holds __u64 counters only");
+	memset(out, 0, sizeof(*out));
+	if (!d->skel)
+		return -EINVAL;
+	return sum_percpu_u64(bpf_map__fd(d->skel->maps.sg_audit_stats), out, sizeof(*out));
 }
 
 void sg_events_close(struct sg_daemon *d)

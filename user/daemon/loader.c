@@ -12,13 +12,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -160,6 +164,24 @@ static int register_daemon(struct sealguard_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
+/* The programs find struct loop_device in the loop module's BTF, if the
+ * module is loaded before they are (bpf/sg_bypass.h, "Writes through a
+ * loop device"): load it as opening /dev/loop-control would. */
+static void load_loop_module(void)
+{
+	char *const argv[] = { (char *)"modprobe", (char *)"-q", (char *)"loop", NULL };
+	int status;
+	pid_t pid;
+
+	if (access("/sys/module/loop", F_OK) == 0)
+		return;
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, &status, 0);
+	if (access("/sys/module/loop", F_OK) < 0)
+		log_notice("the loop module is not loaded (modprobe loop failed): writes through a loop device "
+			   "set up later are judged only when it is set up");
+}
+
 int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 {
 	struct sg_kernel_features feat;
@@ -188,6 +210,7 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len)
 		return r;
 	}
 
+	load_loop_module();
 	skel = sealguard_bpf__open();
 	if (!skel) {
 		r = -errno;
@@ -270,6 +293,45 @@ static int remove_dir(const char *path)
 	return r;
 }
 
+/* A process other than this one running this executable: while a daemon
+ * is registered, the tamper guard refuses everyone else the pins, us
+ * included, so its pid is found where it runs. */
+static pid_t running_copy(void)
+{
+	char self[PATH_MAX], exe[PATH_MAX], path[64];
+	struct dirent *de;
+	pid_t found = 0;
+	DIR *dir;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return 0;
+	self[n] = '\0';
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (!found && (de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n <= 0)
+			continue;
+		exe[n] = '\0';
+		/* The daemon an upgrade renamed a new executable over. */
+		if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
+			exe[n - 10] = '\0';
+		if (strcmp(exe, self) == 0)
+			found = (pid_t)pid;
+	}
+	closedir(dir);
+	return found;
+}
+
 pid_t sg_loader_owner(const char *pin_dir)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
@@ -280,8 +342,12 @@ pid_t sg_loader_owner(const char *pin_dir)
 
 	snprintf(path, sizeof(path), "%s/maps/sg_config", pin_dir);
 	fd = bpf_obj_get_opts(path, &ro);
-	if (fd < 0)
-		return 0;
+	if (fd < 0) {
+		if (errno != EPERM)
+			return 0;
+		/* Refused: a registered daemon (or one run from another path). */
+		return running_copy() ?: -EPERM;
+	}
 	r = bpf_map_lookup_elem(fd, &zero, &cfg);
 	close(fd);
 	if (r < 0 || !cfg.daemon_tgid || cfg.daemon_tgid == (__u32)getpid())

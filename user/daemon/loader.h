@@ -16,7 +16,9 @@ int sg_loader_start(struct sg_daemon *d, char *why, size_t len);
 void sg_loader_close(struct sg_daemon *d);
 
 /* The pid of the live daemon registered in pin_dir's pinned maps, other
- * than this process; 0 when there is none. */
+ * than this process; 0 when there is none; -EPERM when the tamper guard
+ * refuses this process the pins and no other process runs this
+ * executable (the pins are another path's daemon's). */
 pid_t sg_loader_owner(const char *pin_dir);
 
 /* Removes every pin: enforcement stops and all seals are forgotten. */

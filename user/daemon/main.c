@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "kernel_check.h"
@@ -92,6 +93,36 @@ static int parse_ms(const char *option, const char *arg, long min, unsigned int 
 /* Seen by the fcntl shim (user/shim/fcntl_seals.c): a shim preloaded system
  * wide must not send the daemon's own F_GET_SEALS back to the daemon. */
 __attribute__((used, visibility("default"))) const char sealguardd_no_fcntl_shim = 1;
+
+/* One daemon at a time: while one is registered the tamper guard gives
+ * the pins to it alone (docs/design.md, "Tamper resistance").  A new one
+ * started before the old one stops (an upgrade) waits for it to go. */
+#define SG_PINS_WAIT_MS 10000
+static int wait_for_pins(const char *pin_dir)
+{
+	pid_t owner = sg_loader_owner(pin_dir);
+	int waited;
+
+	if (owner == 0)
+		return 0;
+	/* -EPERM: refused, and no process runs this executable: a daemon
+	 * whose threads are still exiting, or one run from another path
+	 * (sg_loader_start says so if it stays). */
+	if (owner > 0)
+		log_notice("sealguardd (pid %d) holds the pins in %s; waiting up to %d s for it to exit", (int)owner,
+			   pin_dir, SG_PINS_WAIT_MS / 1000);
+	for (waited = 0; waited < SG_PINS_WAIT_MS && owner != 0; waited += 100) {
+		usleep(100 * 1000);
+		owner = sg_loader_owner(pin_dir);
+	}
+	if (owner > 0) {
+		log_error("sealguardd (pid %d) is running and holds the pins in %s; a second one is refused "
+			  "them (stop it first)",
+			  (int)owner, pin_dir);
+		return -EBUSY;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -208,6 +239,12 @@ int main(int argc, char **argv)
 				  d.pin_dir);
 			return 1;
 		}
+		if (owner < 0) {
+			log_error("the tamper guard refuses this process the pins in %s: they belong to a "
+				  "sealguardd run from another path; use 'sealctl unload'",
+				  d.pin_dir);
+			return 1;
+		}
 		r = sg_loader_unload(d.pin_dir);
 		if (r < 0) {
 			log_error("cannot remove the pins in %s: %s", d.pin_dir, strerror(-r));
@@ -253,6 +290,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("policy: %s", why);
+	r = wait_for_pins(d.pin_dir);
+	if (r < 0)
+		return 1;
 	r = sg_loader_start(&d, why, sizeof(why));
 	if (r < 0) {
 		log_error("%s", why);

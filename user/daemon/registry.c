@@ -13,9 +13,8 @@
 
 /* The key the kernel's programs use for fd's file (SG_IOC_KEY); stat's
  * when the kernel gives none (an overlay file, whose stat key is its real
- * file's).  On btrfs stat's st_dev is the subvolume's, not the
- * superblock's the programs see: an entry under it would be missed by
- * every check that reads the registry. */
+ * file's).  The kernel's is stat's too (bpf/sg_key.h) except on a btrfs
+ * whose subvolumes the programs cannot read, where no seal is added. */
 int sg_registry_key(struct sg_daemon *d, int fd, const struct stat *st, struct sg_file_key *key)
 {
 	struct stat own;

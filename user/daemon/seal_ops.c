@@ -168,6 +168,10 @@ int sg_seal_add_request(struct sg_daemon *d, const struct sg_seal_request *req)
 		return native >= 0 ? in_force(d, req->fd) : -EIO;
 	}
 	r = bpf_add(req->fd, seals);
+	if (r == -EOPNOTSUPP)
+		log_warning("cannot seal a btrfs file: the programs cannot tell its subvolume (the btrfs module "
+			    "was loaded after they were: restart sealguardd; or a kernel without module BTF, "
+			    "before 5.11); see docs/threat-model.md, identity keys");
 	/* Natively sealed, the seals are in force whatever happened to our
 	 * copy of them; reporting failure would misstate the file. */
 	if (r < 0 && native >= 0)

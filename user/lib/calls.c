@@ -106,7 +106,7 @@ struct sg_conn *sg_connect(const char *socket_path, int timeout_ms)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	c->fd = -1;
-	c->timeout_ms = timeout_ms > 0 ? timeout_ms : SG_DEFAULT_TIMEOUT_MS;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : sg_conn_default_timeout();
 	strcpy(c->path, socket_path);
 
 	/* Now, so that "no daemon" shows here rather than at the first call. */

@@ -34,6 +34,23 @@ const char *sg_conn_default_path(void)
 	return p && *p ? p : SG_DEFAULT_SOCKET;
 }
 
+int sg_conn_default_timeout(void)
+{
+	/* secure_getenv, as for the path; anything but a number in range
+	 * (a typo) leaves the default. */
+	const char *p = secure_getenv(SG_TIMEOUT_ENV);
+	char *end;
+	long ms;
+
+	if (!p || !*p)
+		return SG_DEFAULT_TIMEOUT_MS;
+	errno = 0;
+	ms = strtol(p, &end, 10);
+	if (errno || *end || ms < 1 || ms > 3600000)
+		return SG_DEFAULT_TIMEOUT_MS;
+	return (int)ms;
+}
+
 /* Milliseconds left before deadline (-1: none), at least 0. */
 static int left_ms(int64_t deadline)
 {
@@ -104,7 +121,7 @@ int sg_conn_open(struct sg_conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	if (c->fd < 0)
-		r = do_connect(c, now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : SG_DEFAULT_TIMEOUT_MS));
+		r = do_connect(c, now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : sg_conn_default_timeout()));
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }
@@ -239,7 +256,7 @@ int sg_conn_call(struct sg_conn *c, struct sg_call *call)
 	 * not make this one send a request and then give up on its answer,
 	 * which for a seal would report failure for a seal applied. */
 	pthread_mutex_lock(&c->lock);
-	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : SG_DEFAULT_TIMEOUT_MS);
+	deadline = now_ms() + (c->timeout_ms > 0 ? c->timeout_ms : sg_conn_default_timeout());
 	if (c->subscribed) {
 		r = -EINVAL; /* an event stream answers no requests */
 		goto out;

@@ -25,14 +25,16 @@ struct sg_conn {
 };
 
 /* Initial value for a connection that resolves its path at each call. */
-#define SG_CONN_FROM_ENV                                                                                       \
-	{                                                                                                      \
-		.lock = PTHREAD_MUTEX_INITIALIZER, .path_from_env = true, .timeout_ms = SG_DEFAULT_TIMEOUT_MS, \
-		.fd = -1                                                                                       \
+#define SG_CONN_FROM_ENV                                                                            \
+	{                                                                                           \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .path_from_env = true, .timeout_ms = 0, .fd = -1 \
 	}
 
 /* The path $SEALGUARD_SOCKET names, or the default. */
 const char *sg_conn_default_path(void);
+/* The milliseconds $SEALGUARD_TIMEOUT_MS names (1 to 3600000), or
+ * SG_DEFAULT_TIMEOUT_MS. */
+int sg_conn_default_timeout(void);
 
 struct sg_call {
 	uint16_t type;

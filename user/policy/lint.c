@@ -16,5 +16,18 @@ const char *sg_rule_warning(const struct sg_rule *r, char *buf, size_t len)
 			 r->where, r->name);
 		return buf;
 	}
+	/* An apply rule on open or mmap seals what its processes can read,
+	 * for everyone: who those processes are decides who may seal another
+	 * user's file (receive rules need an fd open for writing). */
+	if (r->kind == SG_RULE_APPLY && (r->on == SG_ON_OPEN || r->on == SG_ON_MMAP) && !m->nuids && !m->ngids &&
+	    !m->cgroup[0] && !r->file.has_owner) {
+		snprintf(buf, len,
+			 "%s: warning: apply rule '%s' seals every matching file that %s%s%s %s, even read-only: a "
+			 "user who can read another's file there seals it for its owner; add uid, cgroup or the "
+			 "file's owner",
+			 r->where, r->name, m->exe[0] ? "a process running " : "any process", m->exe[0] ? m->exe : "",
+			 m->comm[0] ? " (or named by comm)" : "", r->on == SG_ON_OPEN ? "opens" : "maps shared");
+		return buf;
+	}
 	return NULL;
 }
