@@ -97,7 +97,10 @@ run_program() {
 	cat "$OUT/$name.out" "$OUT/$name.err"
 	grep -E '^(PASS|FAIL|SKIP) ' "$OUT/$name.out" >>"$RESULTS" || true
 	if ((status == 124)); then
-		fail "$name" "timed out after $TEST_TIMEOUT s"
+		# Where it stood: the summary is often all a CI log keeps.
+		local last
+		last=$(grep -E '^(PASS|FAIL|SKIP) ' "$OUT/$name.out" | tail -n 1)
+		fail "$name" "timed out after $TEST_TIMEOUT s (last result: ${last:-none})"
 	elif ((status > 128)); then
 		fail "$name" "killed by signal $((status - 128))"
 	elif ((status != 0)) && ! grep -q '^FAIL ' "$OUT/$name.out"; then
