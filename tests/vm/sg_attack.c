@@ -86,12 +86,32 @@ static int map_by_id(const char *id, bool ro)
 	return bpf_map_get_fd_by_id_opts((__u32)strtoul(id, NULL, 10), &opts);
 }
 
+/* Attached is the attack; then the tracee is let go as it was.  The
+ * attach queues a SIGSTOP: detach at the stop it causes, not at an
+ * earlier one (a tracee that was still exec'ing stops first for the
+ * exec's SIGTRAP), or the SIGSTOP is left pending and stops it for good
+ * once untraced; a stopped `sleep` ignores the SIGTERM meant to end it
+ * (vm_tamper.sh hung so, once in five runs on 7.3). */
 static int do_ptrace(pid_t pid)
 {
+	int status;
+
 	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
 		return -1;
-	waitpid(pid, NULL, __WALL);
-	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	for (;;) {
+		if (waitpid(pid, &status, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!WIFSTOPPED(status))
+			break; /* gone */
+		if (WSTOPSIG(status) == SIGSTOP) {
+			ptrace(PTRACE_DETACH, pid, NULL, NULL);
+			break;
+		}
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+	}
 	return 0;
 }
 

@@ -103,7 +103,7 @@ check attempts-counted yes "$(yes_if '((after - before >= 20))')" "($before -> $
 # --- another executable is not the daemon, even one built from it --------
 mkdir -p "$TMP/other"
 cp "$DAEMON" "$TMP/other/sealguardd"
-msg=$("$TMP/other/sealguardd" --socket "$TMP/other.sock" 2>&1); rc=$?
+msg=$(timeout -k 5 60 "$TMP/other/sealguardd" --socket "$TMP/other.sock" 2>&1); rc=$?
 check other-exe-refused 1 "$rc"
 check other-exe-message yes "$(yes_if '[[ $msg == *"tamper guard"* ]]')" "($msg)"
 check other-exe-left-pins "$nlinks" "$(ls "$PIN/links" | wc -l)"
@@ -113,11 +113,11 @@ check other-exe-left-pins "$nlinks" "$(ls "$PIN/links" | wc -l)"
 # before registration ended with the daemon, the executable alone was
 # trusted and this got every map.
 PROBE=$BUILD/tests/vm/sg_preload_probe.so
-check preload-map-open EPERM "$(SG_PROBE_PIN=$PIN/maps/sg_sealed LD_PRELOAD=$PROBE "$DAEMON" 2>&1)"
-check preload-config-open EPERM "$(SG_PROBE_PIN=$PIN/maps/sg_config LD_PRELOAD=$PROBE "$DAEMON" 2>&1)"
+check preload-map-open EPERM "$(timeout -k 5 20 env SG_PROBE_PIN=$PIN/maps/sg_sealed LD_PRELOAD=$PROBE "$DAEMON" 2>&1)"
+check preload-config-open EPERM "$(timeout -k 5 20 env SG_PROBE_PIN=$PIN/maps/sg_config LD_PRELOAD=$PROBE "$DAEMON" 2>&1)"
 # A second instance to take over: refused, saying who holds the pins; the
 # first one still seals.
-msg=$(timeout 20 "$DAEMON" --socket "$TMP/second.sock" 2>&1); rc=$?
+msg=$(timeout -k 5 40 "$DAEMON" --socket "$TMP/second.sock" 2>&1); rc=$?
 check second-exit 1 "$rc"
 check second-message yes "$(yes_if '[[ $msg == *"(pid $pid) is running and holds the pins"* ]]')" "($msg)"
 check second-left-pins "$nlinks" "$(ls "$PIN/links" | wc -l)"
@@ -132,17 +132,19 @@ SG_PROBE_PIN=/nonexistent SG_PROBE_HOLD=30 LD_PRELOAD=$PROBE "$DAEMON" >/dev/nul
 held=$!
 for _ in $(seq 50); do [[ $(readlink /proc/$held/exe 2>/dev/null) == "$(readlink -f "$DAEMON")" ]] && break; sleep 0.1; done
 check ptrace-daemon-exe EPERM "$("$ATTACK" ptrace "$held")"
-kill "$held" 2>/dev/null; wait "$held" 2>/dev/null
+kill -KILL "$held" 2>/dev/null; wait "$held" 2>/dev/null
 # Control: the same attack on another executable is not the guard's.
 sleep 30 & other=$!
+for _ in $(seq 50); do [[ $(readlink /proc/$other/exe 2>/dev/null) == "$(readlink -f "$(command -v sleep)")" ]] && break; sleep 0.1; done
 check ptrace-other-exe ok "$("$ATTACK" ptrace "$other")"
-kill "$other"; wait "$other" 2>/dev/null
+# SIGKILL: ends it even if the attack left it stopped.
+kill -KILL "$other"; wait "$other" 2>/dev/null
 
 # --- unload: root only, through the daemon --------------------------------
 msg=$(as_nobody "$SEALCTL" unload 2>&1); rc=$?
 check unload-nobody-exit 1 "$rc"
 check unload-nobody-message yes "$(yes_if '[[ $msg == *"root only"* ]]')" "($msg)"
-msg=$("$DAEMON" --unload 2>&1); rc=$?
+msg=$(timeout -k 5 40 "$DAEMON" --unload 2>&1); rc=$?
 check unload-around-daemon-exit 1 "$rc"
 check unload-around-daemon-message yes "$(yes_if '[[ $msg == *"(pid $pid) holds the pins"* ]]')" "($msg)"
 check still-pinned yes "$(yes_if '[[ -e $PIN/links/sg_file_permission ]]')"

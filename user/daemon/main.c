@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "kernel_check.h"
 #include "loader.h"
@@ -101,7 +102,7 @@ __attribute__((used, visibility("default"))) const char sealguardd_no_fcntl_shim
 static int wait_for_pins(const char *pin_dir)
 {
 	pid_t owner = sg_loader_owner(pin_dir);
-	int waited;
+	int64_t deadline = now_ms() + SG_PINS_WAIT_MS;
 
 	if (owner == 0)
 		return 0;
@@ -111,7 +112,9 @@ static int wait_for_pins(const char *pin_dir)
 	if (owner > 0)
 		log_notice("sealguardd (pid %d) holds the pins in %s; waiting up to %d s for it to exit", (int)owner,
 			   pin_dir, SG_PINS_WAIT_MS / 1000);
-	for (waited = 0; waited < SG_PINS_WAIT_MS && owner != 0; waited += 100) {
+	/* A deadline, not a count of sleeps: each look through /proc takes
+	 * its own time, tenths of a second under emulation. */
+	while (owner != 0 && now_ms() < deadline) {
 		usleep(100 * 1000);
 		owner = sg_loader_owner(pin_dir);
 	}
