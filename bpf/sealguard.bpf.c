@@ -766,6 +766,9 @@ int BPF_PROG(sg_file_receive, struct file *file, int ret)
 		return ret;
 	if (sg_from_daemon() && sg_file_served(file))
 		return -EOPNOTSUPP;
+	/* A receiver that never wrote: its record now (sg_task.h). */
+	if ((file->f_mode & FMODE_WRITE) && !sg_unsealable(file))
+		sg_task_prepare_current();
 	return sg_kapply(SG_KSET_RECEIVE, file);
 }
 
@@ -775,7 +778,7 @@ int BPF_PROG(sg_file_open, struct file *file, int ret)
 	if (ret)
 		return ret;
 	if ((file->f_mode & FMODE_WRITE) && !sg_unsealable(file))
-		sg_task_prepare(bpf_get_current_task_btf());
+		sg_task_prepare_current();
 	ret = sg_overlay_open_fake_path(file);
 	return ret ? ret : sg_kapply(SG_KSET_OPEN, file);
 }

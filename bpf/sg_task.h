@@ -50,9 +50,11 @@ static __always_inline struct sg_task *sg_task(bool create)
  * file_permission refused it on a sealed file (fail closed, a false EPERM:
  * conf/write+shrink+grow/write-zero/memfd on 7.3, a zero-length write, in
  * a .ci/run).  LSM programs take that lock unconditionally.  Made for the
- * children and threads of a task that has one (lsm/task_alloc) and on a
- * writable open (lsm/file_open); a task that only writes through an fd it
- * got otherwise still makes its record on its first write.  Lookups never
+ * children and threads of a task that has one (lsm/task_alloc), on a
+ * writable open (lsm/file_open) and on receiving a writable fd
+ * (lsm/file_receive); a task that only writes through an fd inherited
+ * from a parent that never wrote still makes its record on its first
+ * write.  Lookups never
  * give up, so a record made once stays found.  Not before 5.15: the hash
  * there is bounded, and a record for every task would fill it.
  */
@@ -60,6 +62,15 @@ static __always_inline void sg_task_prepare(struct task_struct *task)
 {
 	if (sg_has_task_storage)
 		bpf_task_storage_get(&sg_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/* The same for the current task.  The helper is called inside the test:
+ * bpf_get_current_task_btf() is 5.11+, and the verifier only skips a call
+ * in a branch the loader's constant rules out. */
+static __always_inline void sg_task_prepare_current(void)
+{
+	if (sg_has_task_storage)
+		bpf_task_storage_get(&sg_tasks, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* The exiting task's record goes (task storage goes by itself). */
